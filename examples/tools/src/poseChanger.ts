@@ -1,0 +1,27 @@
+import { defineTool } from '@jobgate/core';
+import { z } from 'zod';
+import type { RunningHubTarget } from './runningHubTarget.js';
+
+export const poseChangerInput = z
+  .object({ person: z.string().min(1), reference: z.string().min(1) })
+  .strict();
+export type PoseChangerInput = z.infer<typeof poseChangerInput>;
+
+export const poseChanger = defineTool<typeof poseChangerInput, RunningHubTarget<PoseChangerInput>>({
+  id: 'pose-changer',
+  name: 'Pose Changer',
+  input: poseChangerInput,
+  creditCost: 60,
+  maxRunMs: 10 * 60_000,
+  pollIntervalMs: 20_000,
+  files: ['person', 'reference'],
+  provider: {
+    target: (input) => ({
+      webappId: '2018451429635133442',
+      nodeInfoList: [
+        { nodeId: '27', fieldName: 'image', fieldValue: input.person },
+        { nodeId: '60', fieldName: 'image', fieldValue: input.reference },
+      ],
+    }),
+  },
+});

@@ -1,0 +1,92 @@
+import { sampleInputs, tools } from '@jobgate/example-tools';
+import { describe, expect, it } from 'vitest';
+import { MemoryBilling } from '../billing.js';
+import { FakeClock } from '../clock.js';
+import { JobGateError } from '../errors.js';
+import { JobRunner } from '../jobRunner.js';
+import { MemoryStore } from '../memoryStore.js';
+import { SimulatedProvider } from '../simulatedProvider.js';
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+function setup(options: { capacity?: number; rates?: ConstructorParameters<typeof SimulatedProvider>[0]['rates'] } = {}) {
+  const clock = new FakeClock();
+  const store = new MemoryStore();
+  const billing = new MemoryBilling(1000);
+  const provider = new SimulatedProvider({
+    clock,
+    seed: 7,
+    startLatencyMs: [0, 0],
+    durationMs: [1_000, 1_000],
+    ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
+    ...(options.rates === undefined ? {} : { rates: options.rates }),
+  });
+  const runner = new JobRunner({ store, provider, tools, clock, billing, random: () => 0.5 });
+  provider.onUpdate((jobId, update) => {
+    void runner.applyUpdate(jobId, update);
+  });
+  return { clock, store, billing, provider, runner };
+}
+
+describe('JobRunner', () => {
+  it('runs three jobs, queues the fourth with position 1, promotes it when a slot frees', async () => {
+    const { runner, clock, provider } = setup();
+    const jobs = [];
+    for (let i = 1; i <= 4; i++) {
+      jobs.push(await runner.submit({ jobId: uuid(i), tool: 'veste-ai', userId: `u${i}`, input: sampleInputs['veste-ai'] }));
+    }
+    expect(jobs.slice(0, 3).map((j) => j.status)).toEqual(['running', 'running', 'running']);
+    expect(jobs[3]).toMatchObject({ status: 'queued', waitedInQueue: true, position: 1 });
+    await clock.advance(1_000);
+    const fourth = await runner.get(uuid(4), 'u4');
+    expect(fourth.status).toBe('running');
+    expect(fourth.taskId).not.toBeNull();
+    expect(provider.maxConcurrent).toBe(3);
+    await clock.advance(1_000);
+    expect((await runner.get(uuid(4), 'u4')).status).toBe('completed');
+  });
+
+  it('fails invalid input at once with a code, and the user can retry immediately', async () => {
+    const { runner, store } = setup();
+    const error = await runner
+      .submit({ jobId: uuid(1), tool: 'upscaler', userId: 'u', input: { image: 'x', category: 'nope' } })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(JobGateError);
+    expect(error.code).toBe('VALIDATION');
+    const row = await store.get(uuid(1));
+    expect(row).toMatchObject({ status: 'failed', errorCode: 'VALIDATION' });
+    expect(row?.completedAt).not.toBeNull();
+    expect(row?.errorMessage).toMatch(/^VALIDATION: /);
+    const retry = await runner.submit({ jobId: uuid(2), tool: 'upscaler', userId: 'u', input: sampleInputs.upscaler });
+    expect(retry.status).toBe('running');
+  });
+
+  it('refunds a charged job the provider rejects, exactly once', async () => {
+    const { runner, billing, store } = setup({ rates: { reject: 1 } });
+    await expect(
+      runner.submit({ jobId: uuid(1), tool: 'pose-changer', userId: 'u', input: sampleInputs['pose-changer'] }),
+    ).rejects.toMatchObject({ code: 'PROVIDER_REJECTED', jobId: uuid(1) });
+    const job = await store.get(uuid(1));
+    expect(job).toMatchObject({ status: 'failed', creditState: 'refunded' });
+    expect(billing.balance('u')).toBe(1000);
+    await runner.heal();
+    expect(billing.refunds.size).toBe(1);
+  });
+
+  it('keeps a job queued on a provider busy answer and starts it after backoff', async () => {
+    const { runner, clock } = setup({ capacity: 0 });
+    const job = await runner.submit({ jobId: uuid(1), tool: 'veste-ai', userId: 'u', input: sampleInputs['veste-ai'] });
+    expect(job).toMatchObject({ status: 'queued', waitedInQueue: true, position: 1, errorCode: 'PROVIDER_BUSY' });
+    expect(job.retryAt).not.toBeNull();
+  });
+
+  it('heals a stale starting job after 15 s (fake clock)', async () => {
+    const { runner, store, clock } = setup();
+    await store.create({ id: uuid(9), tool: 'veste-ai', userId: 'u', pool: 'default', input: {}, userCreditCost: 60 }, { maxActivePerUser: 1, now: clock.now() });
+    await clock.advance(14_999);
+    expect((await runner.active('u'))?.id).toBe(uuid(9));
+    await clock.advance(2);
+    expect(await runner.active('u')).toBeNull();
+    expect(await store.get(uuid(9))).toMatchObject({ status: 'cancelled', errorCode: 'STALE_START' });
+  });
+});

@@ -1,0 +1,83 @@
+export type TimerHandle = { readonly __timer: unique symbol } | number | object;
+
+/** Time, injected: every time rule of jobgate is tested with {@link FakeClock}. */
+export interface Clock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => {
+    const handle = setTimeout(fn, ms);
+    // A pending heal or retry timer must never keep a Node process alive.
+    (handle as { unref?: () => void }).unref?.();
+    return handle as unknown as TimerHandle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as unknown as ReturnType<typeof setTimeout>),
+};
+
+export const isoAt = (ms: number): string => new Date(ms).toISOString();
+
+interface FakeTimer {
+  id: number;
+  at: number;
+  fn: () => void;
+}
+
+/** A clock that moves only when told to. Timers fire in time order during {@link advance}. */
+export class FakeClock implements Clock {
+  #now: number;
+  #timers: FakeTimer[] = [];
+  #nextId = 1;
+
+  constructor(start: number | Date = Date.UTC(2026, 0, 1)) {
+    this.#now = typeof start === 'number' ? start : start.getTime();
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), fn };
+    this.#timers.push(timer);
+    return { id: timer.id };
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    const id = (handle as { id?: number }).id;
+    this.#timers = this.#timers.filter((t) => t.id !== id);
+  }
+
+  /** Pending timers. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+
+  /** Moves time forward by `ms`, firing due timers in order (awaiting microtasks between). */
+  async advance(ms: number): Promise<void> {
+    const target = this.#now + ms;
+    for (;;) {
+      this.#timers.sort((a, b) => a.at - b.at || a.id - b.id);
+      const next = this.#timers[0];
+      if (!next || next.at > target) break;
+      this.#timers.shift();
+      this.#now = Math.max(this.#now, next.at);
+      next.fn();
+      await flushMicrotasks();
+    }
+    this.#now = target;
+    await flushMicrotasks();
+  }
+
+  /** Sets the time without firing timers (for tests of thresholds). */
+  set(ms: number): void {
+    this.#now = ms;
+  }
+}
+
+async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}

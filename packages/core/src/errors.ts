@@ -1,0 +1,230 @@
+/**
+ * Every error jobgate raises or returns has one of these codes. The map is the
+ * documentation: the HTTP status a server answers with, and whether a retry of the same
+ * request can succeed.
+ */
+export const ERROR_CODES = {
+  /** The request or the tool input does not match its schema. */
+  VALIDATION: { status: 400, retryable: false },
+  /** No token, or a token that does not verify. */
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  /** Authenticated, but not allowed (e.g. a user calling a service-only route). */
+  FORBIDDEN: { status: 403, retryable: false },
+  /** No such job for this user (a foreign job looks exactly like a missing one). */
+  NOT_FOUND: { status: 404, retryable: false },
+  /** The request body is larger than the server accepts. */
+  PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
+  /** Too many requests; retry after the window. */
+  RATE_LIMITED: { status: 429, retryable: true },
+  /** The user already has an active job (starting, queued or running). */
+  ACTIVE_JOB_EXISTS: { status: 409, retryable: false },
+  /** Cancelling a job that really waits in the queue needs `confirm: true`. */
+  CONFIRM_REQUIRED: { status: 409, retryable: false },
+  /** The job id is already used by another job (another user or another tool). */
+  CONFLICT: { status: 409, retryable: false },
+  /** The status machine forbids this change. */
+  INVALID_TRANSITION: { status: 409, retryable: false },
+  /** The user's credits do not cover the tool's price. */
+  INSUFFICIENT_CREDITS: { status: 402, retryable: false },
+  /** The provider is full; the job waits in the queue and is retried with backoff. */
+  PROVIDER_BUSY: { status: 503, retryable: true },
+  /** The provider refused the input (bad file, bad parameter). Fix the input. */
+  PROVIDER_REJECTED: { status: 422, retryable: false },
+  /** The provider failed or could not be reached. */
+  PROVIDER_ERROR: { status: 502, retryable: true },
+  /** The provider account is misconfigured (bad API key, plan, insufficient funds). */
+  PROVIDER_CONFIG: { status: 502, retryable: false },
+  /** A `starting` job outlived its request (healed). */
+  STALE_START: { status: 500, retryable: true },
+  /** A running job never got a provider task id (healed). */
+  START_LOST: { status: 502, retryable: true },
+  /** A running job overran its tool's `maxRunMs`, or a request timed out. */
+  TIMEOUT: { status: 504, retryable: true },
+  /** The user cancelled the job. */
+  CANCELLED_BY_USER: { status: 409, retryable: false },
+  /** Uploading or storing a file failed. */
+  STORAGE_ERROR: { status: 500, retryable: true },
+  /** The client is already running a job (a second click while busy). Nothing was sent. */
+  CLIENT_BUSY: { status: 409, retryable: false },
+  /** The network failed between client and server; the request may not have arrived. */
+  NETWORK_ERROR: { status: 503, retryable: true },
+  /** Anything unexpected. The message says what; the cause is kept. */
+  INTERNAL: { status: 500, retryable: false },
+} as const satisfies Record<string, { status: number; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value);
+}
+
+/** How a provider error must be handled by the lifecycle. */
+export type ProviderErrorKind = 'busy' | 'invalid' | 'transient' | 'fatal';
+
+export interface JobGateErrorOptions {
+  jobId?: string | undefined;
+  cause?: unknown;
+  /** Provider's own code (e.g. RunningHub `421`), kept for logs and support. */
+  providerCode?: string | number | undefined;
+  /** For provider errors: how the lifecycle treats it. Derived from the code if absent. */
+  kind?: ProviderErrorKind | undefined;
+  /** Milliseconds after which a retry makes sense (rate limits). */
+  retryAfterMs?: number | undefined;
+  details?: Record<string, unknown> | undefined;
+}
+
+/** The one error class of jobgate. `code` is from {@link ERROR_CODES}. */
+export class JobGateError extends Error {
+  override readonly name = 'JobGateError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly jobId: string | undefined;
+  readonly providerCode: string | number | undefined;
+  readonly kind: ProviderErrorKind | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options: JobGateErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.jobId = options.jobId;
+    this.providerCode = options.providerCode;
+    this.kind = options.kind ?? defaultKind(code);
+    this.retryAfterMs = options.retryAfterMs;
+    this.details = options.details;
+  }
+
+  get retryable(): boolean {
+    return ERROR_CODES[this.code].retryable;
+  }
+
+  /** `"CODE: message"`, the format of the `error_message` column. */
+  toJobMessage(): string {
+    return `${this.code}: ${this.message}`;
+  }
+
+  /** The wire format: `{ error: { code, message, jobId? } }`. */
+  toJSON(): { error: { code: ErrorCode; message: string; jobId?: string } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.jobId === undefined ? {} : { jobId: this.jobId }),
+      },
+    };
+  }
+
+  /** A copy that names the job, keeping everything else. */
+  withJob(jobId: string): JobGateError {
+    if (this.jobId === jobId) return this;
+    return new JobGateError(this.code, this.message, {
+      jobId,
+      cause: this.cause,
+      providerCode: this.providerCode,
+      kind: this.kind,
+      retryAfterMs: this.retryAfterMs,
+      details: this.details,
+    });
+  }
+}
+
+function defaultKind(code: ErrorCode): ProviderErrorKind | undefined {
+  switch (code) {
+    case 'PROVIDER_BUSY':
+      return 'busy';
+    case 'PROVIDER_REJECTED':
+      return 'invalid';
+    case 'PROVIDER_ERROR':
+      return 'transient';
+    case 'PROVIDER_CONFIG':
+      return 'fatal';
+    default:
+      return undefined;
+  }
+}
+
+export function isJobGateError(value: unknown): value is JobGateError {
+  return (
+    value instanceof JobGateError ||
+    (typeof value === 'object' &&
+      value !== null &&
+      (value as { name?: unknown }).name === 'JobGateError' &&
+      isErrorCode((value as { code?: unknown }).code))
+  );
+}
+
+/**
+ * Turns anything thrown into a {@link JobGateError}, keeping the original as `cause`.
+ * A JobGateError passes through (named after `jobId` when given).
+ */
+export function toJobGateError(
+  error: unknown,
+  fallback: ErrorCode = 'INTERNAL',
+  jobId?: string,
+): JobGateError {
+  if (error instanceof JobGateError) return jobId ? error.withJob(jobId) : error;
+  if (isJobGateError(error)) {
+    const e = error as JobGateError;
+    return new JobGateError(e.code, e.message, { jobId: jobId ?? e.jobId, cause: error });
+  }
+  if (isAbortError(error)) {
+    return new JobGateError('TIMEOUT', 'the operation was aborted or timed out', {
+      jobId,
+      cause: error,
+    });
+  }
+  const message =
+    error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error';
+  return new JobGateError(fallback, message || 'unknown error', { jobId, cause: error });
+}
+
+function isAbortError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    ((error as { name?: unknown }).name === 'AbortError' ||
+      (error as { name?: unknown }).name === 'TimeoutError')
+  );
+}
+
+/** Builds an error from the wire format `{ error: { code, message, jobId? } }`. */
+export function errorFromJSON(body: unknown, status?: number): JobGateError | undefined {
+  if (typeof body !== 'object' || body === null) return undefined;
+  const error = (body as { error?: unknown }).error;
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, message, jobId } = error as { code?: unknown; message?: unknown; jobId?: unknown };
+  if (typeof message !== 'string') return undefined;
+  const known = isErrorCode(code) ? code : statusToCode(status);
+  return new JobGateError(known, message, {
+    jobId: typeof jobId === 'string' ? jobId : undefined,
+  });
+}
+
+/** The best code for an HTTP status with no jobgate body. */
+export function statusToCode(status: number | undefined): ErrorCode {
+  switch (status) {
+    case 400:
+    case 422:
+      return 'VALIDATION';
+    case 401:
+      return 'UNAUTHENTICATED';
+    case 403:
+      return 'FORBIDDEN';
+    case 404:
+      return 'NOT_FOUND';
+    case 409:
+      return 'CONFLICT';
+    case 413:
+      return 'PAYLOAD_TOO_LARGE';
+    case 429:
+      return 'RATE_LIMITED';
+    case 502:
+    case 503:
+      return 'NETWORK_ERROR';
+    case 504:
+      return 'TIMEOUT';
+    default:
+      return 'INTERNAL';
+  }
+}

@@ -1,0 +1,685 @@
+import { EventEmitter } from 'eventemitter3';
+import type { Billing } from './billing.js';
+import { type Clock, systemClock } from './clock.js';
+import { JobGateError, toJobGateError } from './errors.js';
+import { type Job, jobIdSchema } from './job.js';
+import type { JobEvents } from './jobEvents.js';
+import { isTerminal, type JobStatus } from './jobStatus.js';
+import type { FinishOutcome, FinishResult, HealResult, JobStore, SlotOptions } from './jobStore.js';
+import type { Provider, ProviderStatus } from './provider.js';
+import {
+  createSlotPolicy,
+  poolCap,
+  type SlotPolicy,
+  type SlotPolicyOptions,
+} from './slotPolicy.js';
+import { type AnyTool, DEFAULT_POOL, ToolRegistry } from './tool.js';
+import { webhookToken } from './webhookToken.js';
+
+export interface RunnerTimeouts {
+  /** A `starting` job older than this is cancelled (STALE_START). Default 15 s. */
+  staleStartMs?: number;
+  /** A running job with no task id after this is failed (START_LOST). Default 60 s. */
+  lostStartMs?: number;
+  /** A queued job waiting longer than this is failed (TIMEOUT). Default: no limit. */
+  maxQueueMs?: number | null;
+  /** Abort a provider start after this. Default 30 s. */
+  providerStartMs?: number;
+  /** Abort a provider status or cancel call after this. Default 15 s. */
+  providerCallMs?: number;
+}
+
+export interface RunnerRetry {
+  /** Backoff before each retry of a busy or transient provider start. Default 3 s, 8 s, 15 s. */
+  backoffMs?: readonly number[];
+  /** ± fraction of random jitter on each backoff. Default 0.2. */
+  jitter?: number;
+  /** Transient provider errors (network, 5xx) are retried until this many attempts. Default 3. */
+  maxTransientAttempts?: number;
+}
+
+export interface JobRunnerOptions {
+  store: JobStore;
+  provider: Provider;
+  tools: ToolRegistry | Iterable<AnyTool>;
+  policy?: SlotPolicyOptions;
+  billing?: Billing;
+  clock?: Clock;
+  /** Callback URLs `{baseUrl}/webhooks/{provider}/{token}` with a per-job HMAC token. */
+  webhook?: { baseUrl: string; secret: string };
+  timeouts?: RunnerTimeouts;
+  retry?: RunnerRetry;
+  /** Heal stale jobs inside the requests that need a true picture (submit, active). Default true. */
+  healOnRequest?: boolean;
+  /** In a long-lived process: wake up to retry a backed-off job when its time comes. Default true. */
+  wakeTimers?: boolean;
+  /** Random source for jitter (inject for determinism). */
+  random?: () => number;
+}
+
+export interface SubmitRequest {
+  /** Client-chosen UUID: the idempotency key. */
+  jobId: string;
+  tool: string;
+  /** From the verified auth token, never from a request body. */
+  userId: string;
+  input: unknown;
+}
+
+export interface CancelRequest {
+  jobId: string;
+  userId: string;
+  /** Needed to cancel a job that really waits in the queue or runs. */
+  confirm?: boolean;
+}
+
+export interface HealReport {
+  healed: Job[];
+  promoted: Job[];
+  /** Running jobs whose provider status was checked. */
+  polled: number;
+  /** Jobs ended by the watchdog (finished at the provider, or overdue). */
+  watched: Job[];
+  refunded: number;
+}
+
+export interface SlotsInfo {
+  pool: string;
+  cap: number;
+  running: number;
+  queued: number;
+}
+
+const CANCEL_MESSAGE = 'CANCELLED_BY_USER: cancelled by the user';
+
+/**
+ * The server side of the lifecycle. Every path that fails leaves the job terminal,
+ * its slot released, its credits refunded and the queue head promoted, before the
+ * error reaches the caller (the FailSafe).
+ */
+export class JobRunner {
+  readonly store: JobStore;
+  readonly provider: Provider;
+  readonly tools: ToolRegistry;
+  readonly policy: SlotPolicy;
+  readonly clock: Clock;
+  readonly #billing: Billing | undefined;
+  readonly #webhook: { baseUrl: string; secret: string } | undefined;
+  readonly #timeouts: Required<RunnerTimeouts>;
+  readonly #retry: Required<RunnerRetry>;
+  readonly #healOnRequest: boolean;
+  readonly #wakeTimers: boolean;
+  readonly #random: () => number;
+  readonly #events = new EventEmitter<JobEvents>();
+  #healTimer: unknown;
+  #wakeAt: number | null = null;
+  #closed = false;
+
+  constructor(options: JobRunnerOptions) {
+    this.store = options.store;
+    this.provider = options.provider;
+    this.tools =
+      options.tools instanceof ToolRegistry ? options.tools : new ToolRegistry(options.tools);
+    this.policy = createSlotPolicy(options.policy, this.tools.list());
+    this.clock = options.clock ?? systemClock;
+    this.#billing = options.billing;
+    this.#webhook = options.webhook;
+    this.#timeouts = {
+      staleStartMs: 15_000,
+      lostStartMs: 60_000,
+      maxQueueMs: null,
+      providerStartMs: 30_000,
+      providerCallMs: 15_000,
+      ...options.timeouts,
+    };
+    this.#retry = {
+      backoffMs: [3_000, 8_000, 15_000],
+      jitter: 0.2,
+      maxTransientAttempts: 3,
+      ...options.retry,
+    };
+    this.#healOnRequest = options.healOnRequest ?? true;
+    this.#wakeTimers = options.wakeTimers ?? true;
+    this.#random = options.random ?? Math.random;
+  }
+
+  on<E extends keyof JobEvents>(event: E, listener: (...args: JobEvents[E]) => void): () => void {
+    this.#events.on(event, listener as never);
+    return () => this.#events.off(event, listener as never);
+  }
+
+  /**
+   * Creates the job (idempotent on `jobId`) and starts it: it takes a free slot and is
+   * started at the provider, or queues when the cap is full. Resolves with the job as it
+   * is (running or queued). Rejects with a JobGateError naming the job, which is then
+   * already terminal.
+   */
+  async submit(request: SubmitRequest): Promise<Job> {
+    const { jobId, userId } = request;
+    if (!jobIdSchema.safeParse(jobId).success) {
+      throw new JobGateError('VALIDATION', 'jobId must be a UUID');
+    }
+    if (typeof userId !== 'string' || userId.length === 0) {
+      throw new JobGateError('UNAUTHENTICATED', 'no user', { jobId });
+    }
+    let tool: AnyTool;
+    try {
+      tool = this.tools.get(request.tool);
+    } catch (error) {
+      throw toJobGateError(error, 'VALIDATION', jobId);
+    }
+    let input: Awaited<ReturnType<AnyTool['parse']>>;
+    let price: number;
+    try {
+      input = await tool.parse(request.input);
+      price = tool.price(input);
+    } catch (error) {
+      throw await this.#rejectNew(jobId, userId, tool, toJobGateError(error, 'VALIDATION', jobId));
+    }
+    if (this.#healOnRequest) await this.#healStore().catch((e) => this.#report(e, 'heal'));
+
+    const newJob = {
+      id: jobId,
+      tool: tool.id,
+      userId,
+      pool: tool.pool,
+      input,
+      userCreditCost: price,
+    };
+    let job: Job;
+    try {
+      const created = await this.store.create(newJob, {
+        maxActivePerUser: this.policy.maxActivePerUser,
+        now: this.clock.now(),
+      });
+      if (!created.created) return created.job;
+      job = created.job;
+    } catch (error) {
+      const err = toJobGateError(error, 'INTERNAL', jobId);
+      if (err.code === 'CONFLICT') throw err;
+      throw await this.#rejectNew(jobId, userId, tool, err);
+    }
+    this.#emit('created', job);
+
+    try {
+      await this.#charge(job);
+      const { job: placed, promoted } = await this.store.start(job.id, this.#slot());
+      await this.#launchAll(promoted);
+      if (placed.status === 'queued') {
+        this.#emit('queued', placed);
+        return placed;
+      }
+      return await this.#launch(placed);
+    } catch (error) {
+      const err = toJobGateError(error, 'INTERNAL', jobId);
+      await this.#failSafe(jobId, err);
+      throw err;
+    }
+  }
+
+  /**
+   * For a guard that answers non-2xx about a job: makes sure that job is terminal.
+   * A `starting` job is failed; a job id with no row gets a failed row (if the tool is
+   * known); a queued, running or finished job is left as it is.
+   */
+  async reject(request: {
+    jobId: string;
+    userId: string;
+    tool?: string;
+    error: unknown;
+  }): Promise<Job | null> {
+    const err = toJobGateError(request.error, 'INTERNAL', request.jobId);
+    if (!jobIdSchema.safeParse(request.jobId).success) return null;
+    const existing = await this.store.get(request.jobId);
+    if (existing) {
+      if (existing.userId !== request.userId) return null;
+      if (existing.status !== 'starting') return existing;
+      return this.#failSafe(existing.id, err);
+    }
+    if (!this.tools.has(request.tool)) return null;
+    await this.#rejectNew(request.jobId, request.userId, this.tools.get(request.tool), err);
+    return this.store.get(request.jobId);
+  }
+
+  /** A job of the user's (NOT_FOUND for someone else's). */
+  async get(jobId: string, userId: string): Promise<Job> {
+    const job = await this.store.get(jobId);
+    if (!job || job.userId !== userId)
+      throw new JobGateError('NOT_FOUND', 'no such job', { jobId });
+    return job;
+  }
+
+  /** The user's active job after healing stale ones, or null. */
+  async active(userId: string): Promise<Job | null> {
+    if (this.#healOnRequest) await this.#healStore().catch((e) => this.#report(e, 'heal'));
+    return this.store.findActive(userId);
+  }
+
+  /**
+   * Cancels the user's job. `starting` and phantom queue entries are always cancelled; a
+   * job that really waits in the queue, or runs, only with `confirm: true` (a running job
+   * is cancelled at the provider too). A terminal job is returned unchanged.
+   */
+  async cancel(request: CancelRequest): Promise<Job> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const job = await this.get(request.jobId, request.userId);
+      if (isTerminal(job.status)) return job;
+      const needsConfirm = job.status === 'running' || isRealQueued(job);
+      if (needsConfirm && !request.confirm) {
+        throw new JobGateError(
+          'CONFIRM_REQUIRED',
+          job.status === 'running'
+            ? 'the job is running: confirm to cancel it'
+            : `the job is number ${job.position} in the queue: confirm to give up its place`,
+          { jobId: job.id },
+        );
+      }
+      const result = await this.#finish(
+        job.id,
+        { status: 'cancelled', errorCode: 'CANCELLED_BY_USER', errorMessage: CANCEL_MESSAGE },
+        [job.status],
+      );
+      if (result.changed) return result.job;
+    }
+    throw new JobGateError('CONFLICT', 'the job kept changing; try again', {
+      jobId: request.jobId,
+    });
+  }
+
+  /** Cancels every starting or queued job of the user (a session ends). */
+  async cancelSession(userId: string): Promise<Job[]> {
+    const waiting = await this.store.list({ userId, status: ['starting', 'queued'] });
+    const cancelled: Job[] = [];
+    for (const job of waiting) {
+      const result = await this.#finish(
+        job.id,
+        { status: 'cancelled', errorCode: 'CANCELLED_BY_USER', errorMessage: CANCEL_MESSAGE },
+        ['starting', 'queued'],
+      );
+      if (result.changed) cancelled.push(result.job);
+    }
+    return cancelled;
+  }
+
+  async slots(pool = DEFAULT_POOL): Promise<SlotsInfo> {
+    const counts = await this.store.counts(pool);
+    return { pool, cap: poolCap(this.policy.limits, pool), ...counts };
+  }
+
+  /** The callback URL the provider gets for a job, or undefined without `webhook` options. */
+  async webhookUrl(jobId: string): Promise<string | undefined> {
+    if (!this.#webhook) return undefined;
+    const token = await webhookToken(this.#webhook.secret, jobId);
+    return `${this.#webhook.baseUrl.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(this.provider.id)}/${token}`;
+  }
+
+  /**
+   * Applies a provider update (webhook or poll) to a job. Duplicate and late deliveries
+   * change nothing; a task id that does not match the job's is refused.
+   */
+  async applyUpdate(jobId: string, update: ProviderStatus & { taskId?: string }): Promise<Job> {
+    const job = await this.store.get(jobId);
+    if (!job) throw new JobGateError('NOT_FOUND', 'no such job', { jobId });
+    if (update.taskId !== undefined && job.taskId !== null && update.taskId !== job.taskId) {
+      throw new JobGateError('VALIDATION', 'the update is for another task', { jobId });
+    }
+    if (job.status !== 'running') return job;
+    const now = this.clock.now();
+    switch (update.state) {
+      case 'pending':
+      case 'running': {
+        let current = job;
+        if (current.taskId === null && update.taskId !== undefined) {
+          current = await this.store.attachTask(jobId, update.taskId, now);
+        }
+        if (update.progress !== undefined && update.progress !== current.progress) {
+          current = await this.store.progress(jobId, clamp01(update.progress), now);
+          this.#emit('progress', current);
+        }
+        return current;
+      }
+      case 'completed':
+        return (
+          await this.#finish(jobId, { status: 'completed', output: update.output ?? null }, [
+            'running',
+          ])
+        ).job;
+      case 'failed':
+      case 'cancelled': {
+        const text = update.error
+          ? `${update.error.message} (provider code ${update.error.code})`
+          : `the provider reported the task ${update.state}`;
+        return (
+          await this.#finish(
+            jobId,
+            {
+              status: 'failed',
+              errorCode: 'PROVIDER_ERROR',
+              errorMessage: `PROVIDER_ERROR: ${text}`,
+            },
+            ['running'],
+          )
+        ).job;
+      }
+      default:
+        return job;
+    }
+  }
+
+  /**
+   * Ends what outlived its window, promotes into freed slots, polls running jobs that
+   * went quiet (lost webhooks), ends overdue ones after asking the provider, and pays
+   * refunds still owed. For a scheduler or {@link startHealing}.
+   */
+  async heal(): Promise<HealReport> {
+    const { healed, promoted } = await this.#healStore();
+    const report: HealReport = { healed, promoted, polled: 0, watched: [], refunded: 0 };
+    const now = this.clock.now();
+    for (const job of await this.store.list({ status: ['running'] })) {
+      if (job.taskId === null || !this.tools.has(job.tool)) continue;
+      const tool = this.tools.get(job.tool);
+      const overdue = job.startedAt !== null && now - Date.parse(job.startedAt) > tool.maxRunMs;
+      const quiet = now - Date.parse(job.updatedAt) > tool.pollIntervalMs;
+      if (!overdue && !quiet) continue;
+      report.polled++;
+      let status: ProviderStatus = { state: 'unknown' };
+      try {
+        status = await this.provider.status(job.taskId, {
+          job,
+          tool,
+          signal: this.#signal(this.#timeouts.providerCallMs),
+        });
+      } catch (error) {
+        this.#report(error, 'watchdog', job.id);
+      }
+      let after = await this.applyUpdate(job.id, { ...status, taskId: job.taskId }).catch((e) => {
+        this.#report(e, 'watchdog', job.id);
+        return job;
+      });
+      if (after.status === 'running' && overdue) {
+        await this.#cancelAtProvider(after);
+        after = (
+          await this.#finish(
+            job.id,
+            {
+              status: 'failed',
+              errorCode: 'TIMEOUT',
+              errorMessage: `TIMEOUT: the job ran longer than ${tool.maxRunMs} ms`,
+            },
+            ['running'],
+          )
+        ).job;
+      }
+      if (isTerminal(after.status)) report.watched.push(after);
+    }
+    for (const status of ['failed', 'cancelled'] as const) {
+      for (const job of await this.store.list({ status: [status] })) {
+        if (job.creditState === 'charged' && (await this.#refund(job))) report.refunded++;
+      }
+    }
+    return report;
+  }
+
+  /** Runs {@link heal} every `intervalMs` (default 5 s) in a long-lived process; returns stop. */
+  startHealing(intervalMs = 5_000): () => void {
+    const tick = () => {
+      if (this.#closed) return;
+      this.heal()
+        .catch((e) => this.#report(e, 'heal'))
+        .finally(() => {
+          if (!this.#closed) this.#healTimer = this.clock.setTimeout(tick, intervalMs);
+        });
+    };
+    this.#healTimer = this.clock.setTimeout(tick, intervalMs);
+    return () => this.close();
+  }
+
+  /** Stops timers. The store is the caller's to close. */
+  close(): void {
+    this.#closed = true;
+    if (this.#healTimer !== undefined) this.clock.clearTimeout(this.#healTimer as never);
+  }
+
+  // ——— internals ———
+
+  #slot(): SlotOptions {
+    return { limits: this.policy.limits, now: this.clock.now() };
+  }
+
+  async #healStore(): Promise<HealResult> {
+    const result = await this.store.heal({
+      ...this.#slot(),
+      staleStartMs: this.#timeouts.staleStartMs,
+      lostStartMs: this.#timeouts.lostStartMs,
+      maxQueueMs: this.#timeouts.maxQueueMs,
+    });
+    for (const job of result.healed) {
+      this.#emit('healed', job);
+      await this.#afterEnd(job, []);
+    }
+    await this.#launchAll(result.promoted);
+    return result;
+  }
+
+  /** Ends a job (compare-and-set on `from`), then refunds, cancels at the provider and promotes. */
+  async #finish(
+    jobId: string,
+    outcome: FinishOutcome,
+    from: readonly JobStatus[],
+  ): Promise<FinishResult> {
+    const result = await this.store.finish(jobId, outcome, { ...this.#slot(), from });
+    if (result.changed) {
+      if (outcome.status !== 'completed' && from.includes('running'))
+        await this.#cancelAtProvider(result.job);
+      await this.#afterEnd(result.job, result.promoted);
+    }
+    return result;
+  }
+
+  async #afterEnd(job: Job, promoted: readonly Job[]): Promise<void> {
+    if (job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled')
+      this.#emit(job.status, job);
+    if (job.creditState === 'charged' && job.status !== 'completed') await this.#refund(job);
+    await this.#launchAll(promoted);
+  }
+
+  /** FailSafe: the job ends failed, with its slot released and credits refunded. Never throws. */
+  async #failSafe(jobId: string, error: JobGateError): Promise<Job | null> {
+    try {
+      const result = await this.#finish(
+        jobId,
+        { status: 'failed', errorCode: error.code, errorMessage: error.toJobMessage() },
+        ['starting', 'queued', 'running'],
+      );
+      return result.job;
+    } catch (failure) {
+      // The store itself failed: healing ends the job within its window.
+      this.#report(failure, 'failsafe', jobId);
+      return null;
+    }
+  }
+
+  /** A request refused before its job started: record the job as failed, return the error. */
+  async #rejectNew(
+    jobId: string,
+    userId: string,
+    tool: AnyTool,
+    error: JobGateError,
+  ): Promise<JobGateError> {
+    try {
+      const { job, created } = await this.store.createFailed(
+        { id: jobId, tool: tool.id, userId, pool: tool.pool, input: {}, userCreditCost: 0 },
+        { errorCode: error.code, errorMessage: error.toJobMessage() },
+        this.clock.now(),
+      );
+      if (created) this.#emit('failed', job);
+      else if (job.status === 'starting' && job.userId === userId)
+        await this.#failSafe(jobId, error);
+    } catch (failure) {
+      this.#report(failure, 'reject', jobId);
+    }
+    return error.withJob(jobId);
+  }
+
+  async #charge(job: Job): Promise<void> {
+    if (!this.#billing || job.userCreditCost <= 0) return;
+    // Intent first: if the process dies after charging, healing refunds (billing is idempotent).
+    if (!(await this.store.setCreditState(job.id, 'none', 'charged', this.clock.now()))) return;
+    job.creditState = 'charged';
+    try {
+      await this.#billing.charge(job);
+    } catch (error) {
+      await this.store.setCreditState(job.id, 'charged', 'none', this.clock.now());
+      job.creditState = 'none';
+      throw toJobGateError(error, 'INSUFFICIENT_CREDITS', job.id);
+    }
+  }
+
+  async #refund(job: Job): Promise<boolean> {
+    if (!this.#billing) return false;
+    try {
+      await this.#billing.refund(job);
+      return await this.store.setCreditState(job.id, 'charged', 'refunded', this.clock.now());
+    } catch (error) {
+      this.#report(error, 'refund', job.id);
+      return false;
+    }
+  }
+
+  async #launchAll(jobs: readonly Job[]): Promise<void> {
+    await Promise.all(
+      jobs.map(async (job) => {
+        try {
+          await this.#launch(job);
+        } catch (error) {
+          await this.#failSafe(job.id, toJobGateError(error, 'PROVIDER_ERROR', job.id));
+        }
+      }),
+    );
+  }
+
+  /** Starts a running job at the provider. Busy/transient answers send it back to the queue head. */
+  async #launch(job: Job): Promise<Job> {
+    const tool = this.tools.get(job.tool);
+    let taskId: string;
+    try {
+      const webhookUrl = await this.webhookUrl(job.id);
+      ({ taskId } = await this.provider.start({
+        job,
+        tool,
+        webhookUrl,
+        signal: this.#signal(this.#timeouts.providerStartMs),
+      }));
+    } catch (error) {
+      const err = toJobGateError(error, 'PROVIDER_ERROR', job.id);
+      const retry =
+        err.kind === 'busy' ||
+        (err.kind === 'transient' && job.attempts + 1 < this.#retry.maxTransientAttempts);
+      if (!retry) throw err;
+      const delay = this.#backoff(job.attempts, err.retryAfterMs);
+      const now = this.clock.now();
+      const { job: queued, promoted } = await this.store.requeue(job.id, {
+        limits: this.policy.limits,
+        now,
+        retryAt: now + delay,
+        errorCode: err.code,
+        errorMessage: err.toJobMessage(),
+      });
+      this.#emit('queued', queued);
+      this.#scheduleWake(now + delay);
+      await this.#launchAll(promoted);
+      return queued;
+    }
+    try {
+      const started = await this.store.attachTask(job.id, taskId, this.clock.now());
+      this.#emit('started', started);
+      return started;
+    } catch (error) {
+      const current = await this.store.get(job.id);
+      if (current && isTerminal(current.status)) {
+        // Cancelled or healed while the provider was starting it: do not leave the task running.
+        if (current.status !== 'completed') await this.#cancelAtProvider({ ...current, taskId });
+        return current;
+      }
+      throw error;
+    }
+  }
+
+  async #cancelAtProvider(job: Job): Promise<void> {
+    if (job.taskId === null || !this.tools.has(job.tool)) return;
+    try {
+      await this.provider.cancel(job.taskId, {
+        job,
+        tool: this.tools.get(job.tool),
+        signal: this.#signal(this.#timeouts.providerCallMs),
+      });
+    } catch (error) {
+      this.#report(error, 'provider-cancel', job.id);
+    }
+  }
+
+  #backoff(attempt: number, retryAfterMs: number | undefined): number {
+    const steps = this.#retry.backoffMs;
+    const base = steps[Math.min(attempt, steps.length - 1)] ?? 3_000;
+    const jitter = 1 + (this.#random() * 2 - 1) * this.#retry.jitter;
+    return Math.max(retryAfterMs ?? 0, Math.round(base * jitter));
+  }
+
+  #scheduleWake(at: number): void {
+    if (!this.#wakeTimers || this.#closed) return;
+    if (this.#wakeAt !== null && this.#wakeAt <= at) return;
+    this.#wakeAt = at;
+    this.clock.setTimeout(
+      () => {
+        this.#wakeAt = null;
+        if (this.#closed) return;
+        this.store
+          .promote(this.#slot())
+          .then((promoted) => this.#launchAll(promoted))
+          .then(async () => {
+            // Someone may still be waiting on a later backoff.
+            const next = (await this.store.queue()).find((j) => j.retryAt !== null);
+            if (next?.retryAt)
+              this.#scheduleWake(Math.max(Date.parse(next.retryAt), this.clock.now() + 1));
+          })
+          .catch((e) => this.#report(e, 'wake'));
+      },
+      Math.max(0, at - this.clock.now()),
+    );
+  }
+
+  #signal(ms: number): AbortSignal {
+    return AbortSignal.timeout(ms);
+  }
+
+  #emit(
+    event:
+      | 'created'
+      | 'queued'
+      | 'started'
+      | 'progress'
+      | 'completed'
+      | 'failed'
+      | 'cancelled'
+      | 'healed',
+    job: Job,
+  ): void {
+    this.#events.emit(event, job);
+  }
+
+  #report(error: unknown, during: string, jobId?: string): void {
+    const err = error instanceof Error ? error : new Error(String(error));
+    if (this.#events.listenerCount('error') > 0) this.#events.emit('error', err, { jobId, during });
+  }
+}
+
+/** A job that really waits in the queue (not a phantom of the old app's bug). */
+export function isRealQueued(job: Job): boolean {
+  return job.status === 'queued' && job.waitedInQueue && job.position !== null;
+}
+
+const clamp01 = (n: number): number => Math.min(1, Math.max(0, n));
+
+export function createJobRunner(options: JobRunnerOptions): JobRunner {
+  return new JobRunner(options);
+}

@@ -1,0 +1,142 @@
+import type { CreditState, Job, JsonValue, NewJob } from './job.js';
+import type { JobStatus } from './jobStatus.js';
+import type { SlotLimits } from './slotPolicy.js';
+
+/** What a store can do beyond the required methods. */
+export interface StoreCapabilities {
+  /** State survives a process restart. */
+  durable: boolean;
+  /** Several processes may share the store and the caps still hold. */
+  shared: boolean;
+  /** `subscribe` sees changes made by other processes (LISTEN/NOTIFY, Realtime). */
+  crossProcessEvents: boolean;
+}
+
+/** A compact change notice: small enough for a Postgres NOTIFY. */
+export interface JobChange {
+  id: string;
+  status: JobStatus;
+  userId: string;
+  /** The full job, where the store has it at hand (in-process stores). */
+  job?: Job;
+}
+
+export interface CreateOptions {
+  /** Refuse with ACTIVE_JOB_EXISTS when the user already has this many active jobs. */
+  maxActivePerUser: number;
+  now: number;
+}
+
+export interface CreateResult {
+  job: Job;
+  /** False when the id existed already (idempotent retry): nothing was changed. */
+  created: boolean;
+}
+
+export interface SlotOptions {
+  limits: SlotLimits;
+  now: number;
+}
+
+export interface StartResult {
+  /** The job, now `running` (slot taken) or `queued` (with its position). */
+  job: Job;
+  /** Queued jobs that took free slots first (FIFO), now `running`. */
+  promoted: Job[];
+}
+
+export type FinishOutcome =
+  | { status: 'completed'; output?: JsonValue }
+  | { status: 'failed' | 'cancelled'; errorCode: string; errorMessage: string };
+
+export interface FinishOptions extends SlotOptions {
+  /** Compare-and-set: only finish if the job's status is one of these. Default: any active. */
+  from?: readonly JobStatus[];
+}
+
+export interface FinishResult {
+  job: Job;
+  /** True if this call ended the job; false if it was terminal already or not in `from`. */
+  changed: boolean;
+  /** Queue heads that took the freed slot, now `running`. */
+  promoted: Job[];
+}
+
+export interface RequeueOptions extends SlotOptions {
+  /** Not retried before this instant (ms). */
+  retryAt: number;
+  errorCode: string;
+  errorMessage: string;
+}
+
+export interface HealOptions extends SlotOptions {
+  /** `starting` older than this (from created_at) → cancelled STALE_START. */
+  staleStartMs: number;
+  /** `running` with no task id older than this (from started_at) → failed START_LOST. */
+  lostStartMs: number;
+  /** `queued` longer than this (from queued_at) → failed TIMEOUT; null = no limit. */
+  maxQueueMs: number | null;
+}
+
+export interface HealResult {
+  /** Jobs this heal ended. */
+  healed: Job[];
+  /** Jobs promoted into the slots healing freed (or whose backoff ran out). */
+  promoted: Job[];
+}
+
+export interface JobQuery {
+  userId?: string;
+  status?: readonly JobStatus[];
+  tool?: string;
+  limit?: number;
+}
+
+/**
+ * The only place job state changes. Every method is one atomic step: the slot decision,
+ * the release and the promotion of the queue head happen inside one critical section
+ * (a locked transaction in SQL). Every transition is a compare-and-set on the current
+ * status. Stores are held to the conformance suite of `@jobgate/testkit`.
+ */
+export interface JobStore {
+  readonly capabilities: StoreCapabilities;
+  /**
+   * Creates a `starting` job. Idempotent on `id`: an existing job of the same user and tool
+   * is returned with `created: false`. Throws CONFLICT if the id belongs to another user or
+   * tool, ACTIVE_JOB_EXISTS (with the active job's id) if the user is at their limit.
+   */
+  create(job: NewJob, options: CreateOptions): Promise<CreateResult>;
+  /** Creates a job that is terminal from birth (a request refused before it started). */
+  createFailed(
+    job: NewJob,
+    error: { errorCode: string; errorMessage: string },
+    now: number,
+  ): Promise<CreateResult>;
+  get(id: string): Promise<Job | null>;
+  /** `starting` → `running` if a slot is free, else `queued` at the tail. Promotes first. */
+  start(id: string, options: SlotOptions): Promise<StartResult>;
+  /** Records the provider's task id on a running job. */
+  attachTask(id: string, taskId: string, now: number): Promise<Job>;
+  /** Records provider progress (0..1) on a running job. */
+  progress(id: string, progress: number, now: number): Promise<Job>;
+  /** `running` (no task yet) → `queued` at the head, with backoff. Releases the slot. */
+  requeue(id: string, options: RequeueOptions): Promise<StartResult>;
+  /** Ends a job (terminal, `completed_at`), releases its slot, promotes the queue head. */
+  finish(id: string, outcome: FinishOutcome, options: FinishOptions): Promise<FinishResult>;
+  /** Claims queued jobs into free slots (FIFO); used after backoff expires. */
+  promote(options: SlotOptions): Promise<Job[]>;
+  /** Ends what outlived its window (see {@link HealOptions}) and promotes into freed slots. */
+  heal(options: HealOptions): Promise<HealResult>;
+  /** Compare-and-set of the credit state; true if this call changed it. */
+  setCreditState(id: string, from: CreditState, to: CreditState, now: number): Promise<boolean>;
+  /** The user's oldest active job, or null. */
+  findActive(userId: string): Promise<Job | null>;
+  list(query: JobQuery): Promise<Job[]>;
+  /** The queue of a pool (all pools if omitted), in order, positions 1..n per pool. */
+  queue(pool?: string): Promise<Job[]>;
+  /** Running and queued counts of a pool. */
+  counts(pool: string): Promise<{ running: number; queued: number }>;
+  /** Change notices; returns the unsubscribe function. */
+  subscribe(listener: (change: JobChange) => void): () => void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,450 @@
+import { EventEmitter } from 'eventemitter3';
+import { isoAt } from './clock.js';
+import { JobGateError } from './errors.js';
+import type { CreditState, Job, NewJob } from './job.js';
+import { assertTransition, isActive, isTerminal, type JobStatus } from './jobStatus.js';
+import type {
+  CreateOptions,
+  CreateResult,
+  FinishOptions,
+  FinishOutcome,
+  FinishResult,
+  HealOptions,
+  HealResult,
+  JobChange,
+  JobQuery,
+  JobStore,
+  RequeueOptions,
+  SlotOptions,
+  StartResult,
+  StoreCapabilities,
+} from './jobStore.js';
+import { newJobRuns, selectPromotions } from './slotPolicy.js';
+
+const ACTIVE: readonly JobStatus[] = ['starting', 'queued', 'running'];
+
+/**
+ * The in-process store, the embedded default. Every method runs synchronously to its end
+ * before returning a promise, so each is atomic in one process, like a locked transaction.
+ * Not shared between processes: use @jobgate/postgres for that.
+ */
+export class MemoryStore implements JobStore {
+  readonly capabilities: StoreCapabilities = {
+    durable: false,
+    shared: false,
+    crossProcessEvents: false,
+  };
+  readonly #jobs = new Map<string, Job>();
+  /** Queue order key: lower runs first. Requeue at the head takes min - 1. */
+  readonly #queueSeq = new Map<string, number>();
+  #seq = 0;
+  readonly #events = new EventEmitter<{ change: [JobChange] }>();
+
+  async create(input: NewJob, options: CreateOptions): Promise<CreateResult> {
+    const existing = this.#jobs.get(input.id);
+    if (existing) return { job: this.#checkSame(existing, input), created: false };
+    const active = this.#activeOf(input.userId);
+    if (active.length >= options.maxActivePerUser) {
+      throw new JobGateError('ACTIVE_JOB_EXISTS', 'you already have an active job', {
+        jobId: active[0]!.id,
+        details: { activeJobId: active[0]!.id, activeStatus: active[0]!.status },
+      });
+    }
+    const job = this.#newJob(input, 'starting', options.now);
+    this.#jobs.set(job.id, job);
+    this.#emit(job);
+    return { job: clone(job), created: true };
+  }
+
+  async createFailed(
+    input: NewJob,
+    error: { errorCode: string; errorMessage: string },
+    now: number,
+  ): Promise<CreateResult> {
+    const existing = this.#jobs.get(input.id);
+    if (existing) return { job: this.#checkSame(existing, input), created: false };
+    const job: Job = {
+      ...this.#newJob(input, 'failed', now),
+      errorCode: error.errorCode,
+      errorMessage: error.errorMessage,
+      completedAt: isoAt(now),
+    };
+    this.#jobs.set(job.id, job);
+    this.#emit(job);
+    return { job: clone(job), created: true };
+  }
+
+  async get(id: string): Promise<Job | null> {
+    const job = this.#jobs.get(id);
+    return job ? clone(job) : null;
+  }
+
+  async start(id: string, options: SlotOptions): Promise<StartResult> {
+    const job = this.#require(id);
+    assertTransition(job.status, 'running', id);
+    if (job.status !== 'starting') {
+      throw new JobGateError(
+        'INVALID_TRANSITION',
+        `only a starting job can be started (it is ${job.status})`,
+        { jobId: id },
+      );
+    }
+    const promoted = this.#promote(job.pool, options);
+    const queue = this.#queueOf(job.pool);
+    if (newJobRuns(job, queue, this.#running(), options.limits, options.now)) {
+      this.#toRunning(job, options.now);
+    } else {
+      this.#enqueue(job, options.now, 'tail');
+    }
+    return { job: clone(job), promoted: promoted.map(clone) };
+  }
+
+  async attachTask(id: string, taskId: string, now: number): Promise<Job> {
+    const job = this.#require(id);
+    if (job.status !== 'running') {
+      throw new JobGateError(
+        'INVALID_TRANSITION',
+        `a task can only be attached to a running job (it is ${job.status})`,
+        { jobId: id },
+      );
+    }
+    if (job.taskId !== null && job.taskId !== taskId) {
+      throw new JobGateError('CONFLICT', `job already has task ${job.taskId}`, { jobId: id });
+    }
+    job.taskId = taskId;
+    job.updatedAt = isoAt(now);
+    this.#emit(job);
+    return clone(job);
+  }
+
+  async progress(id: string, progress: number, now: number): Promise<Job> {
+    const job = this.#require(id);
+    if (job.status !== 'running') {
+      throw new JobGateError(
+        'INVALID_TRANSITION',
+        `progress only applies to a running job (it is ${job.status})`,
+        { jobId: id },
+      );
+    }
+    if (!(progress >= 0 && progress <= 1))
+      throw new JobGateError('VALIDATION', 'progress must be within 0..1', { jobId: id });
+    job.progress = progress;
+    job.updatedAt = isoAt(now);
+    this.#emit(job);
+    return clone(job);
+  }
+
+  async requeue(id: string, options: RequeueOptions): Promise<StartResult> {
+    const job = this.#require(id);
+    if (job.status !== 'running' || job.taskId !== null) {
+      throw new JobGateError(
+        'INVALID_TRANSITION',
+        'only a running job without a task can go back to the queue',
+        { jobId: id },
+      );
+    }
+    job.attempts += 1;
+    job.retryAt = isoAt(options.retryAt);
+    job.errorCode = options.errorCode;
+    job.errorMessage = options.errorMessage;
+    job.startedAt = null;
+    this.#enqueue(job, options.now, 'head');
+    const promoted = this.#promote(job.pool, options);
+    return { job: clone(job), promoted: promoted.map(clone) };
+  }
+
+  async finish(id: string, outcome: FinishOutcome, options: FinishOptions): Promise<FinishResult> {
+    const job = this.#require(id);
+    const from = options.from ?? ACTIVE;
+    if (isTerminal(job.status) || !from.includes(job.status)) {
+      return { job: clone(job), changed: false, promoted: [] };
+    }
+    assertTransition(job.status, outcome.status, id);
+    const wasQueued = job.status === 'queued';
+    const now = options.now;
+    job.status = outcome.status;
+    job.completedAt = isoAt(now);
+    job.updatedAt = isoAt(now);
+    job.position = null;
+    job.retryAt = null;
+    if (outcome.status === 'completed') {
+      job.output = outcome.output ?? null;
+      job.errorCode = null;
+      job.errorMessage = null;
+      job.progress = 1;
+    } else {
+      job.errorCode = outcome.errorCode;
+      job.errorMessage = outcome.errorMessage;
+    }
+    this.#queueSeq.delete(id);
+    if (wasQueued) this.#renumber(job.pool, now);
+    this.#emit(job);
+    const promoted = this.#promote(job.pool, options);
+    return { job: clone(job), changed: true, promoted: promoted.map(clone) };
+  }
+
+  async promote(options: SlotOptions): Promise<Job[]> {
+    const pools = new Set(
+      [...this.#jobs.values()].filter((j) => j.status === 'queued').map((j) => j.pool),
+    );
+    const promoted: Job[] = [];
+    for (const pool of pools) promoted.push(...this.#promote(pool, options));
+    return promoted.map(clone);
+  }
+
+  async heal(options: HealOptions): Promise<HealResult> {
+    const { now } = options;
+    const healed: Job[] = [];
+    const end = (job: Job, status: 'failed' | 'cancelled', code: string, text: string) => {
+      const wasQueued = job.status === 'queued';
+      job.status = status;
+      job.errorCode = code;
+      job.errorMessage = `${code}: ${text}`;
+      job.completedAt = isoAt(now);
+      job.updatedAt = isoAt(now);
+      job.position = null;
+      job.retryAt = null;
+      this.#queueSeq.delete(job.id);
+      if (wasQueued) this.#renumber(job.pool, now);
+      healed.push(job);
+      this.#emit(job);
+    };
+    for (const job of [...this.#jobs.values()]) {
+      const created = Date.parse(job.createdAt);
+      if (job.status === 'starting' && now - created > options.staleStartMs) {
+        end(
+          job,
+          'cancelled',
+          'STALE_START',
+          `the job was still starting ${Math.round((now - created) / 1000)} s after it was created`,
+        );
+      } else if (
+        job.status === 'queued' &&
+        (!job.waitedInQueue || job.position === null || !this.#queueSeq.has(job.id))
+      ) {
+        // A phantom: `queued` without really being in the queue (the old app's bug shape).
+        if (now - created > options.staleStartMs)
+          end(
+            job,
+            'cancelled',
+            'STALE_START',
+            'the job was marked queued but never entered the queue',
+          );
+      } else if (
+        job.status === 'queued' &&
+        options.maxQueueMs !== null &&
+        job.queuedAt &&
+        now - Date.parse(job.queuedAt) > options.maxQueueMs
+      ) {
+        end(
+          job,
+          'failed',
+          'TIMEOUT',
+          `the job waited in the queue longer than ${options.maxQueueMs} ms`,
+        );
+      } else if (
+        job.status === 'running' &&
+        job.taskId === null &&
+        job.startedAt &&
+        now - Date.parse(job.startedAt) > options.lostStartMs
+      ) {
+        end(
+          job,
+          'failed',
+          'START_LOST',
+          `the provider never confirmed the start within ${options.lostStartMs} ms`,
+        );
+      }
+    }
+    const promoted = await this.promote(options);
+    return { healed: healed.map(clone), promoted };
+  }
+
+  async setCreditState(
+    id: string,
+    from: CreditState,
+    to: CreditState,
+    now: number,
+  ): Promise<boolean> {
+    const job = this.#require(id);
+    if (job.creditState !== from) return false;
+    job.creditState = to;
+    job.updatedAt = isoAt(now);
+    this.#emit(job);
+    return true;
+  }
+
+  async findActive(userId: string): Promise<Job | null> {
+    const active = this.#activeOf(userId);
+    return active[0] ? clone(active[0]) : null;
+  }
+
+  async list(query: JobQuery): Promise<Job[]> {
+    const out: Job[] = [];
+    for (const job of this.#jobs.values()) {
+      if (query.userId !== undefined && job.userId !== query.userId) continue;
+      if (query.status && !query.status.includes(job.status)) continue;
+      if (query.tool !== undefined && job.tool !== query.tool) continue;
+      out.push(clone(job));
+    }
+    out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return query.limit === undefined ? out : out.slice(0, query.limit);
+  }
+
+  async queue(pool?: string): Promise<Job[]> {
+    const pools =
+      pool === undefined ? new Set([...this.#jobs.values()].map((j) => j.pool)) : [pool];
+    return [...pools].flatMap((p) => this.#queueOf(p)).map(clone);
+  }
+
+  async counts(pool: string): Promise<{ running: number; queued: number }> {
+    let running = 0;
+    let queued = 0;
+    for (const job of this.#jobs.values()) {
+      if (job.pool !== pool) continue;
+      if (job.status === 'running') running++;
+      else if (job.status === 'queued') queued++;
+    }
+    return { running, queued };
+  }
+
+  subscribe(listener: (change: JobChange) => void): () => void {
+    this.#events.on('change', listener);
+    return () => this.#events.off('change', listener);
+  }
+
+  async close(): Promise<void> {
+    this.#events.removeAllListeners();
+  }
+
+  /** The raw rows, for tests that check invariants independently of the store's methods. */
+  snapshot(): Job[] {
+    return [...this.#jobs.values()].map(clone);
+  }
+
+  /** Writes a row as is (legacy data, crash scenarios). Bypasses every rule: tests only. */
+  unsafeInsert(job: Job): void {
+    this.#jobs.set(job.id, clone(job));
+    if (job.status === 'queued' && job.waitedInQueue && job.position !== null) {
+      this.#queueSeq.set(job.id, ++this.#seq);
+    }
+  }
+
+  #newJob(input: NewJob, status: JobStatus, now: number): Job {
+    return {
+      id: input.id,
+      tool: input.tool,
+      userId: input.userId,
+      pool: input.pool,
+      status,
+      input: structuredClone(input.input),
+      output: null,
+      waitedInQueue: false,
+      position: null,
+      taskId: null,
+      userCreditCost: input.userCreditCost,
+      creditState: 'none',
+      errorCode: null,
+      errorMessage: null,
+      progress: null,
+      attempts: 0,
+      retryAt: null,
+      createdAt: isoAt(now),
+      queuedAt: null,
+      startedAt: null,
+      completedAt: null,
+      updatedAt: isoAt(now),
+    };
+  }
+
+  #checkSame(existing: Job, input: NewJob): Job {
+    if (existing.userId !== input.userId || existing.tool !== input.tool) {
+      throw new JobGateError('CONFLICT', 'this job id is already used by another job', {
+        jobId: input.id,
+      });
+    }
+    return clone(existing);
+  }
+
+  #require(id: string): Job {
+    const job = this.#jobs.get(id);
+    if (!job) throw new JobGateError('NOT_FOUND', `no job ${id}`, { jobId: id });
+    return job;
+  }
+
+  #activeOf(userId: string): Job[] {
+    return [...this.#jobs.values()]
+      .filter((j) => j.userId === userId && isActive(j.status))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  #running(): Job[] {
+    return [...this.#jobs.values()].filter((j) => j.status === 'running');
+  }
+
+  #queueOf(pool: string): Job[] {
+    return [...this.#queueSeq.entries()]
+      .map(([id, seq]) => ({ job: this.#jobs.get(id)!, seq }))
+      .filter(({ job }) => job.pool === pool)
+      .sort((a, b) => a.seq - b.seq)
+      .map(({ job }) => job);
+  }
+
+  #toRunning(job: Job, now: number): void {
+    job.status = 'running';
+    job.startedAt = isoAt(now);
+    job.updatedAt = isoAt(now);
+    job.position = null;
+    job.progress = null;
+    this.#queueSeq.delete(job.id);
+    this.#emit(job);
+  }
+
+  #enqueue(job: Job, now: number, where: 'head' | 'tail'): void {
+    const seqs = [...this.#queueSeq.values()];
+    const seq = where === 'tail' ? ++this.#seq : Math.min(0, ...seqs) - 1;
+    this.#queueSeq.set(job.id, seq);
+    job.status = 'queued';
+    job.waitedInQueue = true;
+    job.queuedAt ??= isoAt(now);
+    job.updatedAt = isoAt(now);
+    this.#renumber(job.pool, now);
+  }
+
+  #promote(pool: string, options: SlotOptions): Job[] {
+    const claimed = selectPromotions(
+      this.#queueOf(pool),
+      this.#running(),
+      options.limits,
+      options.now,
+    );
+    for (const job of claimed) {
+      job.retryAt = null;
+      this.#toRunning(job, options.now);
+    }
+    if (claimed.length > 0) this.#renumber(pool, options.now);
+    return claimed;
+  }
+
+  /** Positions are exactly 1..n in queue order; emits a change for each job that moved. */
+  #renumber(pool: string, now: number): void {
+    this.#queueOf(pool).forEach((job, index) => {
+      if (job.position !== index + 1) {
+        job.position = index + 1;
+        job.updatedAt = isoAt(now);
+        this.#emit(job);
+      }
+    });
+  }
+
+  #emit(job: Job): void {
+    this.#events.emit('change', {
+      id: job.id,
+      status: job.status,
+      userId: job.userId,
+      job: clone(job),
+    });
+  }
+}
+
+const clone = (job: Job): Job => structuredClone(job);

@@ -1,0 +1,57 @@
+import type { Job, JsonValue } from './job.js';
+import type { AnyTool } from './tool.js';
+
+export interface ProviderContext {
+  job: Job;
+  tool: AnyTool;
+  signal: AbortSignal;
+}
+
+export interface ProviderStartContext extends ProviderContext {
+  /** Where the provider should call back for this job (carries the job id and its token). */
+  webhookUrl: string | undefined;
+}
+
+export type ProviderState =
+  | 'pending'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'unknown';
+
+export interface ProviderStatus {
+  state: ProviderState;
+  /** 0..1, where the provider reports it. */
+  progress?: number;
+  output?: JsonValue;
+  error?: { code: string; message: string };
+}
+
+/** A status update pushed by the provider (webhook) or pulled by the watchdog. */
+export interface ProviderUpdate extends ProviderStatus {
+  taskId: string;
+}
+
+export interface ProviderFile {
+  name: string;
+  contentType: string;
+  data: Blob | Uint8Array;
+}
+
+/**
+ * A GPU provider. Errors are `JobGateError`s whose `kind` says what to do:
+ * `busy` (keep the job queued, retry with backoff), `invalid` (fail now),
+ * `transient` (retry a bounded number of times), `fatal` (fail now).
+ */
+export interface Provider {
+  readonly id: string;
+  /** Starts the job; resolves with the provider's task id. */
+  start(context: ProviderStartContext): Promise<{ taskId: string }>;
+  status(taskId: string, context: ProviderContext): Promise<ProviderStatus>;
+  cancel(taskId: string, context: ProviderContext): Promise<void>;
+  /** Uploads an input file; resolves with the value to put in the tool's input field. */
+  upload(file: ProviderFile, signal?: AbortSignal): Promise<string>;
+  /** Parses a callback the provider sent; throws VALIDATION for a malformed one. */
+  parseWebhook(request: Request): Promise<ProviderUpdate>;
+}

@@ -1,0 +1,223 @@
+import { type Clock, systemClock } from './clock.js';
+import { JobGateError } from './errors.js';
+import type { JsonValue } from './job.js';
+import type {
+  Provider,
+  ProviderContext,
+  ProviderFile,
+  ProviderStartContext,
+  ProviderStatus,
+  ProviderUpdate,
+} from './provider.js';
+import { seededRandom } from './seededRandom.js';
+
+export interface SimulatedRates {
+  /** Start answered "busy" (like RunningHub 421). */
+  busy?: number;
+  /** Start refused as invalid input (like RunningHub 433). */
+  reject?: number;
+  /** Start failed by the network or a 5xx. */
+  transient?: number;
+  /** The task runs, then fails. */
+  fail?: number;
+  /** The completion callback never arrives (the watchdog must poll). */
+  lostWebhook?: number;
+}
+
+export interface SimulatedProviderOptions {
+  id?: string;
+  /** Same seed, same answers. Default 1. */
+  seed?: number;
+  clock?: Clock;
+  /** Account concurrency: a start past it is answered busy. Default unlimited. */
+  capacity?: number;
+  /** Delay of a start call, [min, max] ms. Default [20, 80]. */
+  startLatencyMs?: readonly [number, number];
+  /** How long a task runs, [min, max] ms (or per tool). Default [500, 2000]. */
+  durationMs?: readonly [number, number] | ((tool: string) => readonly [number, number]);
+  rates?: SimulatedRates;
+  /** The "webhook": called when a task ends (unless lost). */
+  onUpdate?: (jobId: string, update: ProviderUpdate) => void;
+}
+
+interface SimTask {
+  jobId: string;
+  tool: string;
+  state: ProviderStatus['state'];
+  startedAt: number;
+  endsAt: number;
+  timer: unknown;
+  output?: JsonValue;
+  error?: { code: string; message: string };
+}
+
+/** A provider that runs in-process, deterministic from a seed, on an injectable clock. */
+export class SimulatedProvider implements Provider {
+  readonly id: string;
+  readonly tasks = new Map<string, SimTask>();
+  /** Counts of what it answered, for reports. */
+  readonly stats = {
+    started: 0,
+    busy: 0,
+    rejected: 0,
+    transient: 0,
+    failed: 0,
+    completed: 0,
+    cancelled: 0,
+    lostWebhooks: 0,
+  };
+  #onUpdate: ((jobId: string, update: ProviderUpdate) => void) | undefined;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #options: SimulatedProviderOptions;
+  #nextTask = 1;
+  /** The highest number of tasks running at once at this "provider". */
+  maxConcurrent = 0;
+
+  constructor(options: SimulatedProviderOptions = {}) {
+    this.id = options.id ?? 'simulated';
+    this.#options = options;
+    this.#clock = options.clock ?? systemClock;
+    this.#random = seededRandom(options.seed ?? 1);
+    this.#onUpdate = options.onUpdate;
+  }
+
+  /** Where completions are delivered (the webhook). */
+  onUpdate(listener: (jobId: string, update: ProviderUpdate) => void): void {
+    this.#onUpdate = listener;
+  }
+
+  get running(): number {
+    let n = 0;
+    for (const task of this.tasks.values()) if (task.state === 'running') n++;
+    return n;
+  }
+
+  async start(context: ProviderStartContext): Promise<{ taskId: string }> {
+    const [lo, hi] = this.#options.startLatencyMs ?? [20, 80];
+    await this.#sleep(this.#between(lo, hi), context.signal);
+    const rates = this.#options.rates ?? {};
+    const roll = this.#random();
+    if (
+      this.running >= (this.#options.capacity ?? Number.POSITIVE_INFINITY) ||
+      roll < (rates.busy ?? 0)
+    ) {
+      this.stats.busy++;
+      throw new JobGateError('PROVIDER_BUSY', 'the simulated account is at its task limit', {
+        providerCode: 421,
+      });
+    }
+    if (this.#random() < (rates.reject ?? 0)) {
+      this.stats.rejected++;
+      throw new JobGateError('PROVIDER_REJECTED', 'the simulated provider refused the input', {
+        providerCode: 433,
+      });
+    }
+    if (this.#random() < (rates.transient ?? 0)) {
+      this.stats.transient++;
+      throw new JobGateError('PROVIDER_ERROR', 'the simulated provider answered 503', {
+        providerCode: 503,
+      });
+    }
+    const taskId = `sim-${this.#nextTask++}`;
+    const range = this.#options.durationMs ?? [500, 2_000];
+    const [dlo, dhi] = typeof range === 'function' ? range(context.job.tool) : range;
+    const duration = this.#between(dlo, dhi);
+    const now = this.#clock.now();
+    const willFail = this.#random() < (rates.fail ?? 0);
+    const loseWebhook = this.#random() < (rates.lostWebhook ?? 0);
+    const task: SimTask = {
+      jobId: context.job.id,
+      tool: context.job.tool,
+      state: 'running',
+      startedAt: now,
+      endsAt: now + duration,
+      timer: undefined,
+    };
+    task.timer = this.#clock.setTimeout(() => {
+      if (task.state !== 'running') return;
+      if (willFail) {
+        task.state = 'failed';
+        task.error = { code: 'SIM_FAIL', message: 'the simulated workflow failed' };
+        this.stats.failed++;
+      } else {
+        task.state = 'completed';
+        task.output = { files: [`sim://outputs/${taskId}.png`] };
+        this.stats.completed++;
+      }
+      if (loseWebhook) {
+        this.stats.lostWebhooks++;
+        return;
+      }
+      this.#onUpdate?.(task.jobId, this.#update(taskId, task));
+    }, duration);
+    this.tasks.set(taskId, task);
+    this.stats.started++;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.running);
+    return { taskId };
+  }
+
+  async status(taskId: string, _context?: ProviderContext): Promise<ProviderStatus> {
+    const task = this.tasks.get(taskId);
+    if (!task) return { state: 'unknown' };
+    return this.#update(taskId, task);
+  }
+
+  async cancel(taskId: string, _context?: ProviderContext): Promise<void> {
+    const task = this.tasks.get(taskId);
+    if (!task || task.state !== 'running') return;
+    task.state = 'cancelled';
+    this.#clock.clearTimeout(task.timer as never);
+    this.stats.cancelled++;
+  }
+
+  async upload(file: ProviderFile): Promise<string> {
+    return `sim://inputs/${this.#nextTask}-${file.name}`;
+  }
+
+  async parseWebhook(request: Request): Promise<ProviderUpdate> {
+    const body = (await request.json().catch(() => null)) as Partial<ProviderUpdate> | null;
+    if (!body || typeof body.taskId !== 'string' || typeof body.state !== 'string') {
+      throw new JobGateError('VALIDATION', 'malformed simulated webhook');
+    }
+    return body as ProviderUpdate;
+  }
+
+  #update(taskId: string, task: SimTask): ProviderUpdate {
+    const elapsed = this.#clock.now() - task.startedAt;
+    const progress =
+      task.state === 'running'
+        ? Math.min(0.99, elapsed / Math.max(1, task.endsAt - task.startedAt))
+        : 1;
+    return {
+      taskId,
+      state: task.state,
+      progress,
+      ...(task.output === undefined ? {} : { output: task.output }),
+      ...(task.error === undefined ? {} : { error: task.error }),
+    };
+  }
+
+  #between(lo: number, hi: number): number {
+    return Math.round(lo + (hi - lo) * this.#random());
+  }
+
+  #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const handle = this.#clock.setTimeout(resolve, ms);
+      signal.addEventListener(
+        'abort',
+        () => {
+          this.#clock.clearTimeout(handle);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  }
+}
+
+export function createSimulatedProvider(options?: SimulatedProviderOptions): SimulatedProvider {
+  return new SimulatedProvider(options);
+}

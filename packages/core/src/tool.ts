@@ -1,0 +1,135 @@
+import { JobGateError } from './errors.js';
+import type { JsonObject } from './job.js';
+import { formatIssues, type InferOutput, type StandardSchemaV1 } from './standardSchema.js';
+
+export const DEFAULT_POOL = 'default';
+
+export interface ToolConfig<S extends StandardSchemaV1 = StandardSchemaV1, P = unknown> {
+  /** Stable id, used in job rows, storage paths and URLs: lowercase letters, digits, `-`. */
+  id: string;
+  /** A human name for UIs. */
+  name?: string;
+  /** The input schema (zod, valibot, … anything implementing Standard Schema). */
+  input: S;
+  /** Price in credits, decided on the server from the validated input. */
+  creditCost: number | ((input: InferOutput<S>) => number);
+  /** A running job past this is checked at the provider and ended. */
+  maxRunMs: number;
+  /** A running job with no provider news for this long is polled (lost webhooks). */
+  pollIntervalMs?: number;
+  /** At most this many jobs of this tool run at once (on top of the pool cap). */
+  maxConcurrent?: number;
+  /** The slot pool (one provider account); `default` unless set. */
+  pool?: string;
+  /** Input fields that hold uploaded files (storage paths). */
+  files?: readonly string[];
+  /** Provider-specific mapping (e.g. RunningHub app id and node map). */
+  provider?: P;
+}
+
+export interface ToolDefinition<S extends StandardSchemaV1 = StandardSchemaV1, P = unknown> {
+  readonly id: string;
+  readonly name: string;
+  readonly input: S;
+  readonly maxRunMs: number;
+  readonly pollIntervalMs: number;
+  readonly maxConcurrent: number | null;
+  readonly pool: string;
+  readonly files: readonly string[];
+  readonly provider: P;
+  /** Validates input; throws `VALIDATION` with the schema's messages. */
+  parse(input: unknown): Promise<InferOutput<S> & JsonObject>;
+  /** Price in credits for already-validated input. */
+  price(input: InferOutput<S>): number;
+}
+
+const TOOL_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** The whole registration of a tool: nothing else in jobgate lists tools. */
+export function defineTool<S extends StandardSchemaV1, P = unknown>(
+  config: ToolConfig<S, P>,
+): ToolDefinition<S, P> {
+  if (!TOOL_ID.test(config.id)) {
+    throw new JobGateError('VALIDATION', `tool id "${config.id}" must match ${TOOL_ID}`);
+  }
+  if (!(config.maxRunMs > 0)) {
+    throw new JobGateError('VALIDATION', `tool ${config.id}: maxRunMs must be > 0`);
+  }
+  if (
+    config.maxConcurrent !== undefined &&
+    !(Number.isInteger(config.maxConcurrent) && config.maxConcurrent > 0)
+  ) {
+    throw new JobGateError(
+      'VALIDATION',
+      `tool ${config.id}: maxConcurrent must be a positive integer`,
+    );
+  }
+  const { creditCost } = config;
+  return Object.freeze({
+    id: config.id,
+    name: config.name ?? config.id,
+    input: config.input,
+    maxRunMs: config.maxRunMs,
+    pollIntervalMs: config.pollIntervalMs ?? 15_000,
+    maxConcurrent: config.maxConcurrent ?? null,
+    pool: config.pool ?? DEFAULT_POOL,
+    files: config.files ?? [],
+    provider: config.provider as P,
+    async parse(input: unknown) {
+      const result = await config.input['~standard'].validate(input);
+      if (result.issues) {
+        throw new JobGateError(
+          'VALIDATION',
+          `invalid input for ${config.id}: ${formatIssues(result.issues)}`,
+        );
+      }
+      const value = result.value;
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+        throw new JobGateError('VALIDATION', `input for ${config.id} must be an object`);
+      }
+      return value as InferOutput<S> & JsonObject;
+    },
+    price(input: InferOutput<S>) {
+      const cost = typeof creditCost === 'function' ? creditCost(input) : creditCost;
+      if (!(Number.isFinite(cost) && cost >= 0)) {
+        throw new JobGateError('INTERNAL', `tool ${config.id} priced a job at ${cost}`);
+      }
+      return cost;
+    },
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of any input type
+export type AnyTool = ToolDefinition<any, any>;
+
+/** Every tool of an app, by id. Unknown ids are a `VALIDATION` error, never a lookup in SQL. */
+export class ToolRegistry {
+  readonly #tools = new Map<string, AnyTool>();
+
+  constructor(tools: Iterable<AnyTool>) {
+    for (const tool of tools) {
+      if (this.#tools.has(tool.id)) {
+        throw new JobGateError('VALIDATION', `tool "${tool.id}" is registered twice`);
+      }
+      this.#tools.set(tool.id, tool);
+    }
+  }
+
+  get(id: unknown): AnyTool {
+    const tool = typeof id === 'string' ? this.#tools.get(id) : undefined;
+    if (!tool) throw new JobGateError('VALIDATION', `unknown tool "${String(id).slice(0, 64)}"`);
+    return tool;
+  }
+
+  has(id: unknown): boolean {
+    return typeof id === 'string' && this.#tools.has(id);
+  }
+
+  list(): AnyTool[] {
+    return [...this.#tools.values()];
+  }
+}
+
+export function createToolRegistry(tools: Iterable<AnyTool>): ToolRegistry {
+  return new ToolRegistry(tools);
+}

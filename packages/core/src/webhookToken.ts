@@ -1,0 +1,47 @@
+import { JobGateError } from './errors.js';
+
+const encoder = new TextEncoder();
+
+async function hmac(secret: string, message: string): Promise<string> {
+  const key = await crypto.subtle.importKey(
+    'raw',
+    encoder.encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(message)));
+  let binary = '';
+  for (const byte of signature) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/**
+ * The per-job callback token `{jobId}.{hmac}`: providers that do not sign callbacks
+ * (RunningHub) get a URL only this server could have made, and the job is found by id
+ * whether or not its task id is saved yet. Nothing is stored.
+ */
+export async function webhookToken(secret: string, jobId: string): Promise<string> {
+  if (secret.length < 16)
+    throw new JobGateError('INTERNAL', 'the webhook secret must be at least 16 characters');
+  return `${jobId}.${await hmac(secret, `jobgate-webhook:${jobId}`)}`;
+}
+
+/** Returns the job id of a valid token; throws UNAUTHENTICATED otherwise (constant-time compare). */
+export async function verifyWebhookToken(secret: string, token: string): Promise<string> {
+  const dot = token.lastIndexOf('.');
+  const jobId = dot > 0 ? token.slice(0, dot) : '';
+  const expected = jobId ? await webhookToken(secret, jobId) : '';
+  if (!jobId || !timingSafeEqual(expected, token)) {
+    throw new JobGateError('UNAUTHENTICATED', 'invalid webhook token');
+  }
+  return jobId;
+}
+
+export function timingSafeEqual(a: string, b: string): boolean {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
+  return diff === 0;
+}

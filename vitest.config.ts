@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['@jobgate/source'] },
+  ssr: { resolve: { conditions: ['@jobgate/source'] } },
+  test: {
+    include: [
+      'packages/*/src/**/*.test.{ts,tsx}',
+      'examples/*/src/**/*.test.ts',
+      'bench/src/**/*.test.ts',
+    ],
+    testTimeout: 20_000,
+    hookTimeout: 60_000,
+  },
+});
