@@ -14,7 +14,7 @@ import {
   type SlotPolicyOptions,
 } from './slotPolicy.js';
 import { type AnyTool, DEFAULT_POOL, ToolRegistry } from './tool.js';
-import { webhookToken } from './webhookToken.js';
+import { verifyWebhookToken, webhookToken } from './webhookToken.js';
 
 export interface RunnerTimeouts {
   /** A `starting` job older than this is cancelled (STALE_START). Default 15 s. */
@@ -364,6 +364,18 @@ export class JobRunner {
       default:
         return job;
     }
+  }
+
+  /**
+   * `POST /webhooks/:provider/:token`: checks the per-job token (constant time), parses the
+   * provider's callback and applies it. Throws UNAUTHENTICATED for a bad token and
+   * VALIDATION for a malformed body; a duplicate or late delivery changes nothing.
+   */
+  async handleWebhook(token: string, request: Request): Promise<Job> {
+    if (!this.#webhook) throw new JobGateError('FORBIDDEN', 'webhooks are not configured');
+    const jobId = await verifyWebhookToken(this.#webhook.secret, token);
+    const update = await this.provider.parseWebhook(request);
+    return this.applyUpdate(jobId, update);
   }
 
   /**
