@@ -5,11 +5,11 @@ import { FakeClock } from '../clock.js';
 import { JobGateError } from '../errors.js';
 import { JobRunner } from '../jobRunner.js';
 import { MemoryStore } from '../memoryStore.js';
-import { SimulatedProvider } from '../simulatedProvider.js';
+import { SimulatedProvider, type SimulatedRates } from '../simulatedProvider.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-function setup(options: { capacity?: number; rates?: ConstructorParameters<typeof SimulatedProvider>[0]['rates'] } = {}) {
+function setup(options: { capacity?: number; rates?: SimulatedRates } = {}) {
   const clock = new FakeClock();
   const store = new MemoryStore();
   const billing = new MemoryBilling(1000);
@@ -33,7 +33,14 @@ describe('JobRunner', () => {
     const { runner, clock, provider } = setup();
     const jobs = [];
     for (let i = 1; i <= 4; i++) {
-      jobs.push(await runner.submit({ jobId: uuid(i), tool: 'veste-ai', userId: `u${i}`, input: sampleInputs['veste-ai'] }));
+      jobs.push(
+        await runner.submit({
+          jobId: uuid(i),
+          tool: 'veste-ai',
+          userId: `u${i}`,
+          input: sampleInputs['veste-ai'],
+        }),
+      );
     }
     expect(jobs.slice(0, 3).map((j) => j.status)).toEqual(['running', 'running', 'running']);
     expect(jobs[3]).toMatchObject({ status: 'queued', waitedInQueue: true, position: 1 });
@@ -49,7 +56,12 @@ describe('JobRunner', () => {
   it('fails invalid input at once with a code, and the user can retry immediately', async () => {
     const { runner, store } = setup();
     const error = await runner
-      .submit({ jobId: uuid(1), tool: 'upscaler', userId: 'u', input: { image: 'x', category: 'nope' } })
+      .submit({
+        jobId: uuid(1),
+        tool: 'upscaler',
+        userId: 'u',
+        input: { image: 'x', category: 'nope' },
+      })
       .catch((e) => e);
     expect(error).toBeInstanceOf(JobGateError);
     expect(error.code).toBe('VALIDATION');
@@ -57,14 +69,24 @@ describe('JobRunner', () => {
     expect(row).toMatchObject({ status: 'failed', errorCode: 'VALIDATION' });
     expect(row?.completedAt).not.toBeNull();
     expect(row?.errorMessage).toMatch(/^VALIDATION: /);
-    const retry = await runner.submit({ jobId: uuid(2), tool: 'upscaler', userId: 'u', input: sampleInputs.upscaler });
+    const retry = await runner.submit({
+      jobId: uuid(2),
+      tool: 'upscaler',
+      userId: 'u',
+      input: sampleInputs.upscaler,
+    });
     expect(retry.status).toBe('running');
   });
 
   it('refunds a charged job the provider rejects, exactly once', async () => {
     const { runner, billing, store } = setup({ rates: { reject: 1 } });
     await expect(
-      runner.submit({ jobId: uuid(1), tool: 'pose-changer', userId: 'u', input: sampleInputs['pose-changer'] }),
+      runner.submit({
+        jobId: uuid(1),
+        tool: 'pose-changer',
+        userId: 'u',
+        input: sampleInputs['pose-changer'],
+      }),
     ).rejects.toMatchObject({ code: 'PROVIDER_REJECTED', jobId: uuid(1) });
     const job = await store.get(uuid(1));
     expect(job).toMatchObject({ status: 'failed', creditState: 'refunded' });
@@ -75,18 +97,41 @@ describe('JobRunner', () => {
 
   it('keeps a job queued on a provider busy answer and starts it after backoff', async () => {
     const { runner, clock } = setup({ capacity: 0 });
-    const job = await runner.submit({ jobId: uuid(1), tool: 'veste-ai', userId: 'u', input: sampleInputs['veste-ai'] });
-    expect(job).toMatchObject({ status: 'queued', waitedInQueue: true, position: 1, errorCode: 'PROVIDER_BUSY' });
+    const job = await runner.submit({
+      jobId: uuid(1),
+      tool: 'veste-ai',
+      userId: 'u',
+      input: sampleInputs['veste-ai'],
+    });
+    expect(job).toMatchObject({
+      status: 'queued',
+      waitedInQueue: true,
+      position: 1,
+      errorCode: 'PROVIDER_BUSY',
+    });
     expect(job.retryAt).not.toBeNull();
   });
 
   it('heals a stale starting job after 15 s (fake clock)', async () => {
     const { runner, store, clock } = setup();
-    await store.create({ id: uuid(9), tool: 'veste-ai', userId: 'u', pool: 'default', input: {}, userCreditCost: 60 }, { maxActivePerUser: 1, now: clock.now() });
+    await store.create(
+      {
+        id: uuid(9),
+        tool: 'veste-ai',
+        userId: 'u',
+        pool: 'default',
+        input: {},
+        userCreditCost: 60,
+      },
+      { maxActivePerUser: 1, now: clock.now() },
+    );
     await clock.advance(14_999);
     expect((await runner.active('u'))?.id).toBe(uuid(9));
     await clock.advance(2);
     expect(await runner.active('u')).toBeNull();
-    expect(await store.get(uuid(9))).toMatchObject({ status: 'cancelled', errorCode: 'STALE_START' });
+    expect(await store.get(uuid(9))).toMatchObject({
+      status: 'cancelled',
+      errorCode: 'STALE_START',
+    });
   });
 });

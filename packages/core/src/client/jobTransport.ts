@@ -9,7 +9,10 @@ export interface JobTransport {
   /** `GET /jobs/active`: the user's active job (after the server healed stale ones), or null. */
   active(signal?: AbortSignal): Promise<Job | null>;
   /** `POST /jobs`: create (the job id is the idempotency key) and start. */
-  submit(request: { jobId: string; tool: string; input: unknown }, signal?: AbortSignal): Promise<Job>;
+  submit(
+    request: { jobId: string; tool: string; input: unknown },
+    signal?: AbortSignal,
+  ): Promise<Job>;
   /** `GET /jobs/:id`. */
   get(jobId: string, signal?: AbortSignal): Promise<Job>;
   /** `POST /jobs/:id/cancel`. Without `confirm` the server cancels only what is not really waiting or running. */
@@ -22,5 +25,9 @@ export interface JobTransport {
  * falls back to polling). Returns the unsubscribe function.
  */
 export interface JobUpdateSource {
-  subscribe(jobId: string, onJob: (job: Job) => void, onError: (error: unknown) => void): () => void;
+  subscribe(
+    jobId: string,
+    onJob: (job: Job) => void,
+    onError: (error: unknown) => void,
+  ): () => void;
 }
