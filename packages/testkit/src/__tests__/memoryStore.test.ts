@@ -1,0 +1,4 @@
+import { memoryHarness } from '../memoryHarness.js';
+import { describeStoreConformance } from '../storeConformance.js';
+
+describeStoreConformance('MemoryStore', memoryHarness);

@@ -1,0 +1,6 @@
+export { checkInvariants } from './checkInvariants.js';
+export { describeLifecycleProperty } from './lifecycleProperty.js';
+export { memoryHarness } from './memoryHarness.js';
+export { ScriptedProvider, type StartAnswer } from './scriptedProvider.js';
+export { describeStoreConformance, limitsOf } from './storeConformance.js';
+export { type StoreFactory, type StoreHarness, testJobId } from './storeHarness.js';
