@@ -73,6 +73,8 @@ export class SimulatedProvider implements Provider {
   #nextTask = 1;
   /** The highest number of tasks running at once at this "provider". */
   maxConcurrent = 0;
+  /** Account concurrency: a start past it is answered busy. Change it to simulate capacity returning. */
+  capacity: number;
 
   constructor(options: SimulatedProviderOptions = {}) {
     this.id = options.id ?? 'simulated';
@@ -80,6 +82,7 @@ export class SimulatedProvider implements Provider {
     this.#clock = options.clock ?? systemClock;
     this.#random = seededRandom(options.seed ?? 1);
     this.#onUpdate = options.onUpdate;
+    this.capacity = options.capacity ?? Number.POSITIVE_INFINITY;
   }
 
   /** Where completions are delivered (the webhook). */
@@ -98,10 +101,7 @@ export class SimulatedProvider implements Provider {
     await this.#sleep(this.#between(lo, hi), context.signal);
     const rates = this.#options.rates ?? {};
     const roll = this.#random();
-    if (
-      this.running >= (this.#options.capacity ?? Number.POSITIVE_INFINITY) ||
-      roll < (rates.busy ?? 0)
-    ) {
+    if (this.running >= this.capacity || roll < (rates.busy ?? 0)) {
       this.stats.busy++;
       throw new JobGateError('PROVIDER_BUSY', 'the simulated account is at its task limit', {
         providerCode: 421,

@@ -96,7 +96,7 @@ describe('JobRunner', () => {
   });
 
   it('keeps a job queued on a provider busy answer and starts it after backoff', async () => {
-    const { runner, clock } = setup({ capacity: 0 });
+    const { runner, clock, provider } = setup({ capacity: 0 });
     const job = await runner.submit({
       jobId: uuid(1),
       tool: 'veste-ai',
@@ -109,7 +109,14 @@ describe('JobRunner', () => {
       position: 1,
       errorCode: 'PROVIDER_BUSY',
     });
-    expect(job.retryAt).not.toBeNull();
+    // Backoff 3 s (jitter fixed at 0 by random 0.5): still busy at the first retry.
+    await clock.advance(3_000);
+    expect(await runner.get(uuid(1), 'u')).toMatchObject({ status: 'queued', attempts: 2 });
+    provider.capacity = 3;
+    await clock.advance(8_000);
+    const started = await runner.get(uuid(1), 'u');
+    expect(started.status).toBe('running');
+    expect(started.taskId).not.toBeNull();
   });
 
   it('heals a stale starting job after 15 s (fake clock)', async () => {
