@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { startRunningHubSimulator } from './runningHubSimulator.js';
+
+const HELP = `jobgate-runninghub-sim: a simulated RunningHub OpenAPI on loopback
+
+Options:
+  --port <n>               port (default 0: a free one)
+  --host <addr>            host (default 127.0.0.1)
+  --seed <n>               seed of every random choice (default 1)
+  --concurrency <n>        account task limit; starts past it answer 421 (default 3)
+  --api-key <key>          accepted key, repeatable (default sim-key)
+  --latency <min,max>      answer delay in ms (default 0,0)
+  --duration <min,max>     task run time in ms (default 2000,6000)
+  --queue <min,max>        time a task stays QUEUED in ms (default 0,0)
+  --fail-rate <0..1>       tasks that end FAILED
+  --busy-rate <0..1>       starts answered 421 although there is room
+  --transient-rate <0..1>  calls answered HTTP 503
+  --lost-webhook-rate <0..1>       callbacks never sent
+  --duplicate-webhook-rate <0..1>  callbacks sent twice
+  --help
+`;
+
+function range(value: string | undefined, fallback: [number, number]): [number, number] {
+  if (!value) return fallback;
+  const [lo, hi] = value.split(',').map(Number);
+  if (lo === undefined || !Number.isFinite(lo)) throw new Error(`bad range "${value}"`);
+  return [lo, hi !== undefined && Number.isFinite(hi) ? hi : lo];
+}
+
+function rate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new Error(`a rate is a number in 0..1, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      seed: { type: 'string' },
+      concurrency: { type: 'string' },
+      'api-key': { type: 'string', multiple: true },
+      latency: { type: 'string' },
+      duration: { type: 'string' },
+      queue: { type: 'string' },
+      'fail-rate': { type: 'string' },
+      'busy-rate': { type: 'string' },
+      'transient-rate': { type: 'string' },
+      'lost-webhook-rate': { type: 'string' },
+      'duplicate-webhook-rate': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+  const rates = {
+    fail: rate(values['fail-rate']),
+    busy: rate(values['busy-rate']),
+    transient: rate(values['transient-rate']),
+    lostWebhook: rate(values['lost-webhook-rate']),
+    duplicateWebhook: rate(values['duplicate-webhook-rate']),
+  };
+  const sim = await startRunningHubSimulator({
+    port: values.port ? Number(values.port) : 0,
+    host: values.host ?? '127.0.0.1',
+    seed: values.seed ? Number(values.seed) : 1,
+    concurrency: values.concurrency ? Number(values.concurrency) : 3,
+    apiKeys: values['api-key'] ?? ['sim-key'],
+    latencyMs: range(values.latency, [0, 0]),
+    durationMs: range(values.duration, [2_000, 6_000]),
+    queueMs: range(values.queue, [0, 0]),
+    rates: Object.fromEntries(Object.entries(rates).filter(([, v]) => v !== undefined)),
+  });
+  process.stdout.write(`simulated RunningHub listening on ${sim.url}\n`);
+  const stop = () => {
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,12 @@
+export {
+  type RunningHubSimulator,
+  type RunningHubSimulatorOptions,
+  type SimDelivery,
+  type SimInjection,
+  type SimNodeInfo,
+  type SimRates,
+  type SimRequestLog,
+  type SimTask,
+  type SimTaskStatus,
+  startRunningHubSimulator,
+} from './runningHubSimulator.js';
