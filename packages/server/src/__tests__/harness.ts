@@ -1,0 +1,92 @@
+import { FakeClock, type Job, JobRunner, MemoryStore, SimulatedProvider } from '@jobgate/core';
+import { tools } from '@jobgate/example-tools';
+import { createJobHandler, type JobHandlerOptions } from '../createJobHandler.js';
+import { MemoryRateLimiter } from '../rateLimiter.js';
+import { staticTokenAuthenticator } from '../staticTokenAuthenticator.js';
+
+export const WEBHOOK_SECRET = 'webhook-secret-0123456789';
+export const USERS = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
+export const TOKENS = {
+  alice: 'token-alice',
+  bob: 'token-bob',
+  carol: 'token-carol',
+  dave: 'token-dave',
+  erin: 'token-erin',
+  service: 'token-service',
+} as const;
+export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+export function setup(overrides: Partial<JobHandlerOptions> = {}) {
+  const clock = new FakeClock(Date.UTC(2026, 1, 1));
+  const store = new MemoryStore();
+  const provider = new SimulatedProvider({
+    clock,
+    seed: 3,
+    startLatencyMs: [0, 0],
+    durationMs: [600_000, 600_000],
+  });
+  const runner = new JobRunner({
+    store,
+    provider,
+    tools,
+    clock,
+    random: () => 0.5,
+    webhook: { baseUrl: 'https://api.example.test', secret: WEBHOOK_SECRET },
+  });
+  const handler = createJobHandler({
+    runner,
+    auth: staticTokenAuthenticator({
+      ...Object.fromEntries(USERS.map((u) => [TOKENS[u], u])),
+      [TOKENS.service]: { role: 'service' },
+    }),
+    rateLimiter: new MemoryRateLimiter(),
+    ...overrides,
+  });
+  const call = async (
+    method: string,
+    path: string,
+    init: {
+      token?: string | null;
+      body?: unknown;
+      raw?: BodyInit;
+      headers?: Record<string, string>;
+    } = {},
+  ) => {
+    const headers = new Headers(init.headers);
+    const token = init.token === undefined ? TOKENS.alice : init.token;
+    if (token !== null) headers.set('authorization', `Bearer ${token}`);
+    let body: BodyInit | undefined = init.raw;
+    if (init.body !== undefined) {
+      body = JSON.stringify(init.body);
+      headers.set('content-type', 'application/json');
+    }
+    const request = new Request(`https://api.example.test${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body, duplex: 'half' }),
+    } as RequestInit);
+    const response = await handler(request);
+    const text = response.headers.get('content-type')?.includes('json')
+      ? await response.text()
+      : '';
+    return {
+      status: response.status,
+      headers: response.headers,
+      response,
+      body: (text ? JSON.parse(text) : null) as {
+        job?: Job | null;
+        jobs?: Job[];
+        error?: { code: string; message: string; jobId?: string };
+        [key: string]: unknown;
+      } | null,
+    };
+  };
+  /** Every job of a user that is not terminal. */
+  const activeOf = (userId: string) =>
+    store
+      .snapshot()
+      .filter(
+        (j) => j.userId === userId && !['completed', 'failed', 'cancelled'].includes(j.status),
+      );
+  return { clock, store, provider, runner, handler, call, activeOf };
+}

@@ -1,0 +1,38 @@
+export { type AuthContext, type Authenticator, bearerToken } from './authenticator.js';
+export { type Cors, type CorsOptions, createCors } from './cors.js';
+export {
+  createJobHandler,
+  DEFAULT_RATE_LIMITS,
+  type JobHandler,
+  type JobHandlerOptions,
+  type RateBucket,
+} from './createJobHandler.js';
+export { type JobEventStreamOptions, jobEventStream } from './jobEventStream.js';
+export { errorResponse, jsonResponse } from './jsonResponse.js';
+export {
+  decide,
+  MemoryRateLimiter,
+  type RateAlgorithm,
+  type RateDecision,
+  type RateLimiter,
+  type RateRule,
+  windowStart,
+} from './rateLimiter.js';
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  parseJsonBytes,
+  readBodyBytes,
+  readJsonBody,
+} from './readJsonBody.js';
+export {
+  rateLimitTableSql,
+  type SqlQuery,
+  SqlRateLimiter,
+  type SqlRateLimiterOptions,
+} from './sqlRateLimiter.js';
+export { staticTokenAuthenticator } from './staticTokenAuthenticator.js';
+export {
+  type SupabaseJwtAuthenticatorOptions,
+  signHs256Jwt,
+  supabaseJwtAuthenticator,
+} from './supabaseJwtAuthenticator.js';
