@@ -119,6 +119,8 @@ export interface RunningHubSimulator {
   setConcurrency(concurrency: number): void;
   /** Makes the next matching call(s) answer a given code or HTTP status. */
   inject(injection: SimInjection): void;
+  /** Drops injections not used up yet. */
+  clearInjections(): void;
   /** Ends a task now (SUCCESS or FAILED) and delivers its callback (unless lost). */
   finish(taskId: string, outcome?: 'SUCCESS' | 'FAILED'): Promise<void>;
   /** Resolves when no callback delivery is in flight. */
@@ -129,6 +131,7 @@ export interface RunningHubSimulator {
 const MAX_BODY = MAX_UPLOAD_BYTES + 1024 * 1024;
 
 function codeName(code: number): string {
+  if (code === 0) return 'success';
   return Object.hasOwn(RUNNINGHUB_CODES, code)
     ? RUNNINGHUB_CODES[code as RunningHubCode].name
     : 'UNKNOWN_ERROR';
@@ -244,7 +247,7 @@ export async function startRunningHubSimulator(
               taskCostTime: String(
                 Math.max(0, Math.round(((task.endedAt ?? 0) - task.createdAt) / 1000)),
               ),
-              nodeId: video ? '9' : '9',
+              nodeId: video ? '12' : '9',
             },
           ],
         };
@@ -302,7 +305,10 @@ export async function startRunningHubSimulator(
   };
 
   const schedule = (task: SimTask): void => {
-    if (options.manual) return;
+    if (options.manual) {
+      task.status = 'RUNNING';
+      return;
+    }
     const queued = between(options.queueMs, [0, 0]);
     const duration = between(options.durationMs, [50, 150]);
     const handles: ReturnType<typeof setTimeout>[] = [];
@@ -587,6 +593,9 @@ export async function startRunningHubSimulator(
     },
     inject(injection: SimInjection) {
       injections.push({ ...injection, times: injection.times ?? 1 });
+    },
+    clearInjections() {
+      injections.length = 0;
     },
     async finish(taskId: string, outcome: 'SUCCESS' | 'FAILED' = 'SUCCESS') {
       const task = tasks.get(taskId);
