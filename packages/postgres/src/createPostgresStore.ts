@@ -1,0 +1,69 @@
+import { migrate } from './migrate.js';
+import { pgliteClient } from './pgliteClient.js';
+import { postgresJsClient } from './postgresJsClient.js';
+import { PostgresStore } from './postgresStore.js';
+
+export interface CreatePostgresStoreOptions {
+  /** `postgres://…` connection string. */
+  url: string;
+  /** Default `public`. */
+  schema?: string;
+  /** Pool size of postgres.js. Default 10. */
+  max?: number;
+  /** Apply pending migrations first. Default true. */
+  migrate?: boolean;
+}
+
+/**
+ * A PostgresStore on a PostgreSQL server through postgres.js (install `postgres`), migrated
+ * and ready. Prepared statements are off, so a transaction pooler works too.
+ */
+export async function createPostgresStore(
+  options: CreatePostgresStoreOptions,
+): Promise<PostgresStore> {
+  const { default: postgres } = await import('postgres');
+  const sql = postgres(options.url, {
+    max: options.max ?? 10,
+    prepare: false,
+    onnotice: () => undefined,
+  });
+  const client = postgresJsClient(sql);
+  try {
+    if (options.migrate !== false) await migrate(client, { schema: options.schema ?? 'public' });
+  } catch (error) {
+    await client.close?.();
+    throw error;
+  }
+  return new PostgresStore(client, { schema: options.schema ?? 'public' });
+}
+
+export interface CreatePgliteStoreOptions {
+  /** A directory to keep the database in; in memory when omitted. */
+  dataDir?: string;
+  /** Default `public`. */
+  schema?: string;
+}
+
+/**
+ * A PostgresStore on PGlite (Postgres in WebAssembly, in-process; install
+ * `@electric-sql/pglite`), migrated and ready: the embedded default. Durable with a
+ * `dataDir`; not shared between processes.
+ */
+export async function createPgliteStore(
+  options: CreatePgliteStoreOptions = {},
+): Promise<PostgresStore> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  const client = pgliteClient(db);
+  try {
+    await migrate(client, { schema: options.schema ?? 'public' });
+  } catch (error) {
+    await client.close?.();
+    throw error;
+  }
+  return new PostgresStore(client, {
+    schema: options.schema ?? 'public',
+    durable: options.dataDir !== undefined,
+    shared: false,
+  });
+}
