@@ -47,6 +47,8 @@ export interface CallOptions {
   /** Which transient failures may be retried (default: all). */
   retryIf?: (error: JobGateError) => boolean;
   timeoutMs?: number;
+  /** Do not wait longer than this before a retry (a longer Retry-After is thrown instead). */
+  maxWaitMs?: number;
 }
 
 /** HTTP statuses after which RunningHub certainly did not take a task. */
@@ -175,11 +177,15 @@ export class RunningHubClient {
                   `network error: ${raw instanceof Error ? raw.message : String(raw)}`,
                   { operation: options.operation, cause: raw },
                 );
-        const retry =
-          error.kind === 'transient' && i < attempts && (options.retryIf?.(error) ?? true);
-        if (!retry) throw error;
         const base = this.#retry.backoffMs[Math.min(i - 1, this.#retry.backoffMs.length - 1)] ?? 0;
-        await sleep(Math.max(base, error.retryAfterMs ?? 0), options.signal, options.operation);
+        const wait = Math.max(base, error.retryAfterMs ?? 0);
+        const retry =
+          error.kind === 'transient' &&
+          i < attempts &&
+          wait <= (options.maxWaitMs ?? Number.POSITIVE_INFINITY) &&
+          (options.retryIf?.(error) ?? true);
+        if (!retry) throw error;
+        await sleep(wait, options.signal, options.operation);
       }
     }
   }

@@ -111,6 +111,8 @@ export class RunningHubProvider implements Provider {
       signal,
       attempts: this.client.retry.startAttempts,
       retryIf: provablyNotTaken,
+      // A longer wait is the runner's job (it requeues with backoff).
+      maxWaitMs: 1_000,
     });
     if (envelope.code !== 0) throw this.#error(envelope, 'start');
     const data = (envelope.data ?? {}) as Record<string, unknown>;
