@@ -1,0 +1,53 @@
+/**
+ * `@jobgate/core/client`: the browser side. Safe for browsers, Deno and workers (no Node
+ * built-ins, no zod): the JobClient, its transports and update sources, and the errors.
+ */
+
+export { type Clock, FakeClock, systemClock, type TimerHandle } from '../clock.js';
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  errorFromJSON,
+  isErrorCode,
+  isJobGateError,
+  JobGateError,
+  statusToCode,
+  toJobGateError,
+} from '../errors.js';
+export type { Job, JsonObject, JsonValue } from '../job.js';
+export {
+  type ActiveStatus,
+  isActive,
+  isTerminal,
+  JOB_STATUSES,
+  type JobStatus,
+  type TerminalStatus,
+} from '../jobStatus.js';
+export type { Uploader, UploadRequest, UploadResult } from '../uploader.js';
+export { errorFromResponse } from './errorFromResponse.js';
+export {
+  type FetchTransport,
+  type FetchTransportOptions,
+  fetchTransport,
+  type SlotsAnswer,
+  type TokenGetter,
+} from './fetchTransport.js';
+export {
+  type ClientFile,
+  createJobClient,
+  IDLE_STATE,
+  JobClient,
+  type JobClientOptions,
+  type JobClientState,
+  type JobClientStatus,
+} from './jobClient.js';
+export { isJob, isRealQueued, jobError, needsConfirm, randomJobId } from './jobHelpers.js';
+export type { JobTransport, JobUpdateSource } from './jobTransport.js';
+export { type PollingUpdatesOptions, pollingUpdates } from './pollingUpdates.js';
+export {
+  createSseParser,
+  type SseEvent,
+  type SseUpdatesOptions,
+  sseUpdates,
+} from './sseUpdates.js';
+export { createStateStore, type ReadableStore, type StateStore } from './stateStore.js';

@@ -1,0 +1,65 @@
+import { isErrorCode, JobGateError } from '../errors.js';
+import type { Job } from '../job.js';
+import { JOB_STATUSES } from '../jobStatus.js';
+
+/**
+ * True when the job really waits in the queue (the pool was full): cancelling it gives up
+ * its place, so the server asks for `confirm: true`. Same rule as `isRealQueued` on the
+ * server, kept here so the browser entry does not load the server code.
+ */
+export function isRealQueued(job: Job): boolean {
+  return job.status === 'queued' && job.waitedInQueue && job.position !== null;
+}
+
+/** Cancelling this job needs the user's confirmation (it really waits in the queue, or runs). */
+export function needsConfirm(job: Job): boolean {
+  return job.status === 'running' || isRealQueued(job);
+}
+
+/** The typed error of a failed or cancelled job, from its `errorCode` and `"CODE: text"` message. */
+export function jobError(job: Job): JobGateError {
+  const code = isErrorCode(job.errorCode)
+    ? job.errorCode
+    : job.status === 'cancelled'
+      ? 'CANCELLED_BY_USER'
+      : 'INTERNAL';
+  const raw =
+    job.errorMessage ?? `the job ${job.status === 'cancelled' ? 'was cancelled' : 'failed'}`;
+  const prefix = `${job.errorCode ?? ''}: `;
+  const message = job.errorCode && raw.startsWith(prefix) ? raw.slice(prefix.length) : raw;
+  return new JobGateError(code, message, { jobId: job.id });
+}
+
+/** A cheap structural check of a job that came over the wire (the browser entry carries no zod). */
+export function isJob(value: unknown): value is Job {
+  if (typeof value !== 'object' || value === null) return false;
+  const job = value as Partial<Record<keyof Job, unknown>>;
+  return (
+    typeof job.id === 'string' &&
+    typeof job.tool === 'string' &&
+    typeof job.updatedAt === 'string' &&
+    (JOB_STATUSES as readonly unknown[]).includes(job.status)
+  );
+}
+
+/** True when `next` is not older than `current` (by `updatedAt`). */
+export function isNotOlder(next: Job, current: Job | null): boolean {
+  if (!current || current.id !== next.id) return true;
+  const a = Date.parse(next.updatedAt);
+  const b = Date.parse(current.updatedAt);
+  return Number.isNaN(a) || Number.isNaN(b) || a >= b;
+}
+
+/** A v4 UUID: `crypto.randomUUID()`, or built from `getRandomValues` outside secure contexts. */
+export function randomJobId(): string {
+  const c = globalThis.crypto;
+  if (typeof c?.randomUUID === 'function') return c.randomUUID();
+  if (typeof c?.getRandomValues !== 'function') {
+    throw new JobGateError('INTERNAL', 'no Web Crypto to choose a job id');
+  }
+  const b = c.getRandomValues(new Uint8Array(16));
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
