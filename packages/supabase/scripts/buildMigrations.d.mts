@@ -1,0 +1,2 @@
+export declare const MIGRATION_FILE: string;
+export declare function buildMigration(): string;

@@ -1,0 +1,75 @@
+-- jobgate for Supabase: what a Supabase project adds to the @jobgate/postgres migrations.
+-- Runs in the schema the jobs table lives in (public by default). Idempotent.
+
+-- Per-user rate limits of @jobgate/server's SqlRateLimiter, kept in the database so every
+-- edge function instance shares them.
+create table if not exists jobgate_rate_limits (
+  key text primary key,
+  window_ms bigint not null,
+  window_start bigint not null,
+  hits integer not null,
+  previous_hits integer not null default 0
+);
+
+-- Row level security: users read only their own jobs; only the service role changes state
+-- (there is no insert, update or delete policy for anyone else).
+alter table jobgate_jobs enable row level security;
+alter table jobgate_rate_limits enable row level security;
+
+revoke all on table jobgate_jobs from public, anon, authenticated;
+revoke all on table jobgate_rate_limits from public, anon, authenticated;
+grant select on table jobgate_jobs to authenticated;
+grant select, insert, update, delete on table jobgate_jobs to service_role;
+grant select, insert, update, delete on table jobgate_rate_limits to service_role;
+
+drop policy if exists jobgate_jobs_read_own on jobgate_jobs;
+create policy jobgate_jobs_read_own on jobgate_jobs
+  for select to authenticated
+  using (user_id = (select auth.uid())::text);
+
+-- The service role bypasses RLS on Supabase; the policy keeps it working where it does not.
+drop policy if exists jobgate_jobs_service on jobgate_jobs;
+create policy jobgate_jobs_service on jobgate_jobs
+  for all to service_role using (true) with check (true);
+drop policy if exists jobgate_rate_limits_service on jobgate_rate_limits;
+create policy jobgate_rate_limits_service on jobgate_rate_limits
+  for all to service_role using (true) with check (true);
+
+-- The SQL functions and sequences: executable / usable by the service role only. Supabase's
+-- default privileges grant EXECUTE on new functions to anon and authenticated, so revoke.
+do $$
+declare
+  r record;
+begin
+  for r in
+    select c.oid::regclass as seq from pg_class c
+     where c.relkind = 'S' and c.relnamespace = current_schema()::regnamespace
+       and c.relname like 'jobgate\_%'
+  loop
+    execute format('revoke all on sequence %s from public, anon, authenticated', r.seq);
+    execute format('grant usage, select, update on sequence %s to service_role', r.seq);
+  end loop;
+  for r in
+    select p.oid::regprocedure as fn from pg_proc p
+     where p.pronamespace = current_schema()::regnamespace and p.proname like 'jobgate\_%'
+  loop
+    execute format('revoke all on function %s from public, anon, authenticated', r.fn);
+    execute format('grant execute on function %s to service_role', r.fn);
+  end loop;
+end;
+$$;
+
+-- Realtime: the jobs table in the supabase_realtime publication (skipped where there is no
+-- such publication, e.g. a plain PostgreSQL; a no-op when the table is in it already).
+do $$
+begin
+  if exists (select 1 from pg_publication where pubname = 'supabase_realtime')
+     and not exists (
+       select 1 from pg_publication_tables
+        where pubname = 'supabase_realtime'
+          and schemaname = current_schema() and tablename = 'jobgate_jobs')
+  then
+    execute format('alter publication supabase_realtime add table %I.jobgate_jobs', current_schema());
+  end if;
+end;
+$$;

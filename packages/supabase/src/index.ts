@@ -1,0 +1,15 @@
+export type { JobTransport, JobUpdateSource } from './browserPorts.js';
+export {
+  type FunctionsTransportOptions,
+  functionsError,
+  functionsTransport,
+} from './functionsTransport.js';
+export { jobGateErrorFromPostgrest, type PostgrestErrorLike } from './postgrestError.js';
+export { type RealtimeJobSourceOptions, realtimeJobSource } from './realtimeJobSource.js';
+export { type StorageUploaderOptions, storageUploader } from './storageUploader.js';
+export {
+  createSupabaseStore,
+  JOB_COLUMNS,
+  SupabaseStore,
+  type SupabaseStoreOptions,
+} from './supabaseStore.js';
