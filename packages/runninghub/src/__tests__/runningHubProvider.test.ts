@@ -1,5 +1,11 @@
 import { type AnyTool, defineTool } from '@jobgate/core';
-import { sampleInputs, tools } from '@jobgate/example-tools';
+import {
+  sampleInputs,
+  tools,
+  type UpscalerInput,
+  upscaler,
+  upscalerInput,
+} from '@jobgate/example-tools';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RUNNINGHUB_CODES, type RunningHubCode } from '../runningHubCodes.js';
@@ -10,6 +16,7 @@ import {
   type RunningHubProvider,
 } from '../runningHubProvider.js';
 import { type RunningHubSimulator, startRunningHubSimulator } from '../runningHubSimulator.js';
+import type { RunningHubToolConfig } from '../runningHubToolConfig.js';
 import { jobFor, rejectionOf, unmappedTool, workflowTool } from './helpers.js';
 
 const KEY = 'test-key';
@@ -81,6 +88,13 @@ describe('start', () => {
     });
     expect(request.body).not.toHaveProperty('webhookUrl');
     expect(sim.tasks.get(taskId)?.workflowId).toBe('1904136902449209346');
+  });
+
+  it('accepts the example tools mappings as RunningHubToolConfig (same shape)', () => {
+    const config: RunningHubToolConfig<UpscalerInput> = upscaler.provider;
+    expect(config.target(upscalerInput.parse(sampleInputs.upscaler))).toMatchObject({
+      webappId: '2015865378030755841',
+    });
   });
 
   it('refuses a tool without a RunningHub mapping before calling RunningHub', async () => {
