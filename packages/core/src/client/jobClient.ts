@@ -90,6 +90,15 @@ interface Watch {
 const noop = () => {};
 
 /**
+ * The state carries every outcome, so a caller that does not await (an onClick handler)
+ * must not get an unhandled rejection; one that awaits still sees it.
+ */
+function quiet<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(noop);
+  return promise;
+}
+
+/**
  * The browser side of the lifecycle, one per UI that runs jobs (one per `useJobRunner`).
  * `run` follows DESIGN's flow: a synchronous lock, the active-job check, a client-chosen
  * job id, uploads, `POST /jobs`, live updates with a polling fallback, and on any error a
@@ -149,7 +158,7 @@ export class JobClient implements ReadableStore<JobClientState> {
    * state is then `blocked`), or the error of the failed job.
    */
   run(tool: string, input: JsonObject, files?: Readonly<Record<string, ClientFile>>): Promise<Job> {
-    if (this.#locked) return Promise.reject(busyError());
+    if (this.#locked) return quiet(Promise.reject(busyError()));
     this.#locked = true;
     const session = this.#begin();
     const promise = this.#promise();
@@ -163,7 +172,7 @@ export class JobClient implements ReadableStore<JobClientState> {
    * the lock like `run`; resolves with the completed job or rejects with its error.
    */
   follow(jobId: string): Promise<Job> {
-    if (this.#locked) return Promise.reject(busyError());
+    if (this.#locked) return quiet(Promise.reject(busyError()));
     const known = this.getSnapshot().job;
     this.#locked = true;
     const session = this.#begin();
@@ -235,9 +244,7 @@ export class JobClient implements ReadableStore<JobClientState> {
     if (needsConfirm(job) && !confirm) {
       const err = new JobGateError(
         'CONFIRM_REQUIRED',
-        job.status === 'running'
-          ? 'the job is running: confirm to cancel it'
-          : `the job is number ${job.position} in the queue: confirm to give up its place`,
+        `the job ${job.status === 'running' ? 'runs' : `is number ${job.position} in the queue`}: confirm to cancel it`,
         { jobId: job.id },
       );
       if (blocked) this.#set({ ...state, error: err });
@@ -318,12 +325,11 @@ export class JobClient implements ReadableStore<JobClientState> {
   }
 
   #promise(): Promise<Job> {
-    const promise = new Promise<Job>((resolve, reject) => {
-      this.#pending = { resolve, reject };
-    });
-    // The state carries the outcome; a caller that does not await must not see an unhandled rejection.
-    promise.catch(noop);
-    return promise;
+    return quiet(
+      new Promise<Job>((resolve, reject) => {
+        this.#pending = { resolve, reject };
+      }),
+    );
   }
 
   async #start(
@@ -673,18 +679,9 @@ function isBlob(value: unknown): value is Blob {
   return typeof Blob !== 'undefined' && value instanceof Blob;
 }
 
-const EXTENSIONS: Record<string, string> = {
-  'image/webp': '.webp',
-  'image/png': '.png',
-  'image/jpeg': '.jpg',
-  'image/gif': '.gif',
-  'video/mp4': '.mp4',
-  'video/webm': '.webm',
-  'video/quicktime': '.mov',
-};
-
+/** `.png` from the file name, else from the content type (`image/webp` → `.webp`), else none. */
 function extension(name: string, contentType: string): string {
-  const match = /\.([A-Za-z0-9]{1,8})$/.exec(name);
-  if (match?.[1]) return `.${match[1].toLowerCase()}`;
-  return EXTENSIONS[contentType] ?? '';
+  const ext =
+    /\.([A-Za-z0-9]{1,8})$/.exec(name)?.[1] ?? /^\w+\/([a-z0-9]{1,8})$/.exec(contentType)?.[1];
+  return ext ? `.${ext.toLowerCase()}` : '';
 }

@@ -57,9 +57,12 @@ export function randomJobId(): string {
   if (typeof c?.getRandomValues !== 'function') {
     throw new JobGateError('INTERNAL', 'no Web Crypto to choose a job id');
   }
-  const b = c.getRandomValues(new Uint8Array(16));
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
-  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
-  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  // The well-known compact v4 builder: each 0/1/8 of the template becomes a random hex digit
+  // (8 keeps the variant bits 10xx).
+  return '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (d) =>
+    (
+      Number(d) ^
+      ((c.getRandomValues(new Uint8Array(1))[0] ?? 0) & (15 >> (Number(d) / 4)))
+    ).toString(16),
+  );
 }

@@ -1,0 +1,15 @@
+export {
+  ActiveJobBlock,
+  type ActiveJobBlockProps,
+  type ActiveJobBlockRenderProps,
+} from './activeJobBlock.js';
+export {
+  type JobGateConfig,
+  JobGateProvider,
+  type JobGateProviderProps,
+  useJobGateConfig,
+} from './jobGateProvider.js';
+export { type ActiveJobHandle, useActiveJob } from './useActiveJob.js';
+export { useJob } from './useJob.js';
+export { useJobClient } from './useJobClient.js';
+export { type JobRunnerHandle, useJobRunner } from './useJobRunner.js';
