@@ -32,12 +32,17 @@ async function measure(contents) {
 // Everything a page can import: the hooks, and the client with its transports and sources.
 const all = await measure("export * from '@jobgate/react'; export * from '@jobgate/core/client';");
 const core = await measure("export * from '@jobgate/core/client';");
+// What a typical page imports: the hooks, the fetch transport and the SSE source.
+const typical = await measure(
+  "export * from '@jobgate/react'; export { fetchTransport, sseUpdates } from '@jobgate/core/client';",
+);
 const forbidden = all.inputs.filter((p) => /node_modules\/(zod|eventemitter3)\/|^node:/.test(p));
 const report = {
   bytes: all.bytes,
   gzip: all.gzip,
   budget: BUDGET_GZIP,
   core: { bytes: core.bytes, gzip: core.gzip },
+  typical: { bytes: typical.bytes, gzip: typical.gzip },
   forbidden,
 };
 
@@ -50,6 +55,9 @@ if (process.argv.includes('--json')) {
   );
   console.log(
     `  of which @jobgate/core/client:        ${kb(core.gzip)} gzipped (${kb(core.bytes)} minified)`,
+  );
+  console.log(
+    `  a typical page (hooks + fetchTransport + sseUpdates): ${kb(typical.gzip)} gzipped`,
   );
   console.log(`  budget: ${kb(BUDGET_GZIP)} gzipped; react and react-dom excluded (peers)`);
 }
