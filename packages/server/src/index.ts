@@ -27,6 +27,7 @@ export {
 export {
   rateLimitTableSql,
   type SqlQuery,
+  type SqlQueryable,
   SqlRateLimiter,
   type SqlRateLimiterOptions,
 } from './sqlRateLimiter.js';

@@ -17,8 +17,14 @@ export type SqlQuery = (
   params: readonly unknown[],
 ) => Promise<readonly Record<string, unknown>[]>;
 
+/** An object with a `query(text, params)` method, e.g. `postgresJsClient(sql)` of @jobgate/postgres. */
+export interface SqlQueryable {
+  query(text: string, params?: readonly unknown[]): Promise<readonly object[]>;
+}
+
 export interface SqlRateLimiterOptions {
-  query: SqlQuery;
+  /** A query function, or a client with a `query` method (the SqlClient of @jobgate/postgres). */
+  query: SqlQuery | SqlQueryable;
   /** Table name, optionally schema-qualified. Default `jobgate_rate_limits`. */
   table?: string;
   /** Default `fixed`. */
@@ -51,7 +57,11 @@ export class SqlRateLimiter implements RateLimiter {
   readonly #statement: string;
 
   constructor(options: SqlRateLimiterOptions) {
-    this.#query = options.query;
+    const q = options.query;
+    this.#query =
+      typeof q === 'function'
+        ? q
+        : async (text, params) => (await q.query(text, params)) as Record<string, unknown>[];
     this.#table = checkIdent(options.table ?? 'jobgate_rate_limits');
     this.#algorithm = options.algorithm ?? 'fixed';
     this.#statement = `insert into ${this.#table} as r (key, window_ms, window_start, hits, previous_hits)
