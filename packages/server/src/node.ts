@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 
 export type FetchHandler = (request: Request) => Promise<Response>;
 
@@ -45,7 +44,7 @@ async function serve(
       signal: controller.signal,
     };
     if (hasBody) {
-      init.body = Readable.toWeb(req) as unknown as ReadableStream<Uint8Array>;
+      init.body = requestBody(req);
       init.duplex = 'half';
     }
     const response = await handler(new Request(url, init));
@@ -87,6 +86,52 @@ async function serve(
       res.destroy();
     }
   }
+}
+
+/** Bytes of an unread request body drained after an early answer before the socket is cut. */
+const DRAIN_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * The request body as a web stream with backpressure. When the handler stops reading (an
+ * early 413), the rest is drained and discarded rather than the socket destroyed, so the
+ * client gets to read the answer.
+ */
+function requestBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on('data', (chunk: Buffer) => {
+          if (done) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        });
+        req.once('end', () => {
+          if (done) return;
+          done = true;
+          controller.close();
+        });
+        req.once('error', (error) => {
+          if (done) return;
+          done = true;
+          controller.error(error);
+        });
+      },
+      pull() {
+        req.resume();
+      },
+      cancel() {
+        done = true;
+        let drained = 0;
+        req.on('data', (chunk: Buffer) => {
+          drained += chunk.byteLength;
+          if (drained > DRAIN_LIMIT) req.destroy();
+        });
+        req.resume();
+      },
+    },
+    { highWaterMark: 4 },
+  );
 }
 
 /** Starts a `node:http` server for a fetch handler. Resolves once it listens. */
