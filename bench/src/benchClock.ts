@@ -1,0 +1,18 @@
+import { setTimeout as sleepTimer } from 'node:timers/promises';
+
+/**
+ * A clock shared by every process of a run: milliseconds since the epoch with sub-millisecond
+ * resolution (`performance.timeOrigin` is taken from the system clock when the process starts).
+ */
+export function benchNow(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** The workload's job body: nothing for 0 ms (no timer), else a timer of `ms`. */
+export async function jobBody(ms: number): Promise<void> {
+  if (ms > 0) await sleepTimer(ms);
+}
+
+export function sleep(ms: number): Promise<void> {
+  return sleepTimer(ms);
+}

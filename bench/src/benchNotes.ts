@@ -1,0 +1,22 @@
+import type { BenchResult } from './runBench.js';
+
+/** The method notes under the generated tables. */
+export function benchNotes(result: BenchResult): string[] {
+  const work = result.systems.find((s) => s.id === 'pg-boss-work');
+  const notes = ['## Notes', ''];
+  notes.push(
+    "- **jobgate (JobRunner)** is what an app runs: `JobRunner.submit` creates and starts each job (it takes a slot or queues); the provider is an in-process stand-in with no latency whose task is the workload's body. When a body ends, the completion is applied through `JobRunner.applyUpdate` (as a webhook would be), once the task id is saved: `finish` ends the job, frees its slot and claims the queue head in one transaction, and the runner starts the promoted job at the provider (that call is the next job's start). Before the measured jobs are enqueued, three held jobs take the three slots; releasing them starts the round, and their ends count as the first hand-offs.",
+    "- **jobgate (store protocol)** drives the PostgresStore directly: at a body's end one `finish` call, and the promoted job's body starts when it returns. It is the floor under the JobRunner figures: the difference between the two rows is the runner's own work per job.",
+    '- Because jobgate pushes the next job from the process that finished the previous one, its jobs run in the processes that held the slots at the start (at most `cap` of them); the other processes only enqueue. The pull-based peers spread jobs over every process.',
+  );
+  if (work) {
+    notes.push(
+      `- **pg-boss work()** waits \`pollingIntervalSeconds\` (at least 0.5 s) after each fetch, even when jobs are waiting, so it runs at most ${work.maxJobs ?? '–'} jobs per round (otherwise a 2,000-job round would take minutes); its hand-off gap is that polling interval.`,
+    );
+  }
+  notes.push(
+    "- **BullMQ's Postgres backend**: bullmq 6.7 ships one (`createPostgresBackend`, used through `withBackend`, with `pg` as its driver); its global concurrency takes a transaction-scoped advisory lock and counts active jobs, and `move_to_completed_fetch` completes a job and claims the next one in one call.",
+    '- Each run uses its own PostgreSQL schema (or Redis key prefix), dropped (deleted) afterwards.',
+  );
+  return notes;
+}

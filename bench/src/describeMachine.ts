@@ -1,0 +1,50 @@
+import { cpus, release, totalmem, type } from 'node:os';
+import IORedis from 'ioredis';
+import { withSql } from './sqlAdmin.js';
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memoryGiB: number;
+  os: string;
+  node: string;
+  postgres: string;
+  redis: string;
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  try {
+    return await withSql(url, async (sql) => {
+      const [row] = await sql<{ server_version: string }[]>`show server_version`;
+      return row?.server_version ?? 'unknown';
+    });
+  } catch (error) {
+    return `unreachable (${error instanceof Error ? error.message : String(error)})`;
+  }
+}
+
+async function redisVersion(url: string): Promise<string> {
+  const redis = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    const info = await redis.info('server');
+    return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+  } catch (error) {
+    return `unreachable (${error instanceof Error ? error.message : String(error)})`;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function describeMachine(databaseUrl: string, redisUrl: string): Promise<MachineInfo> {
+  const cores = cpus();
+  return {
+    cpuModel: cores[0]?.model.trim() ?? 'unknown',
+    cores: cores.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    os: `${type()} ${release()}`,
+    node: process.version,
+    postgres: await postgresVersion(databaseUrl),
+    redis: await redisVersion(redisUrl),
+  };
+}

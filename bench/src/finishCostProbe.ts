@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { createSlotPolicy, DEFAULT_POOL } from '@jobgate/core';
+import { migrate, PostgresStore, postgresJsClient } from '@jobgate/postgres';
+import postgres from 'postgres';
+import { gapStats } from './analyzeRun.js';
+import { benchNow } from './benchClock.js';
+import { dropSchema } from './sqlAdmin.js';
+
+export interface FinishCost {
+  /** Jobs waiting in the queue when `finish` ran. */
+  queued: number;
+  /** Time of one `jobgate_finish` call as the client sees it (ms). */
+  p50Ms: number;
+  p95Ms: number;
+  /** Rows the call updated (pg_stat_xact_user_tables), i.e. also NOTIFYs sent by the trigger. */
+  rowsUpdatedPerFinish: number;
+  /** The same p50 with the row trigger (one NOTIFY per changed row) disabled on the bench copy. */
+  p50MsWithoutNotify: number;
+}
+
+const LIMITS = createSlotPolicy({ globalCap: 3 }).limits;
+
+/**
+ * How the cost of one finish (end a running job, release, promote the head) grows with the
+ * queue: for each queue length, fills a fresh schema, then times `samples` finishes, each in
+ * its own transaction, reading how many rows it updated.
+ */
+export async function probeFinishCost(
+  databaseUrl: string,
+  queueLengths: readonly number[],
+  samples = 25,
+): Promise<FinishCost[]> {
+  const results: FinishCost[] = [];
+  for (const queued of queueLengths) {
+    const schema = `bench_probe_${Date.now().toString(36)}_${queued}`;
+    const sql = postgres(databaseUrl, { max: 8, prepare: false, onnotice: () => undefined });
+    try {
+      const client = postgresJsClient(sql);
+      await migrate(client, { schema });
+      const store = new PostgresStore(client, { schema, closeClient: false });
+      const now = () => Date.now();
+      const place = async () => {
+        const id = randomUUID();
+        await store.create(
+          {
+            id,
+            tool: 'bench',
+            userId: randomUUID(),
+            pool: DEFAULT_POOL,
+            input: {},
+            userCreditCost: 0,
+          },
+          { maxActivePerUser: 1, now: now() },
+        );
+        return (await store.start(id, { limits: LIMITS, now: now() })).job;
+      };
+      const running: string[] = [];
+      for (let i = 0; i < 3; i++) running.push((await place()).id);
+      const total = queued + 2 * samples;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < total) {
+            next++;
+            await place();
+          }
+        }),
+      );
+      const measure = async (n: number): Promise<{ times: number[]; rows: number[] }> => {
+        const times: number[] = [];
+        const rows: number[] = [];
+        for (let i = 0; i < n; i++) {
+          const id = running.shift()!;
+          await sql.begin(async (tx) => {
+            const t0 = benchNow();
+            const [r] = await tx.unsafe(
+              `SELECT "${schema}".jobgate_finish(p_id => $1::text, p_status => 'completed', p_output => NULL, p_error_code => NULL, p_error_message => NULL, p_from => '["running"]'::jsonb, p_limits => $2::text::jsonb, p_now => $3::bigint) AS r`,
+              [id, JSON.stringify(LIMITS), now()],
+            );
+            times.push(benchNow() - t0);
+            const [stat] = await tx.unsafe(
+              `SELECT n_tup_upd::int AS upd FROM pg_stat_xact_user_tables WHERE schemaname = $1 AND relname = 'jobgate_jobs'`,
+              [schema],
+            );
+            rows.push(Number(stat?.['upd'] ?? 0));
+            const result = r?.['r'] as { promoted: { id: string }[] } | undefined;
+            for (const p of result?.promoted ?? []) running.push(p.id);
+          });
+        }
+        return { times, rows };
+      };
+      const withNotify = await measure(samples);
+      await sql.unsafe(`ALTER TABLE "${schema}".jobgate_jobs DISABLE TRIGGER jobgate_jobs_notify`);
+      const withoutNotify = await measure(samples);
+      const rowsSorted = [...withNotify.rows].sort((a, b) => a - b);
+      results.push({
+        queued,
+        p50Ms: gapStats(withNotify.times).p50,
+        p95Ms: gapStats(withNotify.times).p95,
+        rowsUpdatedPerFinish: rowsSorted[Math.floor(rowsSorted.length / 2)] ?? 0,
+        p50MsWithoutNotify: gapStats(withoutNotify.times).p50,
+      });
+    } finally {
+      await sql.end({ timeout: 5 });
+      await dropSchema(databaseUrl, schema);
+    }
+  }
+  return results;
+}

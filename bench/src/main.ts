@@ -1,0 +1,36 @@
+/**
+ * `npm run bench`: the side-by-side benchmark. Prints each figure as it is measured and
+ * writes docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks-handoff.svg.
+ */
+
+import { benchNotes } from './benchNotes.js';
+import { parseBenchOptions, USAGE } from './benchOptions.js';
+import { runBench } from './runBench.js';
+import { writeReport } from './writeReport.js';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  let options: ReturnType<typeof parseBenchOptions>;
+  try {
+    options = parseBenchOptions(argv);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    if (!(error instanceof Error && error.message === USAGE)) process.exitCode = 2;
+    return;
+  }
+  const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
+  const result = await runBench(options, command);
+  if (options.outDir) {
+    const files = await writeReport(result, options.outDir, benchNotes(result));
+    process.stderr.write(`wrote ${files.join(', ')}\n`);
+  }
+  process.stdout.write(`${JSON.stringify(result.runs.map(({ perProcess: _, ...r }) => r))}\n`);
+  if (result.runs.some((r) => r.error)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { analyzeRun, type GapStats } from './analyzeRun.js';
+import { type BenchOptions, type Workload, warmupFor } from './benchOptions.js';
+import type { BenchSystem, RunSpec, SqlCounts } from './benchSystem.js';
+import { describeMachine, type MachineInfo } from './describeMachine.js';
+import { runSystem } from './runSystem.js';
+import { allSystems, findSystem } from './systems/allSystems.js';
+
+export interface RunResult {
+  system: string;
+  label: string;
+  bodyMs: number;
+  processes: number;
+  /** Jobs measured (fewer than the workload's when the system is too slow for it). */
+  jobs: number;
+  warmup: number;
+  /** Slots the system was configured with in total (cap, or cap per process). */
+  slots: number;
+  globalCap: boolean;
+  jobsPerSecond: number | null;
+  wallMs: number | null;
+  handoffMs: GapStats | null;
+  maxOverlap: number | null;
+  capHeld: boolean | null;
+  /** Measured jobs whose body ran in each process. */
+  perProcess: number[];
+  elapsedMs: number;
+  /**
+   * SQL statements (round trips) per measured job, by jobgate function, and the mean time each
+   * took as the client saw it (ms); null for systems whose SQL the bench does not see.
+   */
+  sqlPerJob: Record<string, { calls: number; meanMs: number }> | null;
+  error?: string;
+}
+
+function perJob(sql: SqlCounts | null, jobs: number): RunResult['sqlPerJob'] {
+  if (!sql) return null;
+  const out: Record<string, { calls: number; meanMs: number }> = {};
+  for (const [name, calls] of Object.entries(sql.calls)) {
+    out[name] = {
+      calls: Math.round((calls / jobs) * 1000) / 1000,
+      meanMs: Math.round(((sql.ms[name] ?? 0) / calls) * 1000) / 1000,
+    };
+  }
+  return out;
+}
+
+export interface SystemInfo {
+  id: string;
+  label: string;
+  setup: string;
+  globalCap: boolean;
+  versions: Record<string, string>;
+  maxJobs: number | null;
+}
+
+export interface BenchResult {
+  generatedAt: string;
+  command: string;
+  machine: MachineInfo;
+  cap: number;
+  workloads: Workload[];
+  processCounts: number[];
+  systems: SystemInfo[];
+  runs: RunResult[];
+  totalMs: number;
+}
+
+export function selectSystems(ids: readonly string[]): BenchSystem[] {
+  return ids.length === 0 ? [...allSystems] : ids.map(findSystem);
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Runs every selected system on every workload and process count, one after the other. */
+export async function runBench(options: BenchOptions, command: string): Promise<BenchResult> {
+  const started = Date.now();
+  const systems = selectSystems(options.systems);
+  const machine = await describeMachine(options.databaseUrl, options.redisUrl);
+  const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const runs: RunResult[] = [];
+  let seq = 0;
+  for (const workload of options.workloads) {
+    for (const processes of options.processCounts) {
+      for (const system of systems) {
+        const jobs = Math.min(workload.jobs, system.maxJobs ?? Number.POSITIVE_INFINITY);
+        const warmup = Math.min(
+          warmupFor(options, workload.jobs),
+          Math.max(6, Math.round(jobs / 5)),
+        );
+        const id = `${runId}_${seq++}`;
+        const spec: RunSpec = {
+          runId: id,
+          databaseUrl: options.databaseUrl,
+          redisUrl: options.redisUrl,
+          schema: `bench_${id}`,
+          redisPrefix: `jobgate-bench-${id}`,
+          queue: 'bench',
+          cap: options.cap,
+          bodyMs: workload.bodyMs,
+          processCount: processes,
+        };
+        const slots = system.globalCap ? options.cap : options.cap * processes;
+        const t0 = Date.now();
+        const base = {
+          system: system.id,
+          label: system.label,
+          bodyMs: workload.bodyMs,
+          processes,
+          jobs,
+          warmup,
+          slots,
+          globalCap: system.globalCap,
+        };
+        try {
+          const rounds = warmup > 0 ? [warmup, jobs] : [jobs];
+          const round = await runSystem(system, spec, rounds);
+          const analysis = analyzeRun(round.intervals, slots, round.held);
+          runs.push({
+            ...base,
+            jobsPerSecond: analysis.jobsPerSecond,
+            wallMs: analysis.wallMs,
+            handoffMs: analysis.handoffMs,
+            maxOverlap: analysis.maxOverlap,
+            capHeld: analysis.maxOverlap <= options.cap,
+            perProcess: round.perProcess,
+            elapsedMs: Date.now() - t0,
+            sqlPerJob: perJob(round.sql, round.intervals.length),
+          });
+          log(
+            `${system.label.padEnd(28)} ${String(workload.bodyMs).padStart(2)} ms ×${String(jobs).padStart(5)}  ${processes} proc  ` +
+              `${analysis.jobsPerSecond.toFixed(0).padStart(6)} jobs/s  hand-off p50 ${analysis.handoffMs.p50.toFixed(2)} ` +
+              `p95 ${analysis.handoffMs.p95.toFixed(2)} p99 ${analysis.handoffMs.p99.toFixed(2)} ms  ` +
+              `max overlap ${analysis.maxOverlap}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+          );
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          runs.push({
+            ...base,
+            jobsPerSecond: null,
+            wallMs: null,
+            handoffMs: null,
+            maxOverlap: null,
+            capHeld: null,
+            perProcess: [],
+            elapsedMs: Date.now() - t0,
+            sqlPerJob: null,
+            error: message,
+          });
+          log(`${system.label} ${workload.bodyMs} ms ${processes} proc FAILED: ${message}`);
+        }
+      }
+    }
+  }
+  return {
+    generatedAt: new Date().toISOString(),
+    command,
+    machine,
+    cap: options.cap,
+    workloads: options.workloads,
+    processCounts: options.processCounts,
+    systems: systems.map((s) => ({
+      id: s.id,
+      label: s.label,
+      setup: s.setup,
+      globalCap: s.globalCap,
+      versions: s.versions(),
+      maxJobs: s.maxJobs ?? null,
+    })),
+    runs,
+    totalMs: Date.now() - started,
+  };
+}

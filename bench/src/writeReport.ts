@@ -1,0 +1,203 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { handoffChart } from './handoffChart.js';
+import type { BenchResult, RunResult } from './runBench.js';
+
+export const REPORT_FILES = {
+  markdown: 'benchmarks.md',
+  json: 'benchmarks.json',
+  chart: 'benchmarks-handoff.svg',
+} as const;
+
+const ms = (v: number | undefined | null): string =>
+  v === undefined || v === null || Number.isNaN(v)
+    ? '–'
+    : Math.abs(v) >= 100
+      ? v.toFixed(0)
+      : Math.abs(v) >= 10
+        ? v.toFixed(1)
+        : v.toFixed(2);
+
+const rate = (v: number | null): string => (v === null ? '–' : v.toFixed(0));
+
+const ratio = (v: number | null): string =>
+  v === null || !Number.isFinite(v) ? '–' : v >= 10 ? `${v.toFixed(0)}×` : `${v.toFixed(2)}×`;
+
+const procs = (n: number): string => `${n} process${n === 1 ? '' : 'es'}`;
+
+function capCell(run: RunResult): string {
+  if (run.maxOverlap === null) return '–';
+  return `${run.maxOverlap} ${run.capHeld ? '✅' : '❌'}`;
+}
+
+function resultRow(run: RunResult): string {
+  if (run.error) {
+    return `| ${run.label} | ${run.slots} | ${run.jobs} | failed: ${run.error.replace(/\|/g, '/').slice(0, 120)} | | | | | |`;
+  }
+  const h = run.handoffMs;
+  const spread = run.processes > 1 ? run.perProcess.join(' / ') : '';
+  return `| ${run.system.startsWith('jobgate') ? `**${run.label}**` : run.label} | ${run.slots}${run.globalCap ? '' : ` (${run.processes}×${run.slots / run.processes})`} | ${run.jobs} | ${rate(run.jobsPerSecond)} | ${ms(h?.p50)} | ${ms(h?.p95)} | ${ms(h?.p99)} | ${capCell(run)} | ${spread} |`;
+}
+
+const find = (result: BenchResult, system: string, bodyMs: number, processes: number) =>
+  result.runs.find(
+    (r) => r.system === system && r.bodyMs === bodyMs && r.processes === processes && !r.error,
+  );
+
+function ratiosTable(result: BenchResult): string[] {
+  const mine = result.systems.filter((s) => s.id.startsWith('jobgate'));
+  const peers = result.systems.filter((s) => !s.id.startsWith('jobgate'));
+  if (mine.length === 0 || peers.length === 0) return [];
+  const head = mine.flatMap((m) => [`${m.label}: jobs/s ratio`, `${m.label}: p50 gap ratio`]);
+  const lines = [
+    `| peer | workload | ${head.join(' | ')} |`,
+    `|---|---|${head.map(() => '---:').join('|')}|`,
+  ];
+  for (const workload of result.workloads) {
+    for (const processes of result.processCounts) {
+      for (const peer of peers) {
+        const theirs = find(result, peer.id, workload.bodyMs, processes);
+        const cells = mine.flatMap((m) => {
+          const ours = find(result, m.id, workload.bodyMs, processes);
+          if (!ours || !theirs || ours.jobsPerSecond === null || theirs.jobsPerSecond === null)
+            return ['–', '–'];
+          return [
+            ratio(ours.jobsPerSecond / theirs.jobsPerSecond),
+            ratio((ours.handoffMs?.p50 ?? Number.NaN) / (theirs.handoffMs?.p50 ?? Number.NaN)),
+          ];
+        });
+        lines.push(
+          `| ${peer.label} | ${workload.bodyMs} ms, ${procs(processes)} | ${cells.join(' | ')} |`,
+        );
+      }
+    }
+  }
+  return lines;
+}
+
+const yes = (ok: boolean | null): string => (ok === null ? 'n/a' : ok ? '✅ yes' : '❌ no');
+
+function aims(result: BenchResult): string[] {
+  const lines: string[] = [];
+  for (const workload of result.workloads) {
+    for (const processes of result.processCounts) {
+      const ours = find(result, 'jobgate', workload.bodyMs, processes);
+      if (!ours?.handoffMs || ours.jobsPerSecond === null) continue;
+      const gw = find(result, 'graphile-worker', workload.bodyMs, processes);
+      const work = find(result, 'pg-boss-work', workload.bodyMs, processes);
+      const bull = find(result, 'bullmq-redis', workload.bodyMs, processes);
+      const where = `${workload.bodyMs} ms, ${procs(processes)}`;
+      if (gw?.handoffMs && gw.jobsPerSecond !== null) {
+        lines.push(
+          `| hand-off p50 below graphile-worker's | ${where} | ${ms(ours.handoffMs.p50)} vs ${ms(gw.handoffMs.p50)} ms | ${yes(ours.handoffMs.p50 < gw.handoffMs.p50)} |`,
+          `| throughput at least graphile-worker's (no batching) | ${where} | ${rate(ours.jobsPerSecond)} vs ${rate(gw.jobsPerSecond)} jobs/s | ${yes(ours.jobsPerSecond >= gw.jobsPerSecond)} |`,
+        );
+      }
+      if (work?.handoffMs) {
+        lines.push(
+          `| hand-off p50 below 1% of pg-boss work()'s | ${where} | ${ms(ours.handoffMs.p50)} vs ${ms(work.handoffMs.p50 / 100)} ms (1% of ${ms(work.handoffMs.p50)}) | ${yes(ours.handoffMs.p50 < work.handoffMs.p50 / 100)} |`,
+        );
+      }
+      if (processes > 1) {
+        lines.push(
+          `| cap held across processes (as BullMQ holds it) | ${where} | max overlap ${ours.maxOverlap} (BullMQ Redis: ${bull?.maxOverlap ?? '–'}) | ${yes(ours.capHeld)} |`,
+        );
+      }
+    }
+  }
+  return lines.length
+    ? ['| aim | workload | figures | met |', '|---|---|---|---|', ...lines]
+    : ['(jobgate did not run)'];
+}
+
+export function renderMarkdown(result: BenchResult): string {
+  const m = result.machine;
+  const out: string[] = [
+    '# Benchmarks: jobgate, pg-boss, graphile-worker and BullMQ side by side',
+    '',
+    `Generated by \`${result.command}\` on ${result.generatedAt} (whole run ${(result.totalMs / 1000).toFixed(0)} s). ` +
+      'Every figure below comes from that one run, on one machine, against the same PostgreSQL and Redis servers over loopback. ' +
+      'Figures are measured, not asserted: rerun the command on your machine to compare.',
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${m.cpuModel}, ${m.cores} cores; memory ${m.memoryGiB} GiB; ${m.os}`,
+    `- Node ${m.node}; PostgreSQL ${m.postgres}; Redis ${m.redis} (both local, default configuration)`,
+    '',
+    '## Workload',
+    '',
+    `- A global cap of **${result.cap}** running jobs. Each round first enqueues all its jobs (nothing runs), then every worker starts at once, so the queue is never empty while the measured jobs run.`,
+    `- Workloads: ${result.workloads.map((w) => `${w.jobs} jobs with ${w.bodyMs} ms bodies`).join('; ')}. Each is run once in 1 worker process and once across ${result.processCounts.filter((p) => p > 1).join(', ') || '–'} worker processes (child processes of the bench).`,
+    '- Before each measured round, a warm-up round of the same system in the same processes runs and is discarded.',
+    "- A job's body records its start and its end with `performance.timeOrigin + performance.now()` (a clock shared by the processes) and sends them to the parent.",
+    '- **jobs/s**: measured jobs ÷ (last end − first start).',
+    "- **hand-off gap**: the time from one job's end to the start of the job that took its slot: with *s* slots kept busy by the queue, the *i*-th end (in time order) is matched with the (*i* + *s*)-th start. It is what a slot idles between two jobs.",
+    '- **max overlap**: the most jobs running at one instant, from the recorded intervals; ✅ when ≤ the cap.',
+    '- Systems without a global cap (pg-boss, graphile-worker) run `cap` jobs per process; across N processes that is N × cap slots, the overlap shows it, and their jobs/s are then not like for like.',
+    '',
+  ];
+  for (const workload of result.workloads) {
+    for (const processes of result.processCounts) {
+      const runs = result.runs.filter(
+        (r) => r.bodyMs === workload.bodyMs && r.processes === processes,
+      );
+      if (runs.length === 0) continue;
+      out.push(
+        `## ${workload.bodyMs} ms bodies, ${procs(processes)}`,
+        '',
+        `| system | slots | jobs | jobs/s | hand-off p50 (ms) | p95 | p99 | max overlap | jobs per process |`,
+        '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+        ...runs.map(resultRow),
+        '',
+      );
+    }
+  }
+  const ratios = ratiosTable(result);
+  if (ratios.length) {
+    out.push(
+      '## Ratios jobgate / peer',
+      '',
+      'jobs/s ratio > 1: jobgate is faster; p50 gap ratio < 1: jobgate hands a slot over faster.',
+      '',
+      ...ratios,
+      '',
+    );
+  }
+  out.push('## Aims (reported, not asserted)', '', ...aims(result), '');
+  out.push(
+    '## Hand-off gaps',
+    '',
+    `![hand-off gap p50/p95/p99 per system](${REPORT_FILES.chart})`,
+    '',
+    '## Systems, versions and setup',
+    '',
+    '| system | versions | setup |',
+    '|---|---|---|',
+    ...result.systems.map(
+      (s) =>
+        `| ${s.label} | ${Object.entries(s.versions)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(
+            ', ',
+          )} | ${s.setup}${s.maxJobs !== null ? `; at most ${s.maxJobs} jobs per round (see below)` : ''} |`,
+    ),
+    '',
+  );
+  return `${out.join('\n')}\n`;
+}
+
+export async function writeReport(
+  result: BenchResult,
+  dir: string,
+  notes: readonly string[] = [],
+): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const markdown = renderMarkdown(result) + (notes.length ? `\n${notes.join('\n')}\n` : '');
+  const files = [
+    [REPORT_FILES.markdown, markdown],
+    [REPORT_FILES.json, `${JSON.stringify(result, null, 2)}\n`],
+    [REPORT_FILES.chart, handoffChart(result)],
+  ] as const;
+  for (const [name, content] of files) await writeFile(join(dir, name), content);
+  return files.map(([name]) => join(dir, name));
+}
