@@ -110,7 +110,7 @@ export class PostgresStore implements JobStore {
     try {
       const rows = await this.#client.query<{ r: T }>(
         text,
-        args.map(([, value]) => value),
+        args.map(([, value]) => (value === undefined ? null : value)),
       );
       return rows[0]!.r;
     } catch (error) {

@@ -1,0 +1,335 @@
+import {
+  type FinishOutcome,
+  JobGateError,
+  type JobStore,
+  type NewJob,
+  type SlotLimits,
+} from '@jobgate/core';
+import type { StoreHarness } from '@jobgate/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresStore } from '../postgresStore.js';
+import { DATABASE_URL, pgliteHarness, serverHarness } from './pgHarness.js';
+
+const T0 = Date.UTC(2026, 0, 1, 12);
+const limits: SlotLimits = {
+  poolCaps: { default: 1 },
+  defaultPoolCap: 1,
+  toolCaps: {},
+  maxRunningPerUser: null,
+};
+const nul = <T>(): T => null as unknown as T;
+const newJob = (id: string, userId: string, over: Partial<NewJob> = {}): NewJob => ({
+  id,
+  tool: 'upscaler',
+  userId,
+  pool: 'default',
+  input: { image: 'a.webp' },
+  userCreditCost: 60,
+  ...over,
+});
+
+type Case = [label: string, code: string, call: (s: JobStore) => Promise<unknown>];
+
+const cases: Case[] = [
+  // create
+  [
+    'create: null id',
+    'VALIDATION',
+    (s) => s.create(newJob(nul(), 'x'), { maxActivePerUser: 1, now: T0 }),
+  ],
+  [
+    'create: null user',
+    'VALIDATION',
+    (s) => s.create(newJob('n1', nul()), { maxActivePerUser: 1, now: T0 }),
+  ],
+  [
+    'create: null tool',
+    'VALIDATION',
+    (s) => s.create(newJob('n1', 'x', { tool: nul() }), { maxActivePerUser: 1, now: T0 }),
+  ],
+  [
+    'create: input not an object',
+    'VALIDATION',
+    (s) => s.create(newJob('n1', 'x', { input: nul() }), { maxActivePerUser: 1, now: T0 }),
+  ],
+  [
+    'create: negative cost',
+    'VALIDATION',
+    (s) => s.create(newJob('n1', 'x', { userCreditCost: -1 }), { maxActivePerUser: 1, now: T0 }),
+  ],
+  [
+    'create: max active 0',
+    'VALIDATION',
+    (s) => s.create(newJob('n1', 'x'), { maxActivePerUser: 0, now: T0 }),
+  ],
+  [
+    'create: null now',
+    'VALIDATION',
+    (s) => s.create(newJob('n1', 'x'), { maxActivePerUser: 1, now: nul() }),
+  ],
+  [
+    'create: id of another user',
+    'CONFLICT',
+    (s) => s.create(newJob('run', 'intruder'), { maxActivePerUser: 1, now: T0 }),
+  ],
+  [
+    'create: id of another tool',
+    'CONFLICT',
+    (s) => s.create(newJob('run', 'u-run', { tool: 'veste-ai' }), { maxActivePerUser: 9, now: T0 }),
+  ],
+  [
+    'create: user already active',
+    'ACTIVE_JOB_EXISTS',
+    (s) => s.create(newJob('n2', 'u-run'), { maxActivePerUser: 1, now: T0 }),
+  ],
+  // create_failed
+  [
+    'create_failed: null error code',
+    'VALIDATION',
+    (s) => s.createFailed(newJob('n3', 'x'), { errorCode: nul(), errorMessage: 'm' }, T0),
+  ],
+  [
+    'create_failed: id of another user',
+    'CONFLICT',
+    (s) =>
+      s.createFailed(
+        newJob('run', 'intruder'),
+        { errorCode: 'VALIDATION', errorMessage: 'VALIDATION: x' },
+        T0,
+      ),
+  ],
+  // get
+  ['get: null id', 'VALIDATION', (s) => s.get(nul())],
+  // start
+  ['start: unknown job', 'NOT_FOUND', (s) => s.start('nope', { limits, now: T0 })],
+  ['start: null id', 'VALIDATION', (s) => s.start(nul(), { limits, now: T0 })],
+  ['start: a running job', 'INVALID_TRANSITION', (s) => s.start('run', { limits, now: T0 })],
+  ['start: a queued job', 'INVALID_TRANSITION', (s) => s.start('que', { limits, now: T0 })],
+  ['start: a completed job', 'INVALID_TRANSITION', (s) => s.start('done', { limits, now: T0 })],
+  ['start: null limits', 'VALIDATION', (s) => s.start('sta', { limits: nul(), now: T0 })],
+  [
+    'start: cap 0',
+    'VALIDATION',
+    (s) => s.start('sta', { limits: { ...limits, defaultPoolCap: 0 }, now: T0 }),
+  ],
+  [
+    'start: fractional tool cap',
+    'VALIDATION',
+    (s) => s.start('sta', { limits: { ...limits, toolCaps: { upscaler: 1.5 } }, now: T0 }),
+  ],
+  ['start: null now', 'VALIDATION', (s) => s.start('sta', { limits, now: nul() })],
+  // attach_task
+  ['attach_task: unknown job', 'NOT_FOUND', (s) => s.attachTask('nope', 'T', T0)],
+  ['attach_task: a starting job', 'INVALID_TRANSITION', (s) => s.attachTask('sta', 'T', T0)],
+  ['attach_task: a queued job', 'INVALID_TRANSITION', (s) => s.attachTask('que', 'T', T0)],
+  ['attach_task: another task', 'CONFLICT', (s) => s.attachTask('run', 'T-other', T0)],
+  ['attach_task: null task', 'VALIDATION', (s) => s.attachTask('run', nul(), T0)],
+  // progress
+  ['progress: unknown job', 'NOT_FOUND', (s) => s.progress('nope', 0.5, T0)],
+  ['progress: above 1', 'VALIDATION', (s) => s.progress('run', 1.5, T0)],
+  ['progress: NaN', 'VALIDATION', (s) => s.progress('run', Number.NaN, T0)],
+  ['progress: a queued job', 'INVALID_TRANSITION', (s) => s.progress('que', 0.5, T0)],
+  // requeue
+  [
+    'requeue: unknown job',
+    'NOT_FOUND',
+    (s) =>
+      s.requeue('nope', {
+        limits,
+        now: T0,
+        retryAt: T0,
+        errorCode: 'PROVIDER_BUSY',
+        errorMessage: 'PROVIDER_BUSY: x',
+      }),
+  ],
+  [
+    'requeue: a job with a task',
+    'INVALID_TRANSITION',
+    (s) =>
+      s.requeue('run', {
+        limits,
+        now: T0,
+        retryAt: T0,
+        errorCode: 'PROVIDER_BUSY',
+        errorMessage: 'PROVIDER_BUSY: x',
+      }),
+  ],
+  [
+    'requeue: a starting job',
+    'INVALID_TRANSITION',
+    (s) =>
+      s.requeue('sta', {
+        limits,
+        now: T0,
+        retryAt: T0,
+        errorCode: 'PROVIDER_BUSY',
+        errorMessage: 'PROVIDER_BUSY: x',
+      }),
+  ],
+  [
+    'requeue: null error code',
+    'VALIDATION',
+    (s) => s.requeue('run', { limits, now: T0, retryAt: T0, errorCode: nul(), errorMessage: 'x' }),
+  ],
+  [
+    'requeue: null retry time',
+    'VALIDATION',
+    (s) =>
+      s.requeue('run', {
+        limits,
+        now: T0,
+        retryAt: nul(),
+        errorCode: 'PROVIDER_BUSY',
+        errorMessage: 'x',
+      }),
+  ],
+  // finish
+  [
+    'finish: unknown job',
+    'NOT_FOUND',
+    (s) => s.finish('nope', { status: 'completed' }, { limits, now: T0 }),
+  ],
+  [
+    'finish: complete a starting job',
+    'INVALID_TRANSITION',
+    (s) => s.finish('sta', { status: 'completed' }, { limits, now: T0 }),
+  ],
+  [
+    'finish: complete a queued job',
+    'INVALID_TRANSITION',
+    (s) => s.finish('que', { status: 'completed' }, { limits, now: T0 }),
+  ],
+  [
+    'finish: a non-terminal outcome',
+    'VALIDATION',
+    (s) => s.finish('run', { status: 'running' } as unknown as FinishOutcome, { limits, now: T0 }),
+  ],
+  [
+    'finish: failed without a code',
+    'VALIDATION',
+    (s) =>
+      s.finish(
+        'run',
+        { status: 'failed', errorCode: nul(), errorMessage: nul() },
+        { limits, now: T0 },
+      ),
+  ],
+  [
+    'finish: a bad from',
+    'VALIDATION',
+    (s) =>
+      s.finish('run', { status: 'completed' }, { limits, now: T0, from: ['flying' as 'running'] }),
+  ],
+  [
+    'finish: null limits',
+    'VALIDATION',
+    (s) => s.finish('run', { status: 'completed' }, { limits: nul(), now: T0 }),
+  ],
+  // promote, heal
+  ['promote: null limits', 'VALIDATION', (s) => s.promote({ limits: nul(), now: T0 })],
+  [
+    'heal: null windows',
+    'VALIDATION',
+    (s) =>
+      s.heal({
+        limits,
+        now: T0 + 3_600_000,
+        staleStartMs: nul(),
+        lostStartMs: nul(),
+        maxQueueMs: null,
+      }),
+  ],
+  // credits
+  [
+    'set_credit_state: unknown job',
+    'NOT_FOUND',
+    (s) => s.setCreditState('nope', 'none', 'charged', T0),
+  ],
+  [
+    'set_credit_state: unknown state',
+    'VALIDATION',
+    (s) => s.setCreditState('run', 'none', 'free' as 'charged', T0),
+  ],
+  // reads
+  ['find_active: null user', 'VALIDATION', (s) => s.findActive(nul())],
+  ['list: negative limit', 'VALIDATION', (s) => s.list({ limit: -1 })],
+  ['counts: null pool', 'VALIDATION', (s) => s.counts(nul())],
+];
+
+function describeBadInput(name: string, factory: () => Promise<StoreHarness>): void {
+  describe(`bad input to every SQL function: ${name}`, () => {
+    let h: StoreHarness;
+    beforeAll(async () => {
+      h = await factory();
+      const s = h.store;
+      const opts = { maxActivePerUser: 1, now: T0 };
+      await s.create(newJob('run', 'u-run'), opts);
+      await s.start('run', { limits, now: T0 });
+      await s.attachTask('run', 'T-run', T0);
+      await s.create(newJob('que', 'u-que'), opts);
+      await s.start('que', { limits, now: T0 });
+      await s.create(newJob('sta', 'u-sta'), opts);
+      await s.createFailed(
+        newJob('done', 'u-done'),
+        { errorCode: 'VALIDATION', errorMessage: 'VALIDATION: x' },
+        T0,
+      );
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    it('sets up a running, a queued, a starting and a terminal job', async () => {
+      expect((await h.rows()).map((j) => `${j.id}:${j.status}`)).toEqual([
+        'run:running',
+        'que:queued',
+        'sta:starting',
+        'done:failed',
+      ]);
+    });
+
+    it.each(cases)('%s → %s, nothing changed', async (_label, code, call) => {
+      const before = await h.rows();
+      const error = await call(h.store).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(JobGateError);
+      expect((error as JobGateError).code).toBe(code);
+      expect((error as JobGateError).message.length).toBeGreaterThan(5);
+      expect(await h.rows()).toEqual(before);
+    });
+
+    it('names the active job of ACTIVE_JOB_EXISTS and the job of NOT_FOUND', async () => {
+      const active = await h.store
+        .create(newJob('n9', 'u-run'), { maxActivePerUser: 1, now: T0 })
+        .catch((e: JobGateError) => e);
+      expect(active).toMatchObject({ code: 'ACTIVE_JOB_EXISTS', jobId: 'run' });
+      expect((active as JobGateError).details).toEqual({
+        activeJobId: 'run',
+        activeStatus: 'running',
+      });
+      const missing = await h.store
+        .get('nope')
+        .then(() => h.store.start('nope', { limits, now: T0 }).catch((e: JobGateError) => e));
+      expect(missing).toMatchObject({ code: 'NOT_FOUND', jobId: 'nope' });
+    });
+
+    it('turns other database errors into STORAGE_ERROR with the cause kept', async () => {
+      const store = h.store as PostgresStore;
+      const elsewhere = new PostgresStore(store.client, {
+        schema: 'jg_not_migrated',
+        closeClient: false,
+      });
+      const error = await elsewhere.get('x').catch((e: JobGateError) => e);
+      expect(error).toBeInstanceOf(JobGateError);
+      expect((error as JobGateError).code).toBe('STORAGE_ERROR');
+      expect((error as JobGateError).cause).toBeInstanceOf(Error);
+    });
+  });
+}
+
+describeBadInput('PGlite', pgliteHarness);
+describe.skipIf(!DATABASE_URL)('server', () => {
+  describeBadInput('PostgreSQL', () => serverHarness());
+});

@@ -1,0 +1,114 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { describe, expect, it } from 'vitest';
+import { migrate, migrationsFor } from '../migrate.js';
+import { migrations } from '../migrations.js';
+import { pgliteClient } from '../pgliteClient.js';
+import { postgresJsClient } from '../postgresJsClient.js';
+import { DATABASE_URL, freshSchema } from './pgHarness.js';
+
+const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const run = promisify(execFile);
+
+describe('migrations', () => {
+  it('embeds exactly the .sql files of migrations/, in order', () => {
+    const files = readdirSync(join(pkg, 'migrations'))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+    expect(migrations.map((m) => `${String(m.version).padStart(3, '0')}_${m.name}.sql`)).toEqual(
+      files,
+    );
+    for (const m of migrations) {
+      const file = `${String(m.version).padStart(3, '0')}_${m.name}.sql`;
+      expect(m.sql, `${file} changed: run npm run embed-migrations`).toBe(
+        readFileSync(join(pkg, 'migrations', file), 'utf8'),
+      );
+    }
+  });
+
+  it('prefixes each migration with its schema for other migration tools', () => {
+    const [first] = migrationsFor('app');
+    expect(first!.sql.startsWith('SET LOCAL search_path TO "app";')).toBe(true);
+    expect(() => migrationsFor('Robert"); DROP TABLE x;--')).toThrow(/schema/);
+  });
+
+  it('applies once, then finds the schema up to date (PGlite)', async () => {
+    const db = await PGlite.create();
+    const client = pgliteClient(db);
+    try {
+      expect(await migrate(client, { schema: 'app' })).toEqual({
+        applied: migrations.map((m) => m.version),
+      });
+      expect(await migrate(client, { schema: 'app' })).toEqual({ applied: [] });
+      // Re-running the SQL itself is harmless too (idempotent files).
+      for (const m of migrationsFor('app')) await client.transaction((tx) => tx.exec(m.sql));
+      const rows = await client.query<{ version: number }>(
+        'SELECT version FROM app.jobgate_migrations ORDER BY 1',
+      );
+      expect(rows.map((r) => r.version)).toEqual(migrations.map((m) => m.version));
+    } finally {
+      await db.close();
+    }
+  });
+});
+
+describe.skipIf(!DATABASE_URL)('migrations on the server', () => {
+  it('is safe when 6 connections migrate the same fresh schema at once', async () => {
+    const schema = freshSchema('mig');
+    const sqls = Array.from({ length: 6 }, () =>
+      postgres(DATABASE_URL!, { max: 1, onnotice: () => undefined }),
+    );
+    try {
+      const results = await Promise.all(
+        sqls.map((sql) => migrate(postgresJsClient(sql), { schema })),
+      );
+      expect(results.filter((r) => r.applied.length > 0)).toHaveLength(1);
+      const [sql] = sqls;
+      const rows = await sql!.unsafe(
+        `SELECT count(*)::int AS n FROM "${schema}".jobgate_migrations`,
+      );
+      expect(rows[0]!.n).toBe(migrations.length);
+    } finally {
+      await sqls[0]!.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await Promise.all(sqls.map((sql) => sql.end({ timeout: 5 })));
+    }
+  });
+
+  it('runs from the CLI: jobgate-postgres migrate --url … --schema …', async () => {
+    const schema = freshSchema('cli');
+    const cli = [
+      '--conditions=@jobgate/source',
+      join(pkg, 'src', 'cli.ts'),
+      'migrate',
+      '--url',
+      DATABASE_URL!,
+      '--schema',
+      schema,
+    ];
+    const tsx = join(pkg, '..', '..', 'node_modules', '.bin', 'tsx');
+    try {
+      const first = await run(tsx, cli);
+      expect(first.stdout).toContain(
+        `applied migrations ${migrations.map((m) => m.version).join(', ')}`,
+      );
+      const second = await run(tsx, cli);
+      expect(second.stdout).toContain('up to date');
+      const bad = await run(tsx, [
+        '--conditions=@jobgate/source',
+        join(pkg, 'src', 'cli.ts'),
+        'frobnicate',
+      ]).catch((e: { code: number; stderr: string }) => e);
+      expect(bad).toMatchObject({ code: 2 });
+      expect((bad as { stderr: string }).stderr).toContain('usage: jobgate-postgres migrate');
+    } finally {
+      const sql = postgres(DATABASE_URL!, { max: 1, onnotice: () => undefined });
+      await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await sql.end({ timeout: 5 });
+    }
+  }, 30_000);
+});
