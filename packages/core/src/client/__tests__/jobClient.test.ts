@@ -212,6 +212,21 @@ describe('JobClient blocked by an active job', () => {
     await expect(retry).rejects.toMatchObject({ code: 'CANCELLED_BY_USER' });
   });
 
+  it('another tab starts a job between the check and the submit: blocked by it, only our id is cancelled', async () => {
+    const { server, client } = setup();
+    server.fault('GET', '/jobs/active', async (request) => {
+      const answer = await server.handle(request);
+      await server.submitAs('u1', uuid(7)); // the other tab
+      return answer;
+    });
+    const error = await client.run('veste-ai', input).catch((e: JobGateError) => e);
+    expect(error).toMatchObject({ code: 'ACTIVE_JOB_EXISTS', jobId: uuid(7) });
+    expect(client.getSnapshot()).toMatchObject({ status: 'blocked', jobId: uuid(7) });
+    await until(() => server.count('POST', `/jobs/${uuid(101)}/cancel`) === 1, 'failsafe');
+    expect(server.count('POST', `/jobs/${uuid(7)}/cancel`)).toBe(0);
+    expect((await server.runner.get(uuid(7), 'u1')).status).toBe('running');
+  });
+
   it('a phantom (unreal) starting job is cancelled without confirm', async () => {
     const { server, client } = setup();
     const now = server.clock.now();
