@@ -49,6 +49,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** Do not wait longer than this before a retry (a longer Retry-After is thrown instead). */
   maxWaitMs?: number;
+  /** The body field that carries the key: `apiKey` (default) or `apikey` (account status). */
+  keyField?: 'apiKey' | 'apikey';
 }
 
 /** HTTP statuses after which RunningHub certainly did not take a task. */
@@ -100,11 +102,7 @@ export class RunningHubClient {
     return this.#retry;
   }
 
-  get apiKey(): string {
-    return this.#apiKey;
-  }
-
-  /** POSTs JSON (with `apiKey` added) and returns RunningHub's envelope. */
+  /** POSTs JSON (with the key added) and returns RunningHub's envelope. */
   postJson(
     path: string,
     body: Record<string, unknown>,
@@ -120,7 +118,7 @@ export class RunningHubClient {
             accept: 'application/json',
             authorization: `Bearer ${this.#apiKey}`,
           },
-          body: JSON.stringify({ apiKey: this.#apiKey, ...body }),
+          body: JSON.stringify({ [options.keyField ?? 'apiKey']: this.#apiKey, ...body }),
           signal,
         },
         options.operation,

@@ -237,8 +237,8 @@ export class RunningHubProvider implements Provider {
   async accountStatus(signal?: AbortSignal): Promise<RunningHubAccountStatus> {
     const envelope = await this.client.postJson(
       RUNNINGHUB_PATHS.accountStatus,
-      { apikey: this.client.apiKey },
-      { operation: 'accountStatus', signal },
+      {},
+      { operation: 'accountStatus', signal, keyField: 'apikey' },
     );
     if (envelope.code !== 0) throw this.#error(envelope, 'accountStatus');
     const data = (envelope.data ?? {}) as Record<string, unknown>;
