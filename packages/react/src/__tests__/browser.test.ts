@@ -150,6 +150,8 @@ describe.skipIf(!hasChromium)('in Chromium', () => {
     await page.waitForFunction(
       () => document.querySelector('#status')?.textContent === 'completed',
     );
+    // Every update came over the event stream: no polling fallback was needed.
+    expect(fake.count('GET', /^\/jobs\/[0-9a-f-]{36}$/)).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
   }, 60_000);
