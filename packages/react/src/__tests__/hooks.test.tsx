@@ -303,7 +303,19 @@ describe('useJob and useActiveJob', () => {
     expect(server.requests.find((r) => r.path === `/jobs/${uuid(9)}/cancel`)?.body).toEqual({});
   });
 
-  it('a standalone ActiveJobBlock can follow the active job', async () => {
+  it('useActiveJob checks again when the tab becomes visible (a job started in another tab)', async () => {
+    const { server, wrap } = setup();
+    render(wrap(<ActiveView />));
+    await waitFor(() => expect(screen.getByTestId('active').textContent).toBe('none'));
+    await server.submitAs('u1', uuid(4));
+    expect(document.visibilityState).toBe('visible');
+    act(() => {
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await waitFor(() => expect(screen.getByTestId('active').textContent).toBe(uuid(4)));
+  });
+
+  it('a standalone ActiveJobBlock can follow the active job to its end', async () => {
     const { server, wrap } = setup();
     await server.submitAs('u1', uuid(3));
     render(wrap(<ActiveView />));
@@ -314,5 +326,24 @@ describe('useJob and useActiveJob', () => {
     await waitFor(() =>
       expect(screen.getByTestId('block').textContent).toBe('following completed'),
     );
+  });
+
+  it('unmounting useActiveJob and useJob while they follow live closes every stream and timer', async () => {
+    const { server, clock, wrap } = setup();
+    await server.submitAs('u1', uuid(3));
+    const view = render(
+      wrap(
+        <>
+          <ActiveView />
+          <JobView id={uuid(3)} />
+        </>,
+      ),
+    );
+    await waitFor(() => expect(screen.getByTestId('job').textContent).toBe('running'));
+    await waitFor(() => expect(server.openStreams).toBe(3)); // hook, block, useJob
+    view.unmount();
+    await act(async () => {});
+    expect(server.openStreams).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 });
