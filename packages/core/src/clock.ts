@@ -41,7 +41,7 @@ export class FakeClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const timer = { id: this.#nextId++, at: this.#now + Math.max(0, ms), fn };
+    const timer = { id: this.#nextId++, at: this.#now + Math.max(0, Math.round(ms)), fn };
     this.#timers.push(timer);
     return { id: timer.id };
   }
@@ -58,7 +58,7 @@ export class FakeClock implements Clock {
 
   /** Moves time forward by `ms`, firing due timers in order (awaiting microtasks between). */
   async advance(ms: number): Promise<void> {
-    const target = this.#now + ms;
+    const target = this.#now + Math.round(ms);
     for (;;) {
       this.#timers.sort((a, b) => a.at - b.at || a.id - b.id);
       const next = this.#timers[0];
