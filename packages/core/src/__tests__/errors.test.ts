@@ -12,7 +12,7 @@ describe('JobGateError', () => {
   it('documents every code with its HTTP status in docs/errors.md', () => {
     const doc = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8');
     for (const [code, { status }] of Object.entries(ERROR_CODES)) {
-      expect(doc).toMatch(new RegExp(`\\| \`${code}\` \\| ${status} \\|`));
+      expect(doc).toMatch(new RegExp(`\\| \`${code}\` +\\| ${status} +\\|`));
     }
   });
 
