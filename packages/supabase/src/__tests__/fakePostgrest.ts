@@ -74,7 +74,7 @@ export function fakePostgrest(options: FakePostgrestOptions): typeof fetch & {
   return Object.assign(handler as typeof fetch, { requests });
 }
 
-async function inTransaction<T>(
+export async function inTransaction<T>(
   sql: postgres.Sql,
   role: string,
   claims: Record<string, unknown>,
@@ -216,7 +216,7 @@ async function select(
   });
 }
 
-async function verify(
+export async function verify(
   request: Request,
   secret: string,
 ): Promise<Record<string, unknown> | Response> {

@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { type Job, JobRunner, SimulatedProvider, webhookToken } from '@jobgate/core';
+import { invalidInputs, sampleInputs, tools } from '@jobgate/example-tools';
+import { createJobHandler, SqlRateLimiter, supabaseJwtAuthenticator } from '@jobgate/server';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionsTransport } from '../functionsTransport.js';
+import { withNodeRealtime } from '../node.js';
+import { realtimeJobSource } from '../realtimeJobSource.js';
+import { SupabaseStore } from '../supabaseStore.js';
+import { fakeRealtime } from './fakeRealtime.js';
+import {
+  anonKey,
+  createSupabaseTestDb,
+  DATABASE_URL,
+  JWT_SECRET,
+  type SupabaseTestDb,
+  serviceKey,
+  userToken,
+} from './supabaseTestDb.js';
+
+const WEBHOOK_SECRET = 'stack-webhook-secret-0123456789';
+const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as const;
+
+/**
+ * The whole Supabase shape on real parts: browsers use real supabase-js (functions.invoke,
+ * Realtime over a WebSocket, RLS selects), the function runs createJobHandler over a
+ * SupabaseStore (service role, rpc), all on PostgreSQL with Supabase's roles.
+ */
+(DATABASE_URL ? describe : describe.skip)(
+  'Supabase stack: supabase-js → function → SupabaseStore → PostgreSQL',
+  () => {
+    let db: SupabaseTestDb;
+    let realtime: Awaited<ReturnType<typeof fakeRealtime>>;
+    let runner: JobRunner;
+    let handler: (request: Request) => Promise<Response>;
+    let projectFetch: typeof fetch;
+
+    const browser = async (userId: string): Promise<SupabaseClient> => {
+      const token = await userToken(userId);
+      return createClient(realtime.url, await anonKey(), {
+        global: { fetch: projectFetch },
+        accessToken: async () => token,
+        ...withNodeRealtime(),
+      });
+    };
+
+    beforeAll(async () => {
+      db = await createSupabaseTestDb();
+      realtime = await fakeRealtime({
+        sql: db.sql,
+        jwtSecret: JWT_SECRET,
+        channel: 'jobgate_jobs',
+        table: 'jobgate_jobs',
+      });
+      const store = new SupabaseStore({ client: await db.client(await serviceKey()) });
+      runner = new JobRunner({
+        store,
+        provider: new SimulatedProvider({ startLatencyMs: [0, 0], durationMs: [9e6, 9e6] }),
+        tools,
+        webhook: { baseUrl: 'http://function.test/jobgate', secret: WEBHOOK_SECRET },
+        random: () => 0.5,
+      });
+      handler = createJobHandler({
+        runner,
+        auth: supabaseJwtAuthenticator({ jwtSecret: JWT_SECRET }),
+        rateLimiter: new SqlRateLimiter({ query: (t, p) => db.sql.unsafe(t, p as never[]) }),
+        basePath: '/jobgate',
+      });
+      projectFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+        const request = new Request(input, init);
+        const url = new URL(request.url);
+        if (url.pathname.startsWith('/functions/v1/')) {
+          url.pathname = url.pathname.slice('/functions/v1'.length);
+          return handler(new Request(url, request));
+        }
+        return db.fetch(request);
+      }) as typeof fetch;
+    });
+
+    afterAll(async () => {
+      runner?.close();
+      await realtime?.close();
+      await db?.drop();
+    });
+
+    const finishAll = async () => {
+      for (const job of await runner.store.list({ status: ['starting', 'queued', 'running'] })) {
+        await runner.cancel({ jobId: job.id, userId: job.userId, confirm: true });
+      }
+    };
+
+    it.each(TOOL_IDS)(
+      '%s: a refused job is failed at once; the 4th waits at position 1 and runs when a slot frees',
+      async (tool) => {
+        const users = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+        const transports = await Promise.all(
+          users.map(async (u) => functionsTransport(await browser(u))),
+        );
+        const refusedId = randomUUID();
+        await expect(
+          transports[0]!.submit({ jobId: refusedId, tool, input: invalidInputs[tool] }),
+        ).rejects.toMatchObject({ code: 'VALIDATION', jobId: refusedId });
+        expect((await db.rows()).find((j) => j.id === refusedId)).toMatchObject({
+          status: 'failed',
+          errorCode: 'VALIDATION',
+        });
+        expect(await transports[0]!.active()).toBeNull();
+        const jobs: Job[] = [];
+        for (const t of transports) {
+          jobs.push(await t.submit({ jobId: randomUUID(), tool, input: sampleInputs[tool] }));
+        }
+        expect(jobs.map((j) => j.status)).toEqual(['running', 'running', 'running', 'queued']);
+        expect(jobs[3]).toMatchObject({ waitedInQueue: true, position: 1 });
+        const first = (await runner.store.get(jobs[0]!.id))!;
+        const hook = await handler(
+          new Request(
+            `http://function.test/jobgate/webhooks/simulated/${await webhookToken(WEBHOOK_SECRET, first.id)}`,
+            {
+              method: 'POST',
+              body: JSON.stringify({ taskId: first.taskId, state: 'completed' }),
+            },
+          ),
+        );
+        expect(hook.status).toBe(200);
+        expect((await transports[3]!.get(jobs[3]!.id)).status).toBe('running');
+        // Foreign ids: 404 through the function, invisible through RLS.
+        await expect(transports[1]!.get(jobs[3]!.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+        await expect(transports[1]!.cancel(jobs[3]!.id, { confirm: true })).rejects.toMatchObject({
+          code: 'NOT_FOUND',
+        });
+        const asUser1 = new SupabaseStore({ client: await browser(users[1]!) });
+        expect(await asUser1.get(jobs[3]!.id)).toBeNull();
+        expect((await asUser1.get(jobs[1]!.id))?.id).toBe(jobs[1]!.id);
+        await finishAll();
+      },
+    );
+
+    it('Realtime: the owner follows the job to its end; another user hears nothing of it', async () => {
+      const alice = randomUUID();
+      const bob = randomUUID();
+      const aliceClient = await browser(alice);
+      const bobClient = await browser(bob);
+      const job = await functionsTransport(aliceClient).submit({
+        jobId: randomUUID(),
+        tool: 'veste-ai',
+        input: sampleInputs['veste-ai'],
+      });
+      // Both joins carry the users' own tokens: what bob misses, RLS withholds.
+      await aliceClient.realtime.setAuth();
+      await bobClient.realtime.setAuth();
+      const seen: Job[] = [];
+      const bobSeen: Job[] = [];
+      const errors: unknown[] = [];
+      const subscribed = () => realtime.subscribers() >= 2;
+      realtimeJobSource(aliceClient).subscribe(
+        job.id,
+        (j) => seen.push(j),
+        (e) => errors.push(e),
+      );
+      realtimeJobSource(bobClient).subscribe(
+        job.id,
+        (j) => bobSeen.push(j),
+        (e) => errors.push(e),
+      );
+      await expect.poll(subscribed, { timeout: 5_000 }).toBe(true);
+      await runner.applyUpdate(job.id, { state: 'running', progress: 0.4 });
+      await runner.applyUpdate(job.id, { state: 'completed', output: { files: ['out.png'] } });
+      await expect.poll(() => seen.at(-1)?.status, { timeout: 5_000 }).toBe('completed');
+      expect(seen.some((j) => j.progress === 0.4)).toBe(true);
+      expect(seen.at(-1)?.output).toEqual({ files: ['out.png'] });
+      // The owner's channel closes after the terminal state.
+      await expect.poll(() => realtime.subscribers(), { timeout: 5_000 }).toBe(1);
+      expect(bobSeen).toEqual([]);
+      expect(realtime.deliveries.filter((d) => d.id === job.id).length).toBe(seen.length);
+      expect(errors).toEqual([]);
+      aliceClient.realtime.disconnect();
+      bobClient.realtime.disconnect();
+    });
+
+    it('Realtime: a refused join reaches onError (the client then polls)', async () => {
+      const client = createClient(realtime.url, await anonKey(), {
+        global: { fetch: projectFetch },
+        accessToken: async () => 'not-a-jwt',
+        ...withNodeRealtime(),
+      });
+      // The token is resolved before the join, so the join carries it (and is refused).
+      await client.realtime.setAuth();
+      const errors: unknown[] = [];
+      const stop = realtimeJobSource(client).subscribe(
+        randomUUID(),
+        () => undefined,
+        (e) => errors.push(e),
+      );
+      await expect.poll(() => errors.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      stop();
+      client.realtime.disconnect();
+    });
+  },
+);
