@@ -5,7 +5,14 @@ import {
   type JobGateError,
   toJobGateError,
 } from '@jobgate/core/client';
-import { createElement, type ReactNode, useCallback, useState } from 'react';
+import {
+  createElement,
+  Fragment,
+  type ReactElement,
+  type ReactNode,
+  useCallback,
+  useState,
+} from 'react';
 import { useActiveJob } from './useActiveJob.js';
 import type { JobRunnerHandle } from './useJobRunner.js';
 
@@ -52,13 +59,20 @@ interface Source {
  * nothing otherwise. The user may follow it, or cancel it; a job that really waits in the
  * queue (or runs) is cancelled only after `confirmCancel()`.
  */
-export function ActiveJobBlock(props: ActiveJobBlockProps): ReactNode {
+export function ActiveJobBlock(props: ActiveJobBlockProps): ReactElement {
   return props.runner
     ? createElement(RunnerBlock, { ...props, runner: props.runner })
     : createElement(StandaloneBlock, props);
 }
 
-function RunnerBlock(props: ActiveJobBlockProps & { runner: JobRunnerHandle }): ReactNode {
+// Return types are ReactElement | null (not ReactNode) so the components type-check as JSX
+// with the React 18 typings too.
+const render = (view: ActiveJobBlockRenderProps, children: ActiveJobBlockProps['children']) =>
+  createElement(Fragment, null, children(view));
+
+function RunnerBlock(
+  props: ActiveJobBlockProps & { runner: JobRunnerHandle },
+): ReactElement | null {
   const { runner } = props;
   const view = useBlock(
     {
@@ -68,10 +82,10 @@ function RunnerBlock(props: ActiveJobBlockProps & { runner: JobRunnerHandle }): 
     },
     props.onFollow,
   );
-  return runner.status === 'blocked' && view ? props.children(view) : null;
+  return runner.status === 'blocked' && view ? render(view, props.children) : null;
 }
 
-function StandaloneBlock(props: ActiveJobBlockProps): ReactNode {
+function StandaloneBlock(props: ActiveJobBlockProps): ReactElement | null {
   const active = useActiveJob();
   const view = useBlock(
     {
@@ -81,7 +95,7 @@ function StandaloneBlock(props: ActiveJobBlockProps): ReactNode {
     },
     props.onFollow,
   );
-  return view && active.state.status !== 'idle' ? props.children(view) : null;
+  return view && active.state.status !== 'idle' ? render(view, props.children) : null;
 }
 
 function useBlock(

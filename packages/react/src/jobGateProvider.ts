@@ -1,6 +1,6 @@
 'use client';
 import { type JobClientOptions, JobGateError } from '@jobgate/core/client';
-import { createContext, createElement, type ReactNode, useContext } from 'react';
+import { createContext, createElement, type ReactElement, type ReactNode, useContext } from 'react';
 
 /** What every hook under the provider builds its JobClient from. */
 export type JobGateConfig = JobClientOptions;
@@ -17,7 +17,7 @@ export interface JobGateProviderProps {
 }
 
 /** Gives the hooks below it their client configuration. */
-export function JobGateProvider({ config, children }: JobGateProviderProps): ReactNode {
+export function JobGateProvider({ config, children }: JobGateProviderProps): ReactElement {
   return createElement(JobGateContext.Provider, { value: config }, children);
 }
 

@@ -35,10 +35,8 @@ function snippet(text: string): string {
   return plain ? `: ${plain.slice(0, 120)}` : '';
 }
 
+/** `Retry-After` in seconds (what @jobgate/server sends); an HTTP date is not worth the bytes here. */
 function parseRetryAfter(value: string | null): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+  const seconds = Number(value ?? Number.NaN);
+  return value && Number.isFinite(seconds) ? Math.max(0, seconds * 1000) : undefined;
 }

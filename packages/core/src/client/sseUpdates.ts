@@ -27,7 +27,7 @@ export interface SseUpdatesOptions {
 export interface SseEvent {
   event: string;
   data: string;
-  id: string | undefined;
+  /** The last `retry:` field seen (reconnection time, ms). `id:` is not kept: the first event of a stream is the whole current job. */
   retry: number | undefined;
 }
 
@@ -43,11 +43,10 @@ export function createSseParser(onEvent: (event: SseEvent) => void): {
   let buffer = '';
   let data: string[] = [];
   let event = '';
-  let id: string | undefined;
   let retry: number | undefined;
   const line = (text: string) => {
     if (text === '') {
-      if (data.length > 0) onEvent({ event: event || 'message', data: data.join('\n'), id, retry });
+      if (data.length > 0) onEvent({ event: event || 'message', data: data.join('\n'), retry });
       data = [];
       event = '';
       return;
@@ -59,7 +58,6 @@ export function createSseParser(onEvent: (event: SseEvent) => void): {
     if (value.startsWith(' ')) value = value.slice(1);
     if (field === 'data') data.push(value);
     else if (field === 'event') event = value;
-    else if (field === 'id' && !value.includes('\0')) id = value;
     else if (field === 'retry' && /^\d+$/.test(value)) retry = Number(value);
   };
   return {

@@ -14,8 +14,8 @@ describe('createSseParser', () => {
       for (let i = 0; i < text.length; i += size) parser.push(text.slice(i, i + size));
       parser.end();
       expect(events).toEqual([
-        { event: 'job', data: '{"a":\n1}', id: '7', retry: undefined },
-        { event: 'message', data: 'plain\ntwo', id: '7', retry: 2500 },
+        { event: 'job', data: '{"a":\n1}', retry: undefined },
+        { event: 'message', data: 'plain\ntwo', retry: 2500 },
       ]);
     }
   });
