@@ -9,6 +9,12 @@ export function benchNotes(result: BenchResult): string[] {
     "- **jobgate (store protocol)** drives the PostgresStore directly: at a body's end one `finish` call, and the promoted job's body starts when it returns. It is the floor under the JobRunner figures: the difference between the two rows is the runner's own work per job.",
     '- Because jobgate pushes the next job from the process that finished the previous one, its jobs run in the processes that held the slots at the start (at most `cap` of them); the other processes only enqueue. The pull-based peers spread jobs over every process.',
   );
+  const limited = result.systems.filter((s) => s.id.startsWith('jobgate') && s.maxJobs !== null);
+  if (limited.length) {
+    notes.push(
+      `- **jobgate runs at most ${limited[0]!.maxJobs} jobs per round** (\`--jobgate-jobs\`, 0 = the workload's N): its finish cost grows with the queue length (see "Where jobgate spends its time"), so a 2,000-job queue took minutes. Its figures are therefore measured with a shorter queue than the peers'; with the full N they are worse.`,
+    );
+  }
   if (work) {
     notes.push(
       `- **pg-boss work()** waits \`pollingIntervalSeconds\` (at least 0.5 s) after each fetch, even when jobs are waiting, so it runs at most ${work.maxJobs ?? '–'} jobs per round (otherwise a 2,000-job round would take minutes); its hand-off gap is that polling interval.`,

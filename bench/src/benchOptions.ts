@@ -24,7 +24,18 @@ export interface BenchOptions {
   /** Where benchmarks.md/.json/-handoff.svg go; null = do not write. */
   outDir: string | null;
   quick: boolean;
+  /** Jobs per round at most, per system id (a system too slow for N; said in the report). */
+  jobLimits: Record<string, number>;
+  /** Time jobgate's finish against the queue length (docs evidence). */
+  probe: boolean;
 }
+
+/**
+ * jobgate's finish rewrites every queued row (see the finish-cost probe), so a 2,000-job
+ * queue takes minutes; it runs at most this many jobs per round unless --jobgate-jobs says.
+ */
+export const JOBGATE_DEFAULT_JOBS = 300;
+export const PROBE_QUEUE_LENGTHS = [50, 200, 1_000, 2_000];
 
 export const DEFAULT_WORKLOADS: readonly Workload[] = [
   { bodyMs: 0, jobs: 2_000 },
@@ -40,6 +51,8 @@ export const USAGE = `npm run bench -- [options]
   --warmup N        warm-up jobs before each measured round (default N/10, 20..200)
   --systems a,b     systems to run (default all): jobgate, jobgate-store, pg-boss-work,
                     pg-boss-fetch, graphile-worker, bullmq-redis, bullmq-postgres
+  --jobgate-jobs N  jobgate's jobs per round at most (default ${JOBGATE_DEFAULT_JOBS}; 0 = the workload's N)
+  --no-probe        skip the probe of jobgate's finish cost against the queue length
   --quick           smoke run: 30 jobs, jobgate + BullMQ (Redis), nothing written
   --out DIR         write benchmarks.md/.json/-handoff.svg there (default: the repo's docs/)
   --no-write        print only`;
@@ -68,6 +81,8 @@ export function parseBenchOptions(argv: readonly string[], env = process.env): B
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
+      'jobgate-jobs': { type: 'string' },
+      'no-probe': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -101,7 +116,17 @@ export function parseBenchOptions(argv: readonly string[], env = process.env): B
         : resolve(env['INIT_CWD'] ?? process.cwd(), values.out)
       : null,
     quick,
+    jobLimits: jobgateLimits(
+      values['jobgate-jobs'] === undefined
+        ? JOBGATE_DEFAULT_JOBS
+        : positive(values['jobgate-jobs'], '--jobgate-jobs', 0),
+    ),
+    probe: !quick && !(values['no-probe'] ?? false),
   };
+}
+
+function jobgateLimits(jobs: number): Record<string, number> {
+  return jobs === 0 ? {} : { jobgate: jobs, 'jobgate-store': jobs };
 }
 
 export function warmupFor(options: BenchOptions, jobs: number): number {

@@ -1,4 +1,4 @@
-import { cpus, release, totalmem, type } from 'node:os';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import IORedis from 'ioredis';
 import { withSql } from './sqlAdmin.js';
 
@@ -10,6 +10,8 @@ export interface MachineInfo {
   node: string;
   postgres: string;
   redis: string;
+  /** 1-minute load average when the run started (other work on the machine skews figures). */
+  loadAverage: number;
 }
 
 async function postgresVersion(url: string): Promise<string> {
@@ -46,5 +48,6 @@ export async function describeMachine(databaseUrl: string, redisUrl: string): Pr
     node: process.version,
     postgres: await postgresVersion(databaseUrl),
     redis: await redisVersion(redisUrl),
+    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }

@@ -7,14 +7,15 @@ import { benchNow } from './benchClock.js';
 import { dropSchema } from './sqlAdmin.js';
 
 export interface FinishCost {
-  /** Jobs waiting in the queue when `finish` ran. */
+  /** Jobs waiting in the queue before the samples (each sample takes one off). */
   queued: number;
+  samples: number;
   /** Time of one `jobgate_finish` call as the client sees it (ms). */
   p50Ms: number;
   p95Ms: number;
   /** Rows the call updated (pg_stat_xact_user_tables), i.e. also NOTIFYs sent by the trigger. */
   rowsUpdatedPerFinish: number;
-  /** The same p50 with the row trigger (one NOTIFY per changed row) disabled on the bench copy. */
+  /** p50 of the next `samples` finishes with the row trigger (one NOTIFY per changed row) disabled in the bench's schema. */
   p50MsWithoutNotify: number;
 }
 
@@ -28,10 +29,12 @@ const LIMITS = createSlotPolicy({ globalCap: 3 }).limits;
 export async function probeFinishCost(
   databaseUrl: string,
   queueLengths: readonly number[],
-  samples = 25,
+  samples = 20,
 ): Promise<FinishCost[]> {
   const results: FinishCost[] = [];
   for (const queued of queueLengths) {
+    if (queued < 2 * samples)
+      throw new Error(`a queue of ${queued} is too short for ${samples} × 2 samples`);
     const schema = `bench_probe_${Date.now().toString(36)}_${queued}`;
     const sql = postgres(databaseUrl, { max: 8, prepare: false, onnotice: () => undefined });
     try {
@@ -56,7 +59,7 @@ export async function probeFinishCost(
       };
       const running: string[] = [];
       for (let i = 0; i < 3; i++) running.push((await place()).id);
-      const total = queued + 2 * samples;
+      const total = queued;
       let next = 0;
       await Promise.all(
         Array.from({ length: 8 }, async () => {
@@ -95,6 +98,7 @@ export async function probeFinishCost(
       const rowsSorted = [...withNotify.rows].sort((a, b) => a - b);
       results.push({
         queued,
+        samples,
         p50Ms: gapStats(withNotify.times).p50,
         p95Ms: gapStats(withNotify.times).p95,
         rowsUpdatedPerFinish: rowsSorted[Math.floor(rowsSorted.length / 2)] ?? 0,

@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { analyzeRun, type GapStats } from './analyzeRun.js';
-import { type BenchOptions, type Workload, warmupFor } from './benchOptions.js';
+import {
+  type BenchOptions,
+  PROBE_QUEUE_LENGTHS,
+  type Workload,
+  warmupFor,
+} from './benchOptions.js';
 import type { BenchSystem, RunSpec, SqlCounts } from './benchSystem.js';
 import { describeMachine, type MachineInfo } from './describeMachine.js';
+import { type FinishCost, probeFinishCost } from './finishCostProbe.js';
 import { runSystem } from './runSystem.js';
 import { allSystems, findSystem } from './systems/allSystems.js';
 
@@ -63,7 +70,11 @@ export interface BenchResult {
   processCounts: number[];
   systems: SystemInfo[];
   runs: RunResult[];
+  /** jobgate's finish cost against the queue length, or null when not probed. */
+  finishCost: FinishCost[] | null;
   totalMs: number;
+  /** 1-minute load average when the run ended. */
+  loadAverageAtEnd: number;
 }
 
 export function selectSystems(ids: readonly string[]): BenchSystem[] {
@@ -83,7 +94,11 @@ export async function runBench(options: BenchOptions, command: string): Promise<
   for (const workload of options.workloads) {
     for (const processes of options.processCounts) {
       for (const system of systems) {
-        const jobs = Math.min(workload.jobs, system.maxJobs ?? Number.POSITIVE_INFINITY);
+        const jobs = Math.min(
+          workload.jobs,
+          system.maxJobs ?? Number.POSITIVE_INFINITY,
+          options.jobLimits[system.id] ?? Number.POSITIVE_INFINITY,
+        );
         const warmup = Math.min(
           warmupFor(options, workload.jobs),
           Math.max(6, Math.round(jobs / 5)),
@@ -152,6 +167,22 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       }
     }
   }
+  let finishCost: FinishCost[] | null = null;
+  if (options.probe && systems.some((s) => s.id.startsWith('jobgate'))) {
+    const t0 = Date.now();
+    try {
+      finishCost = await probeFinishCost(options.databaseUrl, PROBE_QUEUE_LENGTHS);
+      for (const c of finishCost) {
+        log(
+          `jobgate finish probe: queue ${String(c.queued).padStart(5)}  p50 ${c.p50Ms.toFixed(2)} ms  p95 ${c.p95Ms.toFixed(2)} ms  ` +
+            `rows updated ${c.rowsUpdatedPerFinish}  p50 without NOTIFY trigger ${c.p50MsWithoutNotify.toFixed(2)} ms`,
+        );
+      }
+      log(`(probe ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (error) {
+      log(`jobgate finish probe FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
   return {
     generatedAt: new Date().toISOString(),
     command,
@@ -165,9 +196,14 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       setup: s.setup,
       globalCap: s.globalCap,
       versions: s.versions(),
-      maxJobs: s.maxJobs ?? null,
+      maxJobs:
+        Math.min(s.maxJobs ?? Infinity, options.jobLimits[s.id] ?? Infinity) === Infinity
+          ? null
+          : Math.min(s.maxJobs ?? Infinity, options.jobLimits[s.id] ?? Infinity),
     })),
     runs,
+    finishCost,
     totalMs: Date.now() - started,
+    loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }

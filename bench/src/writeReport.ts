@@ -110,6 +110,55 @@ function aims(result: BenchResult): string[] {
     : ['(jobgate did not run)'];
 }
 
+function whereJobgateSpendsTime(result: BenchResult): string[] {
+  const out: string[] = [];
+  const counted = result.runs.filter((r) => r.sqlPerJob && !r.error);
+  if (counted.length === 0 && !result.finishCost) return out;
+  out.push('## Where jobgate spends its time', '');
+  if (counted.length) {
+    out.push(
+      'SQL statements (round trips) per measured job, counted by a wrapper around the SQL client, with the mean time of each as the client saw it:',
+      '',
+      '| run | statements per job (mean ms each) |',
+      '|---|---|',
+      ...counted.map(
+        (r) =>
+          `| ${r.label}, ${r.bodyMs} ms, ${procs(r.processes)} | ${Object.entries(r.sqlPerJob ?? {})
+            .map(([name, c]) => `\`${name}\` ${c.calls} (${ms(c.meanMs)} ms)`)
+            .join(', ')} |`,
+      ),
+      '',
+    );
+  }
+  const cost = result.finishCost;
+  if (cost && cost.length) {
+    out.push(
+      `Cost of one \`jobgate_finish\` (end a running job, free its slot, promote the queue head) against the length of the queue, ${cost[0]!.samples} calls each, one at a time, each in its own transaction (rows updated read from \`pg_stat_xact_user_tables\`; the last column after \`ALTER TABLE … DISABLE TRIGGER jobgate_jobs_notify\` in the probe's own schema):`,
+      '',
+      '| queued jobs | finish p50 (ms) | p95 | rows updated per finish | p50 without the NOTIFY trigger |',
+      '|---:|---:|---:|---:|---:|',
+      ...cost.map(
+        (c) =>
+          `| ${c.queued} | ${ms(c.p50Ms)} | ${ms(c.p95Ms)} | ${c.rowsUpdatedPerFinish} | ${ms(c.p50MsWithoutNotify)} |`,
+      ),
+      '',
+    );
+    const last = cost[cost.length - 1]!;
+    if (last.rowsUpdatedPerFinish >= last.queued / 2) {
+      out.push(
+        "The rows updated grow with the queue: every promotion (and every enqueue) renumbers the `position` of every queued row of the pool (`jobgate_renumber`), inside the pool's advisory lock, and the row trigger sends one NOTIFY per updated row. So a finish costs O(queue length) row updates and NOTIFYs, the lock serializes them across processes, and the dead row versions pile up faster than autovacuum clears them. That, not the round trips, is why jobgate falls behind with a long queue, and why it runs fewer jobs per round here.",
+        '',
+      );
+    } else {
+      out.push(
+        'The rows updated per finish do not grow with the queue: the finish cost is independent of the queue length.',
+        '',
+      );
+    }
+  }
+  return out;
+}
+
 export function renderMarkdown(result: BenchResult): string {
   const m = result.machine;
   const out: string[] = [
@@ -123,6 +172,7 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     `- CPU: ${m.cpuModel}, ${m.cores} cores; memory ${m.memoryGiB} GiB; ${m.os}`,
     `- Node ${m.node}; PostgreSQL ${m.postgres}; Redis ${m.redis} (both local, default configuration)`,
+    `- 1-minute load average: ${m.loadAverage} at the start, ${result.loadAverageAtEnd} at the end (the machine was shared with other work; figures on a quiet machine will differ)`,
     '',
     '## Workload',
     '',
@@ -164,6 +214,7 @@ export function renderMarkdown(result: BenchResult): string {
     );
   }
   out.push('## Aims (reported, not asserted)', '', ...aims(result), '');
+  out.push(...whereJobgateSpendsTime(result));
   out.push(
     '## Hand-off gaps',
     '',

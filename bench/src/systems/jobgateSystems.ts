@@ -84,6 +84,7 @@ const SUBMITTERS = 8;
 class BodyRunner {
   readonly #context: WorkerContext;
   readonly #holds: Array<() => void> = [];
+  readonly #pending = new Set<Promise<void>>();
   complete: (job: Job) => Promise<void> = async () => {};
   onError: (error: unknown, jobId: string) => void = (error, jobId) => {
     process.stderr.write(`jobgate job ${jobId}: ${String(error)}\n`);
@@ -99,16 +100,30 @@ class BodyRunner {
     if (isHold(job)) {
       const gate = deferred();
       this.#holds.push(gate.resolve);
-      void gate.promise.then(() => {
-        this.#context.recordHeld({ start, end: benchNow() });
-        return this.#finish(job);
-      });
+      this.#track(
+        gate.promise.then(() => {
+          this.#context.recordHeld({ start, end: benchNow() });
+          return this.#finish(job);
+        }),
+      );
       return;
     }
-    void jobBody(this.#context.spec.bodyMs).then(() => {
-      this.#context.record({ start, end: benchNow() });
-      return this.#finish(job);
-    });
+    this.#track(
+      jobBody(this.#context.spec.bodyMs).then(() => {
+        this.#context.record({ start, end: benchNow() });
+        return this.#finish(job);
+      }),
+    );
+  }
+
+  #track(work: Promise<void>): void {
+    this.#pending.add(work);
+    void work.finally(() => this.#pending.delete(work));
+  }
+
+  /** Resolves once no body and no completion is in flight. */
+  async idle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
   }
 
   release(): void {
@@ -234,7 +249,9 @@ export const jobgateRunnerSystem: BenchSystem = {
       async go() {
         bodies.release();
       },
-      async stop() {},
+      async stop() {
+        await bodies.idle();
+      },
       sqlCounts: { reset: () => store.resetCounts(), read: () => store.counts },
       async close() {
         runner.close();
@@ -308,7 +325,9 @@ export const jobgateStoreSystem: BenchSystem = {
       async go() {
         bodies.release();
       },
-      async stop() {},
+      async stop() {
+        await bodies.idle();
+      },
       sqlCounts: { reset: () => store.resetCounts(), read: () => store.counts },
       async close() {
         await closeJobgateStore(store);
