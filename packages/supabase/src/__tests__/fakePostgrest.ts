@@ -253,21 +253,47 @@ function badRequest(what: string): PgError {
   return { code: 'PGRST100', message: `"failed to parse filter (${what})"` };
 }
 
+/** PostgREST's documented SQLSTATE → HTTP status table (docs.postgrest.org, "Errors"). */
+export function statusOfSqlState(code: string, role: string): number {
+  const table: Array<[RegExp, number]> = [
+    [/^PGRST100$/, 400],
+    [/^08/, 503],
+    [/^09/, 500],
+    [/^0L/, 403],
+    [/^0P/, 403],
+    [/^2350[35]$/, 409],
+    [/^25006$/, 405],
+    [/^25/, 500],
+    [/^28/, 403],
+    [/^2D/, 500],
+    [/^3[89]/, 500],
+    [/^3B/, 500],
+    [/^40/, 500],
+    [/^53400$/, 500],
+    [/^53/, 503],
+    [/^5[4578]/, 500],
+    [/^F0/, 500],
+    [/^HV/, 500],
+    [/^P0001$/, 400],
+    [/^P0/, 500],
+    [/^XX/, 500],
+    [/^42883$/, 404],
+    [/^42P01$/, 404],
+    [/^42P17$/, 500],
+  ];
+  // 42501 insufficient privileges: 401 without a user (anon), 403 for an authenticated role.
+  if (code === '42501') return role === 'anon' ? 401 : 403;
+  for (const [pattern, status] of table) if (pattern.test(code)) return status;
+  return 400;
+}
+
 function pgError(e: PgError, role: string): Response {
   const code = e.code ?? '';
-  let status = 500;
-  if (code === 'PGRST100') status = 400;
-  else if (code === '42501') status = role === 'anon' ? 401 : 403;
-  else if (code === 'P0001' || /^(22|2F|42P02|42804|42703)/.test(code) || code.startsWith('22'))
-    status = 400;
-  else if (code === '42883' || code === '42P01') status = 404;
-  else if (code.startsWith('23') || code === '40001') status = 409;
-  else if (/^(08|53|57)/.test(code)) status = 503;
-  return json(status, {
+  return json(statusOfSqlState(code, role), {
     code,
-    message: e.message ?? 'error',
     details: e.detail ?? null,
     hint: e.hint ?? null,
+    message: e.message ?? 'error',
   });
 }
 
