@@ -1,13 +1,11 @@
 import {
-  errorFromJSON,
   type Job,
   type JobGateError,
   JobGateError as JobGateErrorClass,
-  statusToCode,
   toJobGateError,
 } from '@jobgate/core';
+import { errorFromResponse, type JobTransport } from '@jobgate/core/client';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { JobTransport } from './browserPorts.js';
 
 export interface FunctionsTransportOptions {
   /** The edge function that mounts `createJobHandler` (with `basePath: '/<name>'`). Default `jobgate`. */
@@ -101,36 +99,16 @@ export async function functionsError(error: unknown, jobId?: string): Promise<Jo
   const name = (error as { name?: unknown } | null)?.name;
   const context = (error as { context?: unknown } | null)?.context;
   if (name === 'FunctionsHttpError' && context instanceof Response) {
-    const status = context.status;
     let text = '';
     try {
       text = await context.clone().text();
     } catch {
       text = '';
     }
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    const fromBody = errorFromJSON(parsed, status);
-    if (fromBody) {
-      return fromBody.jobId === undefined && jobId !== undefined
-        ? fromBody.withJob(jobId)
-        : fromBody;
-    }
-    const code = statusToCode(status);
-    const snippet = text
-      .replace(/<[^>]*>/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim()
-      .slice(0, 120);
-    return new JobGateErrorClass(
-      code,
-      `the function answered ${status}${snippet ? `: ${snippet}` : ''}`,
-      { jobId, cause: error },
-    );
+    // The JSON error body when there is one (code, message, jobId, Retry-After), else a code
+    // from the status: an HTML 502/504 page of a gateway says nothing more.
+    const err = errorFromResponse(context, text, jobId);
+    return err.jobId === undefined && jobId !== undefined ? err.withJob(jobId) : err;
   }
   if (name === 'FunctionsRelayError') {
     const status = context instanceof Response ? context.status : undefined;

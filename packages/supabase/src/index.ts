@@ -1,4 +1,3 @@
-export type { JobTransport, JobUpdateSource } from './browserPorts.js';
 export {
   type FunctionsTransportOptions,
   functionsError,

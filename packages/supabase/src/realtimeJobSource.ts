@@ -1,6 +1,6 @@
 import { isTerminal, type Job, type JobRow, jobFromRow } from '@jobgate/core';
+import type { JobUpdateSource } from '@jobgate/core/client';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import type { JobUpdateSource } from './browserPorts.js';
 
 export interface RealtimeJobSourceOptions {
   schema?: string;

@@ -178,6 +178,34 @@ const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as c
       bobClient.realtime.disconnect();
     });
 
+    it('SupabaseStore({ realtime: true }) hears changes made by another process', async () => {
+      const token = await serviceKey();
+      const client = createClient(realtime.url, await anonKey(), {
+        global: { fetch: projectFetch },
+        accessToken: async () => token,
+        ...withNodeRealtime(),
+      });
+      await client.realtime.setAuth();
+      const listening = new SupabaseStore({ client, realtime: true });
+      expect(listening.capabilities.crossProcessEvents).toBe(true);
+      const notices: string[] = [];
+      const stop = listening.subscribe((c) => notices.push(`${c.id}:${c.status}`));
+      await expect.poll(() => realtime.subscribers(), { timeout: 5_000 }).toBeGreaterThan(0);
+      // "Another process": the runner's own store instance.
+      const id = randomUUID();
+      await runner.submit({
+        jobId: id,
+        tool: 'veste-ai',
+        userId: randomUUID(),
+        input: sampleInputs['veste-ai'],
+      });
+      await expect.poll(() => notices.includes(`${id}:running`), { timeout: 5_000 }).toBe(true);
+      stop();
+      await listening.close();
+      client.realtime.disconnect();
+      await finishAll();
+    });
+
     it('Realtime: a refused join reaches onError (the client then polls)', async () => {
       const client = createClient(realtime.url, await anonKey(), {
         global: { fetch: projectFetch },
