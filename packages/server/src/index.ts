@@ -10,9 +10,11 @@ export {
 export { type JobEventStreamOptions, jobEventStream } from './jobEventStream.js';
 export { errorResponse, jsonResponse } from './jsonResponse.js';
 export {
+  counterRateLimiter,
   decide,
   MemoryRateLimiter,
   type RateAlgorithm,
+  type RateCounter,
   type RateDecision,
   type RateLimiter,
   type RateRule,

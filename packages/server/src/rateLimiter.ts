@@ -92,3 +92,32 @@ export class MemoryRateLimiter implements RateLimiter {
     for (const [id, w] of this.#windows) if (w.start < now - 2 * windowMs) this.#windows.delete(id);
   }
 }
+
+/**
+ * Counts one hit of `key` in the fixed window starting at `windowStart` (ms) and returns the
+ * hits of that window and of the one before it. An atomic counter in a database: e.g. the
+ * `jobgate_rate_limit_hit` SQL function of the Supabase migration, called by `.rpc`.
+ */
+export type RateCounter = (
+  key: string,
+  windowMs: number,
+  windowStart: number,
+) => Promise<{ hits: number; previousHits: number }>;
+
+/** A RateLimiter over any atomic counter (the decision is the same as SqlRateLimiter's). */
+export function counterRateLimiter(
+  count: RateCounter,
+  options: { algorithm?: RateAlgorithm } = {},
+): RateLimiter {
+  const algorithm = options.algorithm ?? 'fixed';
+  return {
+    async hit(key, rule, now) {
+      const { hits, previousHits } = await count(
+        key,
+        rule.windowMs,
+        windowStart(now, rule.windowMs),
+      );
+      return decide(algorithm, rule, now, hits, previousHits);
+    },
+  };
+}

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, JobRunner, SimulatedProvider, webhookToken } from '@jobgate/core';
 import { invalidInputs, sampleInputs, tools } from '@jobgate/example-tools';
-import { createJobHandler, SqlRateLimiter, supabaseJwtAuthenticator } from '@jobgate/server';
+import { counterRateLimiter, createJobHandler, supabaseJwtAuthenticator } from '@jobgate/server';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionsTransport } from '../functionsTransport.js';
 import { withNodeRealtime } from '../node.js';
 import { realtimeJobSource } from '../realtimeJobSource.js';
+import { supabaseRateCounter } from '../supabaseRateCounter.js';
 import { SupabaseStore } from '../supabaseStore.js';
 import { fakeRealtime } from './fakeRealtime.js';
 import {
@@ -53,7 +54,8 @@ const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as c
         channel: 'jobgate_jobs',
         table: 'jobgate_jobs',
       });
-      const store = new SupabaseStore({ client: await db.client(await serviceKey()) });
+      const serviceClient = await db.client(await serviceKey());
+      const store = new SupabaseStore({ client: serviceClient });
       runner = new JobRunner({
         store,
         provider: new SimulatedProvider({ startLatencyMs: [0, 0], durationMs: [9e6, 9e6] }),
@@ -64,7 +66,8 @@ const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as c
       handler = createJobHandler({
         runner,
         auth: supabaseJwtAuthenticator({ jwtSecret: JWT_SECRET }),
-        rateLimiter: new SqlRateLimiter({ query: (t, p) => db.sql.unsafe(t, p as never[]) }),
+        // The per-user limit kept in the database, reached through supabase-js (.rpc).
+        rateLimiter: counterRateLimiter(supabaseRateCounter(serviceClient)),
         basePath: '/jobgate',
       });
       projectFetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -135,6 +138,30 @@ const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as c
         await finishAll();
       },
     );
+
+    it('rapid clicks: the 6th submit in a minute is 429, its job failed RATE_LIMITED, nothing blocks', async () => {
+      const user = randomUUID();
+      const transport = functionsTransport(await browser(user));
+      for (let i = 0; i < 5; i++) {
+        await transport
+          .submit({ jobId: randomUUID(), tool: 'upscaler', input: invalidInputs.upscaler })
+          .catch(() => undefined);
+      }
+      const id = randomUUID();
+      const error = await transport
+        .submit({ jobId: id, tool: 'upscaler', input: sampleInputs.upscaler })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'RATE_LIMITED', jobId: id });
+      expect((error as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
+      expect((await db.rows()).find((j) => j.id === id)).toMatchObject({
+        status: 'failed',
+        errorCode: 'RATE_LIMITED',
+      });
+      expect(await transport.active()).toBeNull();
+      const [counter] =
+        await db.sql`select hits from jobgate_rate_limits where key = ${`submit:${user}`}`;
+      expect(counter?.hits).toBe(6);
+    });
 
     it('Realtime: the owner follows the job to its end; another user hears nothing of it', async () => {
       const alice = randomUUID();
