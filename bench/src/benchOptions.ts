@@ -44,7 +44,8 @@ export const DEFAULT_WORKLOADS: readonly Workload[] = [
 
 export const QUICK_SYSTEMS = ['jobgate', 'bullmq-redis'];
 
-export const USAGE = `npm run bench -- [options]
+export const USAGE = `npm run bench                                (everything, defaults)
+npm run bench -w @jobgate/bench -- [options]       (from the repository root)
   --jobs N          jobs per measured round (default 2000 with 0 ms bodies, 600 with 5 ms)
   --body-ms MS      one workload with this body (default: both 0 ms and 5 ms)
   --processes 1,4   process counts (default 1,4)

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import IORedis from 'ioredis';
 import { withSql } from './sqlAdmin.js';
 
@@ -12,6 +14,27 @@ export interface MachineInfo {
   redis: string;
   /** 1-minute load average when the run started (other work on the machine skews figures). */
   loadAverage: number;
+  /** The commit measured, with "+ local changes" when jobgate's packages differ from it. */
+  source: string;
+}
+
+/** The checkout's commit, and whether packages/core or packages/postgres have local changes. */
+function sourceRevision(): string {
+  const cwd = fileURLToPath(new URL('../..', import.meta.url));
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd,
+      encoding: 'utf8',
+    }).trim();
+    const dirty = execFileSync(
+      'git',
+      ['status', '--porcelain', '--', 'packages/core', 'packages/postgres'],
+      { cwd, encoding: 'utf8' },
+    ).trim();
+    return dirty ? `${commit} + local changes in packages/core or packages/postgres` : commit;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 async function postgresVersion(url: string): Promise<string> {
@@ -49,5 +72,6 @@ export async function describeMachine(databaseUrl: string, redisUrl: string): Pr
     postgres: await postgresVersion(databaseUrl),
     redis: await redisVersion(redisUrl),
     loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    source: sourceRevision(),
   };
 }

@@ -10,13 +10,20 @@ export interface FinishCost {
   /** Jobs waiting in the queue before the samples (each sample takes one off). */
   queued: number;
   samples: number;
-  /** Time of one `jobgate_finish` call as the client sees it (ms). */
+  /** Time of one `jobgate_finish` transaction, BEGIN to COMMIT, as the client sees it (ms). */
   p50Ms: number;
   p95Ms: number;
   /** Rows the call updated (pg_stat_xact_user_tables), i.e. also NOTIFYs sent by the trigger. */
   rowsUpdatedPerFinish: number;
   /** p50 of the next `samples` finishes with the row trigger (one NOTIFY per changed row) disabled in the bench's schema. */
   p50MsWithoutNotify: number;
+  /**
+   * p50 of the next `samples` finishes with, in addition, `jobgate_renumber` replaced by a no-op
+   * in the bench's schema (a diagnostic only: queue positions are then stale).
+   */
+  p50MsWithoutRenumber: number;
+  /** Rows updated per finish in that last configuration. */
+  rowsUpdatedWithoutRenumber: number;
 }
 
 const LIMITS = createSlotPolicy({ globalCap: 3 }).limits;
@@ -29,12 +36,12 @@ const LIMITS = createSlotPolicy({ globalCap: 3 }).limits;
 export async function probeFinishCost(
   databaseUrl: string,
   queueLengths: readonly number[],
-  samples = 20,
+  samples = 15,
 ): Promise<FinishCost[]> {
   const results: FinishCost[] = [];
   for (const queued of queueLengths) {
-    if (queued < 2 * samples)
-      throw new Error(`a queue of ${queued} is too short for ${samples} × 2 samples`);
+    if (queued < 3 * samples)
+      throw new Error(`a queue of ${queued} is too short for ${samples} × 3 samples`);
     const schema = `bench_probe_${Date.now().toString(36)}_${queued}`;
     const sql = postgres(databaseUrl, { max: 8, prepare: false, onnotice: () => undefined });
     try {
@@ -74,35 +81,53 @@ export async function probeFinishCost(
         const rows: number[] = [];
         for (let i = 0; i < n; i++) {
           const id = running.shift()!;
+          // Timed from BEGIN to COMMIT (the commit writes the NOTIFYs and the WAL), minus the two
+          // statistics reads.
+          let statMs = 0;
+          const t0 = benchNow();
           await sql.begin(async (tx) => {
-            const t0 = benchNow();
+            // pg_stat_xact_* also holds counts not yet flushed from earlier transactions of this
+            // session: the difference around the call is this finish's own.
+            const updated = async () => {
+              const s0 = benchNow();
+              const [stat] = await tx.unsafe(
+                `SELECT coalesce(sum(n_tup_upd), 0)::int AS upd FROM pg_stat_xact_user_tables WHERE schemaname = $1 AND relname = 'jobgate_jobs'`,
+                [schema],
+              );
+              statMs += benchNow() - s0;
+              return Number(stat?.['upd'] ?? 0);
+            };
+            const before = await updated();
             const [r] = await tx.unsafe(
               `SELECT "${schema}".jobgate_finish(p_id => $1::text, p_status => 'completed', p_output => NULL, p_error_code => NULL, p_error_message => NULL, p_from => '["running"]'::jsonb, p_limits => $2::text::jsonb, p_now => $3::bigint) AS r`,
               [id, JSON.stringify(LIMITS), now()],
             );
-            times.push(benchNow() - t0);
-            const [stat] = await tx.unsafe(
-              `SELECT n_tup_upd::int AS upd FROM pg_stat_xact_user_tables WHERE schemaname = $1 AND relname = 'jobgate_jobs'`,
-              [schema],
-            );
-            rows.push(Number(stat?.['upd'] ?? 0));
+            rows.push((await updated()) - before);
             const result = r?.['r'] as { promoted: { id: string }[] } | undefined;
             for (const p of result?.promoted ?? []) running.push(p.id);
           });
+          times.push(benchNow() - t0 - statMs);
         }
         return { times, rows };
       };
       const withNotify = await measure(samples);
       await sql.unsafe(`ALTER TABLE "${schema}".jobgate_jobs DISABLE TRIGGER jobgate_jobs_notify`);
       const withoutNotify = await measure(samples);
-      const rowsSorted = [...withNotify.rows].sort((a, b) => a - b);
+      await sql.unsafe(
+        `CREATE OR REPLACE FUNCTION "${schema}".jobgate_renumber(p_pool text, p_ts timestamptz) RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$`,
+      );
+      const withoutRenumber = await measure(samples);
+      const median = (values: number[]) =>
+        [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
       results.push({
         queued,
         samples,
         p50Ms: gapStats(withNotify.times).p50,
         p95Ms: gapStats(withNotify.times).p95,
-        rowsUpdatedPerFinish: rowsSorted[Math.floor(rowsSorted.length / 2)] ?? 0,
+        rowsUpdatedPerFinish: median(withNotify.rows),
         p50MsWithoutNotify: gapStats(withoutNotify.times).p50,
+        p50MsWithoutRenumber: gapStats(withoutRenumber.times).p50,
+        rowsUpdatedWithoutRenumber: median(withoutRenumber.rows),
       });
     } finally {
       await sql.end({ timeout: 5 });

@@ -22,7 +22,13 @@ const xOf = (ms: number): number => {
   return LABEL_W + t * (WIDTH - LABEL_W - RIGHT_PAD);
 };
 
-function panel(title: string, runs: readonly RunResult[], top: number): string {
+function panel(
+  title: string,
+  runs: readonly RunResult[],
+  top: number,
+  workloadJobs: number,
+  cap: number,
+): string {
   const parts: string[] = [];
   parts.push(
     `<text x="12" y="${top + 22}" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
@@ -54,12 +60,17 @@ function panel(title: string, runs: readonly RunResult[], top: number): string {
     const x95 = xOf(h.p95);
     const x99 = xOf(h.p99);
     const fill = jobgate ? '#2b7bd6' : '#9aa5b1';
+    const extra = [
+      run.jobs < workloadJobs ? `${run.jobs} jobs` : '',
+      run.slots !== cap ? `${run.slots} slots` : '',
+    ].filter(Boolean);
+    const note = extra.length ? ` (${extra.join(', ')})` : '';
     parts.push(
       `<rect x="${x0.toFixed(1)}" y="${y + 4}" width="${Math.max(1, x50 - x0).toFixed(1)}" height="${ROW_H - 8}" fill="${fill}"><title>${escapeXml(run.label)}: p50 ${fmt(h.p50)} ms</title></rect>`,
       `<line x1="${x50.toFixed(1)}" y1="${y + ROW_H / 2}" x2="${x99.toFixed(1)}" y2="${y + ROW_H / 2}" stroke="#333"/>`,
       `<line x1="${x95.toFixed(1)}" y1="${y + 5}" x2="${x95.toFixed(1)}" y2="${y + ROW_H - 5}" stroke="#333" stroke-width="2"><title>p95 ${fmt(h.p95)} ms</title></line>`,
       `<line x1="${x99.toFixed(1)}" y1="${y + 3}" x2="${x99.toFixed(1)}" y2="${y + ROW_H - 3}" stroke="#333"><title>p99 ${fmt(h.p99)} ms</title></line>`,
-      `<text x="${(Math.max(x99, x50) + 6).toFixed(1)}" y="${y + 14}" font-size="11" fill="#333">${fmt(h.p50)} / ${fmt(h.p95)} / ${fmt(h.p99)}</text>`,
+      `<text x="${(Math.max(x99, x50) + 6).toFixed(1)}" y="${y + 14}" font-size="11" fill="#333">${fmt(h.p50)} / ${fmt(h.p95)} / ${fmt(h.p99)}${note}</text>`,
     );
   });
   return `<g>${parts.join('')}</g>`;
@@ -76,7 +87,7 @@ export function handoffChart(result: BenchResult): string {
       );
       if (runs.length === 0) continue;
       const title = `${workload.bodyMs} ms bodies, ${processes} process${processes === 1 ? '' : 'es'}`;
-      panels.push(panel(title, runs, top));
+      panels.push(panel(title, runs, top, workload.jobs, result.cap));
       top += PANEL_HEAD + runs.length * ROW_H + AXIS_H + 16;
     }
   }

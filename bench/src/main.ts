@@ -18,13 +18,15 @@ async function main(): Promise<void> {
     if (!(error instanceof Error && error.message === USAGE)) process.exitCode = 2;
     return;
   }
-  const command = ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' ');
+  // From the repository root; `npm run bench -- --x` would hand --x to npm itself.
+  const command = argv.length
+    ? `npm run bench -w @jobgate/bench -- ${argv.join(' ')}`
+    : 'npm run bench';
   const result = await runBench(options, command);
   if (options.outDir) {
     const files = await writeReport(result, options.outDir, benchNotes(result));
     process.stderr.write(`wrote ${files.join(', ')}\n`);
-  }
-  process.stdout.write(`${JSON.stringify(result.runs.map(({ perProcess: _, ...r }) => r))}\n`);
+  } else process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   if (result.runs.some((r) => r.error)) process.exitCode = 1;
 }
 

@@ -27,16 +27,19 @@ const procs = (n: number): string => `${n} process${n === 1 ? '' : 'es'}`;
 
 function capCell(run: RunResult): string {
   if (run.maxOverlap === null) return '–';
-  return `${run.maxOverlap} ${run.capHeld ? '✅' : '❌'}`;
+  if (!run.capHeld) return `${run.maxOverlap} ❌`;
+  return run.globalCap || run.processes === 1
+    ? `${run.maxOverlap} ✅`
+    : `${run.maxOverlap} (no global cap)`;
 }
 
-function resultRow(run: RunResult): string {
+function resultRow(run: RunResult, workloadJobs: number): string {
   if (run.error) {
     return `| ${run.label} | ${run.slots} | ${run.jobs} | failed: ${run.error.replace(/\|/g, '/').slice(0, 120)} | | | | | |`;
   }
   const h = run.handoffMs;
   const spread = run.processes > 1 ? run.perProcess.join(' / ') : '';
-  return `| ${run.system.startsWith('jobgate') ? `**${run.label}**` : run.label} | ${run.slots}${run.globalCap ? '' : ` (${run.processes}×${run.slots / run.processes})`} | ${run.jobs} | ${rate(run.jobsPerSecond)} | ${ms(h?.p50)} | ${ms(h?.p95)} | ${ms(h?.p99)} | ${capCell(run)} | ${spread} |`;
+  return `| ${run.system.startsWith('jobgate') ? `**${run.label}**` : run.label} | ${run.slots}${run.globalCap ? '' : ` (${run.processes}×${run.slots / run.processes})`} | ${run.jobs}${run.jobs < workloadJobs ? '*' : ''} | ${rate(run.jobsPerSecond)} | ${ms(h?.p50)} | ${ms(h?.p95)} | ${ms(h?.p99)} | ${capCell(run)} | ${spread} |`;
 }
 
 const find = (result: BenchResult, system: string, bodyMs: number, processes: number) =>
@@ -133,20 +136,20 @@ function whereJobgateSpendsTime(result: BenchResult): string[] {
   const cost = result.finishCost;
   if (cost && cost.length) {
     out.push(
-      `Cost of one \`jobgate_finish\` (end a running job, free its slot, promote the queue head) against the length of the queue, ${cost[0]!.samples} calls each, one at a time, each in its own transaction (rows updated read from \`pg_stat_xact_user_tables\`; the last column after \`ALTER TABLE … DISABLE TRIGGER jobgate_jobs_notify\` in the probe's own schema):`,
+      `Cost of one \`jobgate_finish\` (end a running job, free its slot, promote the queue head) against the length of the queue: ${cost[0]!.samples} calls one at a time, each in its own transaction, rows updated read from \`pg_stat_xact_user_tables\`. Then ${cost[0]!.samples} more after \`ALTER TABLE … DISABLE TRIGGER jobgate_jobs_notify\`, and ${cost[0]!.samples} more with \`jobgate_renumber\` also replaced by a no-op — both only in the probe's own schema, as a diagnostic (positions are then stale):`,
       '',
-      '| queued jobs | finish p50 (ms) | p95 | rows updated per finish | p50 without the NOTIFY trigger |',
-      '|---:|---:|---:|---:|---:|',
+      '| queued jobs | finish p50 (ms) | p95 | rows updated per finish | p50 without the NOTIFY trigger | p50 without trigger and renumbering (rows updated) |',
+      '|---:|---:|---:|---:|---:|---:|',
       ...cost.map(
         (c) =>
-          `| ${c.queued} | ${ms(c.p50Ms)} | ${ms(c.p95Ms)} | ${c.rowsUpdatedPerFinish} | ${ms(c.p50MsWithoutNotify)} |`,
+          `| ${c.queued} | ${ms(c.p50Ms)} | ${ms(c.p95Ms)} | ${c.rowsUpdatedPerFinish} | ${ms(c.p50MsWithoutNotify)} | ${ms(c.p50MsWithoutRenumber)} (${c.rowsUpdatedWithoutRenumber}) |`,
       ),
       '',
     );
     const last = cost[cost.length - 1]!;
     if (last.rowsUpdatedPerFinish >= last.queued / 2) {
       out.push(
-        "The rows updated grow with the queue: every promotion (and every enqueue) renumbers the `position` of every queued row of the pool (`jobgate_renumber`), inside the pool's advisory lock, and the row trigger sends one NOTIFY per updated row. So a finish costs O(queue length) row updates and NOTIFYs, the lock serializes them across processes, and the dead row versions pile up faster than autovacuum clears them. That, not the round trips, is why jobgate falls behind with a long queue, and why it runs fewer jobs per round here.",
+        "The rows updated grow with the queue: every promotion (and every enqueue) renumbers the `position` of every queued row of the pool (`jobgate_renumber`), inside the pool's advisory lock, and the row trigger sends one NOTIFY per updated row. So a finish costs O(queue length) row updates and NOTIFYs, and the dead row versions pile up faster than autovacuum clears them (a 2,000-job round left over 600,000 dead tuples in a 150 MB table for 2,200 live rows). Since every finish of a pool runs under that pool's advisory lock, finishes are serialized across all processes: jobgate's jobs/s cannot exceed 1 ÷ (finish time), whatever the number of processes. That is the main reason jobgate falls behind, and why it runs fewer jobs per round here. The JobRunner adds two statements per job on top (`get` before `finish` in `applyUpdate`, `attach_task` after the provider's start): compare the two jobgate rows.",
         '',
       );
     } else {
@@ -172,6 +175,7 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     `- CPU: ${m.cpuModel}, ${m.cores} cores; memory ${m.memoryGiB} GiB; ${m.os}`,
     `- Node ${m.node}; PostgreSQL ${m.postgres}; Redis ${m.redis} (both local, default configuration)`,
+    `- Source measured: commit ${m.source}`,
     `- 1-minute load average: ${m.loadAverage} at the start, ${result.loadAverageAtEnd} at the end (the machine was shared with other work; figures on a quiet machine will differ)`,
     '',
     '## Workload',
@@ -182,7 +186,7 @@ export function renderMarkdown(result: BenchResult): string {
     "- A job's body records its start and its end with `performance.timeOrigin + performance.now()` (a clock shared by the processes) and sends them to the parent.",
     '- **jobs/s**: measured jobs ÷ (last end − first start).',
     "- **hand-off gap**: the time from one job's end to the start of the job that took its slot: with *s* slots kept busy by the queue, the *i*-th end (in time order) is matched with the (*i* + *s*)-th start. It is what a slot idles between two jobs.",
-    '- **max overlap**: the most jobs running at one instant, from the recorded intervals; ✅ when ≤ the cap.',
+    '- **max overlap**: the most jobs running at one instant, from the recorded intervals; ✅ when ≤ the cap, ❌ above it. Jobs of 0 ms seldom overlap at all: the 5 ms workload is the one that tests the cap.',
     '- Systems without a global cap (pg-boss, graphile-worker) run `cap` jobs per process; across N processes that is N × cap slots, the overlap shows it, and their jobs/s are then not like for like.',
     '',
   ];
@@ -197,8 +201,11 @@ export function renderMarkdown(result: BenchResult): string {
         '',
         `| system | slots | jobs | jobs/s | hand-off p50 (ms) | p95 | p99 | max overlap | jobs per process |`,
         '|---|---:|---:|---:|---:|---:|---:|---:|---|',
-        ...runs.map(resultRow),
+        ...runs.map((r) => resultRow(r, workload.jobs)),
         '',
+        ...(runs.some((r) => r.jobs < workload.jobs)
+          ? [`\\* fewer jobs than the workload's ${workload.jobs}: see the notes at the end.`, '']
+          : []),
       );
     }
   }
