@@ -24,6 +24,8 @@ export interface FinishCost {
   p50MsWithoutRenumber: number;
   /** Rows updated per finish in that last configuration. */
   rowsUpdatedWithoutRenumber: number;
+  /** Reference: a transaction updating one row (no trigger), BEGIN to COMMIT: the commit's own cost. */
+  p50MsOneRowUpdate: number;
 }
 
 const LIMITS = createSlotPolicy({ globalCap: 3 }).limits;
@@ -117,6 +119,16 @@ export async function probeFinishCost(
         `CREATE OR REPLACE FUNCTION "${schema}".jobgate_renumber(p_pool text, p_ts timestamptz) RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$`,
       );
       const withoutRenumber = await measure(samples);
+      const oneRow: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        const t0 = benchNow();
+        await sql.begin((tx) =>
+          tx.unsafe(
+            `UPDATE "${schema}".jobgate_jobs SET updated_at = updated_at WHERE id = (SELECT id FROM "${schema}".jobgate_jobs WHERE status = 'completed' LIMIT 1)`,
+          ),
+        );
+        oneRow.push(benchNow() - t0);
+      }
       const median = (values: number[]) =>
         [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
       results.push({
@@ -128,6 +140,7 @@ export async function probeFinishCost(
         p50MsWithoutNotify: gapStats(withoutNotify.times).p50,
         p50MsWithoutRenumber: gapStats(withoutRenumber.times).p50,
         rowsUpdatedWithoutRenumber: median(withoutRenumber.rows),
+        p50MsOneRowUpdate: gapStats(oneRow).p50,
       });
     } finally {
       await sql.end({ timeout: 5 });

@@ -176,7 +176,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
         log(
           `jobgate finish probe: queue ${String(c.queued).padStart(5)}  p50 ${c.p50Ms.toFixed(2)} ms  p95 ${c.p95Ms.toFixed(2)} ms  ` +
             `rows updated ${c.rowsUpdatedPerFinish}  p50 without NOTIFY trigger ${c.p50MsWithoutNotify.toFixed(2)} ms, ` +
-            `and without renumbering ${c.p50MsWithoutRenumber.toFixed(2)} ms (${c.rowsUpdatedWithoutRenumber} rows)`,
+            `and without renumbering ${c.p50MsWithoutRenumber.toFixed(2)} ms (${c.rowsUpdatedWithoutRenumber} rows); one-row update ${c.p50MsOneRowUpdate.toFixed(2)} ms`,
         );
       }
       log(`(probe ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
