@@ -28,6 +28,8 @@ export interface BenchOptions {
   jobLimits: Record<string, number>;
   /** Time jobgate's finish against the queue length (docs evidence). */
   probe: boolean;
+  /** Re-render the report from this benchmarks.json instead of running. */
+  fromJson: string | null;
 }
 
 /**
@@ -56,7 +58,8 @@ npm run bench -w @jobgate/bench -- [options]       (from the repository root)
   --no-probe        skip the probe of jobgate's finish cost against the queue length
   --quick           smoke run: 30 jobs, jobgate + BullMQ (Redis), nothing written
   --out DIR         write benchmarks.md/.json/-handoff.svg there (default: the repo's docs/)
-  --no-write        print only`;
+  --no-write        print the JSON result instead of writing files
+  --from-json FILE  only re-render the report (md, svg) from a benchmarks.json`;
 
 const list = (value: string | undefined): string[] =>
   (value ?? '')
@@ -84,6 +87,7 @@ export function parseBenchOptions(argv: readonly string[], env = process.env): B
       'no-write': { type: 'boolean', default: false },
       'jobgate-jobs': { type: 'string' },
       'no-probe': { type: 'boolean', default: false },
+      'from-json': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -123,6 +127,10 @@ export function parseBenchOptions(argv: readonly string[], env = process.env): B
         : positive(values['jobgate-jobs'], '--jobgate-jobs', 0),
     ),
     probe: !quick && !(values['no-probe'] ?? false),
+    fromJson:
+      values['from-json'] === undefined
+        ? null
+        : resolve(env['INIT_CWD'] ?? process.cwd(), values['from-json']),
   };
 }
 

@@ -2,10 +2,10 @@
  * `npm run bench`: the side-by-side benchmark. Prints each figure as it is measured and
  * writes docs/benchmarks.md, docs/benchmarks.json and docs/benchmarks-handoff.svg.
  */
-
+import { readFile } from 'node:fs/promises';
 import { benchNotes } from './benchNotes.js';
 import { parseBenchOptions, USAGE } from './benchOptions.js';
-import { runBench } from './runBench.js';
+import { type BenchResult, runBench } from './runBench.js';
 import { writeReport } from './writeReport.js';
 
 async function main(): Promise<void> {
@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   const command = argv.length
     ? `npm run bench -w @jobgate/bench -- ${argv.join(' ')}`
     : 'npm run bench';
-  const result = await runBench(options, command);
+  const result: BenchResult = options.fromJson
+    ? (JSON.parse(await readFile(options.fromJson, 'utf8')) as BenchResult)
+    : await runBench(options, command);
   if (options.outDir) {
     const files = await writeReport(result, options.outDir, benchNotes(result));
     process.stderr.write(`wrote ${files.join(', ')}\n`);
