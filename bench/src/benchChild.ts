@@ -4,7 +4,7 @@
  */
 import type { JobInterval } from './analyzeRun.js';
 import type { ChildConfig, ChildMessage, ParentMessage } from './benchProtocol.js';
-import type { SystemWorker } from './benchSystem.js';
+import type { SqlCounts, SystemWorker } from './benchSystem.js';
 import { findSystem } from './systems/allSystems.js';
 
 const PROGRESS_MS = 20;
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   let done = 0;
   let reported = -1;
   let ticker: NodeJS.Timeout | undefined;
+  let fillSql: SqlCounts | null = null;
   const worker: SystemWorker = await system.createWorker({
     spec: config.spec,
     processIndex: config.processIndex,
@@ -39,6 +40,8 @@ async function main(): Promise<void> {
         held = [];
         done = 0;
         reported = -1;
+        fillSql = null;
+        worker.sqlCounts?.reset();
         await worker.hold(message.count);
         break;
       case 'fill':
@@ -51,13 +54,20 @@ async function main(): Promise<void> {
             send({ type: 'progress', done });
           }
         }, PROGRESS_MS);
+        fillSql = worker.sqlCounts?.read() ?? null;
         worker.sqlCounts?.reset();
         await worker.go();
         break;
       case 'stop':
         clearInterval(ticker);
         await worker.stop();
-        send({ type: 'records', intervals, held, sql: worker.sqlCounts?.read() ?? null });
+        send({
+          type: 'records',
+          intervals,
+          held,
+          sql: worker.sqlCounts?.read() ?? null,
+          fillSql,
+        });
         break;
       case 'close':
         await worker.close();

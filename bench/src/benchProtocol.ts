@@ -19,5 +19,12 @@ export type ChildMessage =
   | { type: 'ready' }
   | { type: 'ack'; op: ParentMessage['type'] }
   | { type: 'progress'; done: number }
-  | { type: 'records'; intervals: JobInterval[]; held: JobInterval[]; sql: SqlCounts | null }
+  | {
+      type: 'records';
+      intervals: JobInterval[];
+      held: JobInterval[];
+      sql: SqlCounts | null;
+      /** Statements of the round's hold and fill (the submit path). */
+      fillSql: SqlCounts | null;
+    }
   | { type: 'error'; message: string };

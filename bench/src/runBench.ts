@@ -37,6 +37,8 @@ export interface RunResult {
    * took as the client saw it (ms); null for systems whose SQL the bench does not see.
    */
   sqlPerJob: Record<string, { calls: number; meanMs: number }> | null;
+  /** The same for each job submitted (hold and fill of the measured round: the submit path). */
+  sqlPerSubmit: Record<string, { calls: number; meanMs: number }> | null;
   error?: string;
 }
 
@@ -141,6 +143,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
             perProcess: round.perProcess,
             elapsedMs: Date.now() - t0,
             sqlPerJob: perJob(round.sql, round.intervals.length),
+            sqlPerSubmit: perJob(round.fillSql, round.intervals.length + round.held.length),
           });
           log(
             `${system.label.padEnd(28)} ${String(workload.bodyMs).padStart(2)} ms ×${String(jobs).padStart(5)}  ${processes} proc  ` +
@@ -160,6 +163,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
             perProcess: [],
             elapsedMs: Date.now() - t0,
             sqlPerJob: null,
+            sqlPerSubmit: null,
             error: message,
           });
           log(`${system.label} ${workload.bodyMs} ms ${processes} proc FAILED: ${message}`);

@@ -16,6 +16,8 @@ export interface RoundResult {
   perProcess: number[];
   /** Statements of the measured round, summed over the processes (null: not counted). */
   sql: SqlCounts | null;
+  /** Statements of the measured round's hold and fill (the submit path), summed. */
+  fillSql: SqlCounts | null;
 }
 
 function sumCounts(all: readonly (SqlCounts | null)[]): SqlCounts | null {
@@ -137,7 +139,13 @@ export async function runSystem(
       60_000,
       'start',
     );
-    let result: RoundResult = { intervals: [], held: [], perProcess: [], sql: null };
+    let result: RoundResult = {
+      intervals: [],
+      held: [],
+      perProcess: [],
+      sql: null,
+      fillSql: null,
+    };
     for (const count of rounds) {
       const holds = shares(system.heldSlots, children.length);
       const fills = shares(count, children.length);
@@ -172,6 +180,7 @@ export async function runSystem(
         held: all.flatMap((r) => r.held),
         perProcess: all.map((r) => r.intervals.length),
         sql: sumCounts(all.map((r) => r.sql)),
+        fillSql: sumCounts(all.map((r) => r.fillSql)),
       };
     }
     await guarded(Promise.all(children.map((c) => c.request({ type: 'close' }))), 30_000, 'close');

@@ -113,6 +113,13 @@ function aims(result: BenchResult): string[] {
     : ['(jobgate did not run)'];
 }
 
+const statements = (counts: RunResult['sqlPerJob']): string =>
+  counts
+    ? Object.entries(counts)
+        .map(([name, c]) => `\`${name}\` ${c.calls} (${ms(c.meanMs)} ms)`)
+        .join(', ')
+    : '–';
+
 function whereJobgateSpendsTime(result: BenchResult): string[] {
   const out: string[] = [];
   const counted = result.runs.filter((r) => r.sqlPerJob && !r.error);
@@ -122,16 +129,20 @@ function whereJobgateSpendsTime(result: BenchResult): string[] {
     out.push(
       'SQL statements (round trips) per measured job, counted by a wrapper around the SQL client, with the mean time of each as the client saw it:',
       '',
-      '| run | statements per job (mean ms each) |',
-      '|---|---|',
+      '| run | statements per job (mean ms each) | statements per submit, while filling the queue |',
+      '|---|---|---|',
       ...counted.map(
         (r) =>
-          `| ${r.label}, ${r.bodyMs} ms, ${procs(r.processes)} | ${Object.entries(r.sqlPerJob ?? {})
-            .map(([name, c]) => `\`${name}\` ${c.calls} (${ms(c.meanMs)} ms)`)
-            .join(', ')} |`,
+          `| ${r.label}, ${r.bodyMs} ms, ${procs(r.processes)} | ${statements(r.sqlPerJob)} | ${statements(r.sqlPerSubmit ?? null)} |`,
       ),
       '',
     );
+    if (counted.some((r) => r.sqlPerSubmit?.['heal'])) {
+      out.push(
+        'Each `JobRunner.submit` also runs `heal` first (`healOnRequest`, on by default), and `jobgate_heal` takes the slot lock of every pool in exclusive mode (`jobgate_lock_slots(NULL, …)`): every submit waits for every finish in flight and the other way round, and each `start` that queues renumbers the queue too. The bench fills the queue with 8 concurrent submitters per process; the submit column shows what each statement cost there.',
+        '',
+      );
+    }
   }
   const cost = result.finishCost;
   if (cost && cost.length) {
