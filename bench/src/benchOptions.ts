@@ -52,7 +52,7 @@ npm run bench -w @jobgate/bench -- [options]       (from the repository root)
   --body-ms MS      one workload with this body (default: both 0 ms and 5 ms)
   --processes 1,4   process counts (default 1,4)
   --warmup N        warm-up jobs before each measured round (default N/10, 20..200)
-  --systems a,b     systems to run (default all): jobgate, jobgate-store, pg-boss-work,
+  --systems a,b     systems to run (default all): jobgate, jobgate-store, jobgate-diag, pg-boss-work,
                     pg-boss-fetch, graphile-worker, bullmq-redis, bullmq-postgres
   --jobgate-jobs N  jobgate's jobs per round at most (default ${JOBGATE_DEFAULT_JOBS}; 0 = the workload's N)
   --no-probe        skip the probe of jobgate's finish cost against the queue length
