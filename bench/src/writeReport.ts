@@ -144,6 +144,17 @@ function whereJobgateSpendsTime(result: BenchResult): string[] {
       );
     }
   }
+  for (const workload of result.workloads) {
+    for (const processes of result.processCounts) {
+      const diag = find(result, 'jobgate-diag', workload.bodyMs, processes);
+      const real = find(result, 'jobgate-store', workload.bodyMs, processes);
+      if (!diag || !real || diag.jobsPerSecond === null || real.jobsPerSecond === null) continue;
+      out.push(
+        `- ${workload.bodyMs} ms bodies, ${procs(processes)}: the diagnostic row (no renumbering, no NOTIFY trigger) runs ${diag.jobs} jobs at ${rate(diag.jobsPerSecond)} jobs/s, hand-off p50 ${ms(diag.handoffMs?.p50)} ms, against ${real.jobs} jobs at ${rate(real.jobsPerSecond)} jobs/s, p50 ${ms(real.handoffMs?.p50)} ms for the store as it is.`,
+      );
+    }
+  }
+  if (result.runs.some((r) => r.system === 'jobgate-diag' && !r.error)) out.push('');
   const cost = result.finishCost;
   if (cost && cost.length) {
     out.push(
@@ -158,17 +169,6 @@ function whereJobgateSpendsTime(result: BenchResult): string[] {
       '',
     );
     const last = cost[cost.length - 1]!;
-    for (const workload of result.workloads) {
-      for (const processes of result.processCounts) {
-        const diag = find(result, 'jobgate-diag', workload.bodyMs, processes);
-        const real = find(result, 'jobgate-store', workload.bodyMs, processes);
-        if (!diag || !real || diag.jobsPerSecond === null || real.jobsPerSecond === null) continue;
-        out.push(
-          `- ${workload.bodyMs} ms bodies, ${procs(processes)}: the diagnostic row (no renumbering, no NOTIFY trigger) runs ${diag.jobs} jobs at ${rate(diag.jobsPerSecond)} jobs/s, hand-off p50 ${ms(diag.handoffMs?.p50)} ms, against ${real.jobs} jobs at ${rate(real.jobsPerSecond)} jobs/s, p50 ${ms(real.handoffMs?.p50)} ms for the store as it is.`,
-        );
-      }
-    }
-    if (result.runs.some((r) => r.system === 'jobgate-diag' && !r.error)) out.push('');
     if (last.rowsUpdatedPerFinish >= last.queued / 2) {
       out.push(
         "The rows updated grow with the queue: every promotion (and every enqueue) renumbers the `position` of every queued row of the pool (`jobgate_renumber`), inside the pool's advisory lock, and the row trigger sends one NOTIFY per updated row. So a finish costs O(queue length) row updates and NOTIFYs, and the dead row versions pile up faster than autovacuum clears them (a 2,000-job round left over 600,000 dead tuples in a 150 MB table for 2,200 live rows). Since every finish of a pool runs under that pool's advisory lock, finishes are serialized across all processes: jobgate's jobs/s cannot exceed 1 ÷ (finish time), whatever the number of processes. That is the main reason jobgate falls behind, and why it runs fewer jobs per round here. The JobRunner adds two statements per job on top (`get` before `finish` in `applyUpdate`, `attach_task` after the provider's start): compare the two jobgate rows.",
