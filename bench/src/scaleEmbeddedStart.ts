@@ -1,12 +1,13 @@
 // How long the embedded default (PGlite) takes from process start to the first job started:
-// in memory, and from a saved data directory. Each run is a fresh OS process.
+// in memory (initdb each time, or from a migrated snapshot), and from a data directory (new,
+// then saved). Each run is a fresh OS process.
 //
 //   npx tsx --conditions=@jobgate/source bench/src/scaleEmbeddedStart.ts [--runs 3] [--json]
 //
 // "total" is performance.now() in the child when its first job is running, i.e. from the
 // process's own start (node + tsx boot, imports, PGlite.create, migrate, create + start).
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,15 +17,24 @@ interface Timing {
   total: number;
   importMs: number;
   openMs: number;
+  migrateMs: number;
   firstStartMs: number;
   status: string;
 }
 
-async function child(dataDir: string | undefined): Promise<void> {
+async function child(dataDir: string | undefined, snapshot: string | undefined): Promise<void> {
   const t0 = performance.now();
-  const { createPgliteStore } = await import('@jobgate/postgres');
+  const { migrate, PostgresStore, pgliteClient } = await import('@jobgate/postgres');
+  const { PGlite } = await import('@electric-sql/pglite');
   const t1 = performance.now();
-  const store = await createPgliteStore(dataDir === undefined ? {} : { dataDir });
+  const db = await PGlite.create({
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(snapshot === undefined ? {} : { loadDataDir: new Blob([await readFile(snapshot)]) }),
+  });
+  const tOpen = performance.now();
+  const client = pgliteClient(db);
+  await migrate(client);
+  const store = new PostgresStore(client, { durable: dataDir !== undefined, shared: false });
   const t2 = performance.now();
   const id = crypto.randomUUID();
   const now = Date.now();
@@ -50,7 +60,8 @@ async function child(dataDir: string | undefined): Promise<void> {
   const timing: Timing = {
     total: t3,
     importMs: t1 - t0,
-    openMs: t2 - t1,
+    openMs: tOpen - t1,
+    migrateMs: t2 - tOpen,
     firstStartMs: t3 - t2,
     status: job.status,
   };
@@ -60,12 +71,13 @@ async function child(dataDir: string | undefined): Promise<void> {
 const run = promisify(execFile);
 const self = fileURLToPath(import.meta.url);
 
-async function spawnRun(dataDir?: string): Promise<Timing> {
+async function spawnRun(dataDir?: string, snapshot?: string): Promise<Timing> {
   const args = [
     '--conditions=@jobgate/source',
     self,
     '--child',
     ...(dataDir ? ['--dir', dataDir] : []),
+    ...(snapshot ? ['--snapshot', snapshot] : []),
   ];
   const { stdout } = await run(join(process.cwd(), 'node_modules', '.bin', 'tsx'), args);
   return JSON.parse(stdout.trim().split('\n').pop()!) as Timing;
@@ -78,29 +90,38 @@ async function main(): Promise<void> {
     options: {
       child: { type: 'boolean', default: false },
       dir: { type: 'string' },
+      snapshot: { type: 'string' },
       runs: { type: 'string', default: '3' },
       json: { type: 'boolean', default: false },
     },
   });
-  if (values.child) return child(values.dir);
+  if (values.child) return child(values.dir, values.snapshot);
   const runs = Number(values.runs);
   const dir = await mkdtemp(join(tmpdir(), 'jobgate-pglite-'));
   try {
     const memory: Timing[] = [];
     for (let i = 0; i < runs; i++) memory.push(await spawnRun());
-    const fresh = await spawnRun(dir); // initdb + migrate into a new directory
+    const { createPgliteSnapshot } = await import('@jobgate/postgres');
+    const snapshotFile = join(dir, 'snapshot.tgz');
+    await writeFile(snapshotFile, Buffer.from(await (await createPgliteSnapshot()).arrayBuffer()));
+    const fromSnapshot: Timing[] = [];
+    for (let i = 0; i < runs; i++) fromSnapshot.push(await spawnRun(undefined, snapshotFile));
+    const dataDir = join(dir, 'data');
+    const fresh = await spawnRun(dataDir); // initdb + migrate into a new directory
     const saved: Timing[] = [];
-    for (let i = 0; i < runs; i++) saved.push(await spawnRun(dir));
+    for (let i = 0; i < runs; i++) saved.push(await spawnRun(dataDir));
     const summary = (xs: Timing[]) => ({
       totalMs: Math.round(median(xs.map((x) => x.total))),
       importMs: Math.round(median(xs.map((x) => x.importMs))),
       openMs: Math.round(median(xs.map((x) => x.openMs))),
+      migrateMs: Math.round(median(xs.map((x) => x.migrateMs))),
       firstStartMs: Math.round(median(xs.map((x) => x.firstStartMs))),
       status: xs[0]!.status,
     });
     const result = {
       runs,
       inMemory: summary(memory),
+      inMemoryFromSnapshot: summary(fromSnapshot),
       newDataDir: summary([fresh]),
       savedDataDir: summary(saved),
     };
@@ -109,8 +130,9 @@ async function main(): Promise<void> {
       for (const [name, s] of Object.entries(result)) {
         if (typeof s === 'number') continue;
         console.log(
-          `${name.padEnd(13)} process start → first job ${s.status}: ${s.totalMs} ms ` +
-            `(imports ${s.importMs} ms, PGlite open + migrate ${s.openMs} ms, create + start ${s.firstStartMs} ms)`,
+          `${name.padEnd(20)} process start → first job ${s.status}: ${s.totalMs} ms ` +
+            `(imports ${s.importMs} ms, PGlite open ${s.openMs} ms, migrate ${s.migrateMs} ms, ` +
+            `create + start ${s.firstStartMs} ms)`,
         );
       }
     }

@@ -40,6 +40,11 @@ export async function createPostgresStore(
 export interface CreatePgliteStoreOptions {
   /** A directory to keep the database in; in memory when omitted. */
   dataDir?: string;
+  /**
+   * Start from this data-directory tarball (see {@link createPgliteSnapshot}) instead of
+   * running initdb: an in-memory store opens in about 1 s instead of about 2.5 s.
+   */
+  loadDataDir?: Blob;
   /** Default `public`. */
   schema?: string;
 }
@@ -53,7 +58,10 @@ export async function createPgliteStore(
   options: CreatePgliteStoreOptions = {},
 ): Promise<PostgresStore> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const db = await PGlite.create(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  const db = await PGlite.create({
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.loadDataDir === undefined ? {} : { loadDataDir: options.loadDataDir }),
+  });
   const client = pgliteClient(db);
   try {
     await migrate(client, { schema: options.schema ?? 'public' });
@@ -66,4 +74,20 @@ export async function createPgliteStore(
     durable: options.dataDir !== undefined,
     shared: false,
   });
+}
+
+/**
+ * A gzip tarball of a fresh PGlite data directory with the jobgate migrations applied. Cache
+ * it (a file, a build artifact) and pass it as `loadDataDir` to `createPgliteStore` to skip
+ * initdb on every start of an in-memory store.
+ */
+export async function createPgliteSnapshot(options: { schema?: string } = {}): Promise<Blob> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = await PGlite.create();
+  try {
+    await migrate(pgliteClient(db), { schema: options.schema ?? 'public' });
+    return await db.dumpDataDir('gzip');
+  } finally {
+    await db.close();
+  }
 }

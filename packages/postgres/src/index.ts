@@ -1,6 +1,7 @@
 export {
   type CreatePgliteStoreOptions,
   type CreatePostgresStoreOptions,
+  createPgliteSnapshot,
   createPgliteStore,
   createPostgresStore,
 } from './createPostgresStore.js';

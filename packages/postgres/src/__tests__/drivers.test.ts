@@ -6,7 +6,11 @@ import type { JobChange, SlotLimits } from '@jobgate/core';
 import { describeStoreConformance } from '@jobgate/testkit';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createPgliteStore, createPostgresStore } from '../createPostgresStore.js';
+import {
+  createPgliteSnapshot,
+  createPgliteStore,
+  createPostgresStore,
+} from '../createPostgresStore.js';
 import { migrate, notifyChannel } from '../migrate.js';
 import { pgClient } from '../pgClient.js';
 import { pgliteClient } from '../pgliteClient.js';
@@ -102,6 +106,22 @@ describe('PGlite', () => {
       await second.close();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('opens an in-memory store from a migrated snapshot (no initdb)', async () => {
+    const snapshot = await createPgliteSnapshot();
+    const store = await createPgliteStore({ loadDataDir: snapshot });
+    try {
+      expect(store.capabilities.durable).toBe(false);
+      const rows = await store.client.query<{ version: number }>(
+        'SELECT version FROM jobgate_migrations ORDER BY 1',
+      );
+      expect(rows.map((r) => r.version)).toEqual([1, 2, 3]);
+      await store.create(job('snap'), { maxActivePerUser: 1, now: T0 });
+      expect((await store.start('snap', { limits, now: T0 })).job.status).toBe('running');
+    } finally {
+      await store.close();
     }
   }, 60_000);
 
