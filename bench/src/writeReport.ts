@@ -171,7 +171,7 @@ function whereJobgateSpendsTime(result: BenchResult): string[] {
     const last = cost[cost.length - 1]!;
     if (last.rowsUpdatedPerFinish >= last.queued / 2) {
       out.push(
-        "The rows updated grow with the queue: every promotion (and every enqueue) renumbers the `position` of every queued row of the pool (`jobgate_renumber`), inside the pool's advisory lock, and the row trigger sends one NOTIFY per updated row. So a finish costs O(queue length) row updates and NOTIFYs, and the dead row versions pile up faster than autovacuum clears them (a 2,000-job round left over 600,000 dead tuples in a 150 MB table for 2,200 live rows). Since every finish of a pool runs under that pool's advisory lock, finishes are serialized across all processes: jobgate's jobs/s cannot exceed 1 ÷ (finish time), whatever the number of processes. That is the main reason jobgate falls behind, and why it runs fewer jobs per round here. The JobRunner adds two statements per job on top (`get` before `finish` in `applyUpdate`, `attach_task` after the provider's start): compare the two jobgate rows.",
+        "The rows updated grow with the queue: every promotion (and every enqueue) renumbers the `position` of every queued row of the pool (`jobgate_renumber`), inside the pool's advisory lock, and the row trigger sends one NOTIFY per updated row. So a finish costs O(queue length) row updates and NOTIFYs, and the dead row versions pile up faster than autovacuum clears them (during an earlier 2,000-job round of this bench, `pg_stat_user_tables` showed 614,398 dead tuples and 154 MB for 2,206 live rows, with no autovacuum yet, and a finish took 0.5 to 0.7 s). Since every finish of a pool runs under that pool's advisory lock, finishes are serialized across all processes: jobgate's jobs/s cannot exceed 1 ÷ (finish time), whatever the number of processes. That is the main reason jobgate falls behind, and why it runs fewer jobs per round here. The JobRunner adds two statements per job on top (`get` before `finish` in `applyUpdate`, `attach_task` after the provider's start): compare the two jobgate rows.",
         '',
       );
     } else {
@@ -183,7 +183,7 @@ function whereJobgateSpendsTime(result: BenchResult): string[] {
     const first = cost[0]!;
     if (last.p50MsWithoutRenumber < 2 * first.p50MsWithoutRenumber) {
       out.push(
-        `Without the trigger and the renumbering, a finish costs about the same at every queue length (${ms(first.p50MsWithoutRenumber)} ms with ${first.queued} queued, ${ms(last.p50MsWithoutRenumber)} ms with ${last.queued}), against ${ms(last.p50MsOneRowUpdate)} ms for a transaction that updates one row: most of what is left is the commit itself.`,
+        `Without the trigger and the renumbering, a finish costs about the same at every queue length (${ms(first.p50MsWithoutRenumber)} ms with ${first.queued} queued, ${ms(last.p50MsWithoutRenumber)} ms with ${last.queued}), against ${ms(last.p50MsOneRowUpdate)} ms for a transaction that updates one row (what a commit alone costs on this machine).`,
         '',
       );
     }
