@@ -5,7 +5,7 @@
 //   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test \
 //     npx tsx --conditions=@jobgate/source bench/src/scale.ts [--samples 600] [--json]
 //
-// Each size gets its own schema, filled with generate_series (notify trigger off during the
+// Each size gets its own schema, filled with generate_series (notify triggers off during the
 // fill) and VACUUM ANALYZEd. Then a steady state of 3 running + 10 queued jobs per schema:
 // every round creates and starts one job (it queues at the tail: timed as "start") and
 // finishes the oldest running job (it releases and promotes the queue head in the same
@@ -54,7 +54,7 @@ interface Target {
 async function fill(schema: string, size: number): Promise<number> {
   const q = `"${schema}"`;
   const started = performance.now();
-  await sql.unsafe(`ALTER TABLE ${q}.jobgate_jobs DISABLE TRIGGER jobgate_jobs_notify`);
+  await sql.unsafe(`ALTER TABLE ${q}.jobgate_jobs DISABLE TRIGGER USER`);
   const step = 100_000;
   for (let a = 1; a <= size; a += step) {
     const b = Math.min(size, a + step - 1);
@@ -80,7 +80,7 @@ async function fill(schema: string, size: number): Promise<number> {
         FROM generate_series(${a}::bigint, ${b}::bigint) AS i,
              LATERAL (SELECT timestamptz '2025-10-01' + (i * interval '7 s') AS t) AS ts`);
   }
-  await sql.unsafe(`ALTER TABLE ${q}.jobgate_jobs ENABLE TRIGGER jobgate_jobs_notify`);
+  await sql.unsafe(`ALTER TABLE ${q}.jobgate_jobs ENABLE TRIGGER USER`);
   await sql.unsafe(`VACUUM ANALYZE ${q}.jobgate_jobs`);
   return performance.now() - started;
 }
