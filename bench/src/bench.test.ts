@@ -1,3 +1,4 @@
+import IORedis from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { analyzeRun, handoffGaps, maxOverlap } from './analyzeRun.js';
 import { parseBenchOptions } from './benchOptions.js';
@@ -42,14 +43,35 @@ describe('bench analysis', () => {
   });
 });
 
+async function redisAnswers(): Promise<boolean> {
+  const redis = new IORedis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+  });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
 describe.skipIf(!process.env['DATABASE_URL'])('bench smoke run (--quick)', () => {
   it('runs jobgate and a peer in 1 and 4 processes; jobgate holds the cap', async () => {
-    const options = parseBenchOptions(['--quick']);
+    // The peer is BullMQ on Redis; where no Redis answers, BullMQ's Postgres backend.
+    const peer = (await redisAnswers()) ? 'bullmq-redis' : 'bullmq-postgres';
+    const argv = ['--quick', ...(peer === 'bullmq-redis' ? [] : ['--systems', `jobgate,${peer}`])];
+    const options = parseBenchOptions(argv);
     expect(options.outDir).toBeNull();
-    const result = await runBench(options, 'npm run bench -- --quick');
+    const result = await runBench(options, `npm run bench -w @jobgate/bench -- ${argv.join(' ')}`);
 
     expect(result.machine.cores).toBeGreaterThan(0);
-    expect(result.systems.map((s) => s.id)).toEqual(['jobgate', 'bullmq-redis']);
+    expect(result.systems.map((s) => s.id)).toEqual(['jobgate', peer]);
     for (const system of result.systems)
       expect(Object.keys(system.versions).length).toBeGreaterThan(0);
     expect(result.runs).toHaveLength(result.systems.length * options.processCounts.length);
