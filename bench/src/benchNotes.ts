@@ -10,10 +10,10 @@ export function benchNotes(result: BenchResult): string[] {
     "- **jobgate store, no renumber/NOTIFY (diagnostic)** is the store protocol again, with `jobgate_renumber` replaced by a no-op and the row NOTIFY trigger disabled in the run's own schema: not a configuration anyone should run (queue positions go stale), only a measure of what the slot protocol costs without its O(queue) work, at the workload's full N.",
     '- Because jobgate pushes the next job from the process that finished the previous one, its jobs run in the processes that held the slots at the start (at most `cap` of them); the other processes only enqueue. The pull-based peers spread jobs over every process.',
   );
-  const limited = result.systems.filter((s) => s.id.startsWith('jobgate') && s.maxJobs !== null);
-  if (limited.length) {
+  const limit = result.jobgateLimit;
+  if (limit && limit.jobs !== null) {
     notes.push(
-      `- **jobgate runs at most ${limited[0]!.maxJobs} jobs per round** (\`--jobgate-jobs\`, 0 = the workload's N): its finish cost grows with the queue length (see "Where jobgate spends its time"), so a 2,000-job queue took minutes. Its figures are therefore measured with a shorter queue than the peers'; with the full N they are worse.`,
+      `- **jobgate runs at most ${limit.jobs} jobs per round** (${limit.reason}; \`--jobgate-jobs 0\` runs the workload's N): its finish cost grows with the queue length (see "Where jobgate spends its time"), so a 2,000-job queue took minutes. Its figures are therefore measured with a shorter queue than the peers'; with the full N they are worse.`,
     );
   }
   if (work) {

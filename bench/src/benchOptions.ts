@@ -24,8 +24,11 @@ export interface BenchOptions {
   /** Where benchmarks.md/.json/-handoff.svg go; null = do not write. */
   outDir: string | null;
   quick: boolean;
-  /** Jobs per round at most, per system id (a system too slow for N; said in the report). */
-  jobLimits: Record<string, number>;
+  /**
+   * jobgate's jobs per round at most (0 = the workload's N); null = decided by the probe: limited
+   * to JOBGATE_DEFAULT_JOBS while a finish rewrites the queue, else the workload's N.
+   */
+  jobgateJobs: number | null;
   /** Time jobgate's finish against the queue length (docs evidence). */
   probe: boolean;
   /** Re-render the report from this benchmarks.json instead of running. */
@@ -33,8 +36,8 @@ export interface BenchOptions {
 }
 
 /**
- * jobgate's finish rewrites every queued row (see the finish-cost probe), so a 2,000-job
- * queue takes minutes; it runs at most this many jobs per round unless --jobgate-jobs says.
+ * While jobgate's finish rewrites every queued row (see the finish-cost probe), a 2,000-job
+ * queue takes minutes: jobgate then runs at most this many jobs per round.
  */
 export const JOBGATE_DEFAULT_JOBS = 300;
 export const PROBE_QUEUE_LENGTHS = [50, 200, 1_000, 2_000];
@@ -54,7 +57,8 @@ npm run bench -w @jobgate/bench -- [options]       (from the repository root)
   --warmup N        warm-up jobs before each measured round (default N/10, 20..200)
   --systems a,b     systems to run (default all): jobgate, jobgate-store, jobgate-diag, pg-boss-work,
                     pg-boss-fetch, graphile-worker, bullmq-redis, bullmq-postgres
-  --jobgate-jobs N  jobgate's jobs per round at most (default ${JOBGATE_DEFAULT_JOBS}; 0 = the workload's N)
+  --jobgate-jobs N  jobgate's jobs per round at most (0 = the workload's N; default: the workload's
+                    N, or ${JOBGATE_DEFAULT_JOBS} when the probe finds a finish rewriting the queue)
   --no-probe        skip the probe of jobgate's finish cost against the queue length
   --quick           smoke run: 30 jobs, jobgate + BullMQ (Redis), nothing written
   --out DIR         write benchmarks.md/.json/-handoff.svg there (default: the repo's docs/)
@@ -121,21 +125,16 @@ export function parseBenchOptions(argv: readonly string[], env = process.env): B
         : resolve(env['INIT_CWD'] ?? process.cwd(), values.out)
       : null,
     quick,
-    jobLimits: jobgateLimits(
+    jobgateJobs:
       values['jobgate-jobs'] === undefined
-        ? JOBGATE_DEFAULT_JOBS
+        ? null
         : positive(values['jobgate-jobs'], '--jobgate-jobs', 0),
-    ),
     probe: !quick && !(values['no-probe'] ?? false),
     fromJson:
       values['from-json'] === undefined
         ? null
         : resolve(env['INIT_CWD'] ?? process.cwd(), values['from-json']),
   };
-}
-
-function jobgateLimits(jobs: number): Record<string, number> {
-  return jobs === 0 ? {} : { jobgate: jobs, 'jobgate-store': jobs };
 }
 
 export function warmupFor(options: BenchOptions, jobs: number): number {

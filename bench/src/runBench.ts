@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { analyzeRun, type GapStats } from './analyzeRun.js';
 import {
   type BenchOptions,
+  JOBGATE_DEFAULT_JOBS,
   PROBE_QUEUE_LENGTHS,
   type Workload,
   warmupFor,
@@ -74,9 +75,43 @@ export interface BenchResult {
   runs: RunResult[];
   /** jobgate's finish cost against the queue length, or null when not probed. */
   finishCost: FinishCost[] | null;
+  /** jobgate's jobs per round at most (null = the workload's N), and why. */
+  jobgateLimit: { jobs: number | null; reason: string };
   totalMs: number;
   /** 1-minute load average when the run ended. */
   loadAverageAtEnd: number;
+}
+
+/**
+ * How many jobs jobgate runs per round: as asked; else the workload's N, unless the probe shows
+ * a finish updating rows in proportion to the queue (then a 2,000-job round takes minutes).
+ */
+export function decideJobgateLimit(
+  options: BenchOptions,
+  cost: readonly FinishCost[] | null,
+): { jobs: number | null; reason: string } {
+  if (options.jobgateJobs !== null) {
+    return options.jobgateJobs === 0
+      ? { jobs: null, reason: '--jobgate-jobs 0' }
+      : { jobs: options.jobgateJobs, reason: `--jobgate-jobs ${options.jobgateJobs}` };
+  }
+  const last = cost?.[cost.length - 1];
+  if (!last) {
+    return {
+      jobs: options.quick ? null : JOBGATE_DEFAULT_JOBS,
+      reason: options.quick ? 'quick run' : 'no probe of the finish cost: the safe default',
+    };
+  }
+  if (last.rowsUpdatedPerFinish >= last.queued / 2) {
+    return {
+      jobs: JOBGATE_DEFAULT_JOBS,
+      reason: `the probe found a finish updating ${last.rowsUpdatedPerFinish} rows with ${last.queued} queued`,
+    };
+  }
+  return {
+    jobs: null,
+    reason: `the probe found a finish updating ${last.rowsUpdatedPerFinish} rows with ${last.queued} queued`,
+  };
 }
 
 export function selectSystems(ids: readonly string[]): BenchSystem[] {
@@ -91,6 +126,30 @@ export async function runBench(options: BenchOptions, command: string): Promise<
   const systems = selectSystems(options.systems);
   const machine = await describeMachine(options.databaseUrl, options.redisUrl);
   const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  let finishCost: FinishCost[] | null = null;
+  if (options.probe && systems.some((s) => s.id.startsWith('jobgate'))) {
+    const t0 = Date.now();
+    try {
+      finishCost = await probeFinishCost(options.databaseUrl, PROBE_QUEUE_LENGTHS);
+      for (const c of finishCost) {
+        log(
+          `jobgate finish probe: queue ${String(c.queued).padStart(5)}  p50 ${c.p50Ms.toFixed(2)} ms  p95 ${c.p95Ms.toFixed(2)} ms  ` +
+            `rows updated ${c.rowsUpdatedPerFinish}  p50 without NOTIFY trigger ${c.p50MsWithoutNotify.toFixed(2)} ms, ` +
+            `and without renumbering ${c.p50MsWithoutRenumber.toFixed(2)} ms (${c.rowsUpdatedWithoutRenumber} rows); one-row update ${c.p50MsOneRowUpdate.toFixed(2)} ms`,
+        );
+      }
+      log(`(probe ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (error) {
+      log(`jobgate finish probe FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const jobgateLimit = decideJobgateLimit(options, finishCost);
+  if (jobgateLimit.jobs !== null)
+    log(`jobgate: at most ${jobgateLimit.jobs} jobs per round (${jobgateLimit.reason})`);
+  const jobLimits: Record<string, number> =
+    jobgateLimit.jobs === null
+      ? {}
+      : { jobgate: jobgateLimit.jobs, 'jobgate-store': jobgateLimit.jobs };
   const runs: RunResult[] = [];
   let seq = 0;
   for (const workload of options.workloads) {
@@ -99,7 +158,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
         const jobs = Math.min(
           workload.jobs,
           system.maxJobs ?? Number.POSITIVE_INFINITY,
-          options.jobLimits[system.id] ?? Number.POSITIVE_INFINITY,
+          jobLimits[system.id] ?? Number.POSITIVE_INFINITY,
         );
         const warmup = Math.min(
           warmupFor(options, workload.jobs),
@@ -171,23 +230,6 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       }
     }
   }
-  let finishCost: FinishCost[] | null = null;
-  if (options.probe && systems.some((s) => s.id.startsWith('jobgate'))) {
-    const t0 = Date.now();
-    try {
-      finishCost = await probeFinishCost(options.databaseUrl, PROBE_QUEUE_LENGTHS);
-      for (const c of finishCost) {
-        log(
-          `jobgate finish probe: queue ${String(c.queued).padStart(5)}  p50 ${c.p50Ms.toFixed(2)} ms  p95 ${c.p95Ms.toFixed(2)} ms  ` +
-            `rows updated ${c.rowsUpdatedPerFinish}  p50 without NOTIFY trigger ${c.p50MsWithoutNotify.toFixed(2)} ms, ` +
-            `and without renumbering ${c.p50MsWithoutRenumber.toFixed(2)} ms (${c.rowsUpdatedWithoutRenumber} rows); one-row update ${c.p50MsOneRowUpdate.toFixed(2)} ms`,
-        );
-      }
-      log(`(probe ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    } catch (error) {
-      log(`jobgate finish probe FAILED: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
   return {
     generatedAt: new Date().toISOString(),
     command,
@@ -202,12 +244,13 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       globalCap: s.globalCap,
       versions: s.versions(),
       maxJobs:
-        Math.min(s.maxJobs ?? Infinity, options.jobLimits[s.id] ?? Infinity) === Infinity
+        Math.min(s.maxJobs ?? Infinity, jobLimits[s.id] ?? Infinity) === Infinity
           ? null
-          : Math.min(s.maxJobs ?? Infinity, options.jobLimits[s.id] ?? Infinity),
+          : Math.min(s.maxJobs ?? Infinity, jobLimits[s.id] ?? Infinity),
     })),
     runs,
     finishCost,
+    jobgateLimit,
     totalMs: Date.now() - started,
     loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
