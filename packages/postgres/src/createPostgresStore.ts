@@ -12,6 +12,10 @@ export interface CreatePostgresStoreOptions {
   max?: number;
   /** Apply pending migrations first. Default true. */
   migrate?: boolean;
+  /** LISTEN for `subscribe` (default true); false behind a transaction pooler: it polls. */
+  listen?: boolean;
+  /** Polling interval of `subscribe` when it does not LISTEN. Default 1000 ms. */
+  pollIntervalMs?: number;
 }
 
 /**
@@ -34,7 +38,11 @@ export async function createPostgresStore(
     await client.close?.();
     throw error;
   }
-  return new PostgresStore(client, { schema: options.schema ?? 'public' });
+  return new PostgresStore(client, {
+    schema: options.schema ?? 'public',
+    ...(options.listen === undefined ? {} : { listen: options.listen }),
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+  });
 }
 
 export interface CreatePgliteStoreOptions {

@@ -31,7 +31,13 @@ export interface PostgresStoreOptions {
   durable?: boolean;
   /** Several processes share the database. Default true (false for PGlite). */
   shared?: boolean;
-  /** Polling interval of `subscribe` when the client cannot LISTEN. Default 1000 ms. */
+  /**
+   * Use LISTEN for `subscribe` when the client can. Set false behind a transaction pooler
+   * (Supabase port 6543, PgBouncer in transaction mode), where LISTEN is not delivered:
+   * `subscribe` then polls. Default true.
+   */
+  listen?: boolean;
+  /** Polling interval of `subscribe` when it does not LISTEN. Default 1000 ms. */
   pollIntervalMs?: number;
   /** Close the client when the store closes. Default true. */
   closeClient?: boolean;
@@ -75,6 +81,7 @@ export class PostgresStore implements JobStore {
   readonly #q: string;
   readonly #pollIntervalMs: number;
   readonly #closeClient: boolean;
+  readonly #listen: boolean;
   readonly #listeners = new Set<(change: JobChange) => void>();
   #listening: Promise<(() => Promise<void>) | null> | null = null;
   #poll: {
@@ -90,11 +97,13 @@ export class PostgresStore implements JobStore {
     this.#q = `"${this.schema}"`;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#closeClient = options.closeClient ?? true;
+    this.#listen = options.listen !== false && client.listen !== undefined;
     const shared = options.shared ?? true;
     this.capabilities = {
       durable: options.durable ?? true,
       shared,
-      crossProcessEvents: shared && client.listen !== undefined,
+      // Polling sees other processes' changes too (from their updated_at).
+      crossProcessEvents: shared,
     };
   }
 
@@ -310,7 +319,7 @@ export class PostgresStore implements JobStore {
   subscribe(listener: (change: JobChange) => void): () => void {
     this.#listeners.add(listener);
     if (!this.#closed && this.#listening === null && this.#poll === null) {
-      if (this.#client.listen) {
+      if (this.#listen && this.#client.listen) {
         this.#listening = this.#client
           .listen(notifyChannel(this.schema), (payload) => this.#onPayload(payload))
           .catch(() => {

@@ -71,7 +71,12 @@ describe('PGlite', () => {
 
   it('polls updated_at when the client cannot LISTEN', async () => {
     const { listen: _listen, ...noListen } = client;
-    const store = new PostgresStore(noListen, { schema, closeClient: false, pollIntervalMs: 20 });
+    const store = new PostgresStore(noListen, {
+      schema,
+      closeClient: false,
+      pollIntervalMs: 20,
+      shared: false,
+    });
     expect(store.capabilities.crossProcessEvents).toBe(false);
     const seen: JobChange[] = [];
     const stop = store.subscribe((c) => seen.push(c));
@@ -192,6 +197,21 @@ describe.skipIf(!DATABASE_URL)('createPostgresStore', () => {
       await b.create(job('x1'), { maxActivePerUser: 1, now: T0 });
       await b.start('x1', { limits, now: T0 });
       await vi.waitFor(() => expect(seen).toEqual(['x1:starting', 'x1:running']));
+      // Behind a transaction pooler: no LISTEN, polling sees the other connection's changes.
+      const polling = await createPostgresStore({
+        url: DATABASE_URL!,
+        schema,
+        max: 1,
+        migrate: false,
+        listen: false,
+        pollIntervalMs: 25,
+      });
+      const polled: string[] = [];
+      polling.subscribe((c) => polled.push(`${c.id}:${c.status}`));
+      await new Promise((r) => setTimeout(r, 100)); // the first poll sets the watermark
+      await b.finish('x1', { status: 'completed' }, { limits, now: T0 + 1_000 });
+      await vi.waitFor(() => expect(polled).toContain('x1:completed'));
+      await polling.close();
     } finally {
       await b.close();
       await a.client.query(`DROP SCHEMA "${schema}" CASCADE`);
