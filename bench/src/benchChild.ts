@@ -5,6 +5,7 @@
 import type { JobInterval } from './analyzeRun.js';
 import type { ChildConfig, ChildMessage, ParentMessage } from './benchProtocol.js';
 import type { SqlCounts, SystemWorker } from './benchSystem.js';
+import { installRoundTripCounter } from './roundTripCounter.js';
 import { findSystem } from './systems/allSystems.js';
 
 const PROGRESS_MS = 20;
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   let reported = -1;
   let ticker: NodeJS.Timeout | undefined;
   let fillSql: SqlCounts | null = null;
+  const peerCounter = installRoundTripCounter();
   const worker: SystemWorker = await system.createWorker({
     spec: config.spec,
     processIndex: config.processIndex,
@@ -33,6 +35,8 @@ async function main(): Promise<void> {
       held.push(interval);
     },
   });
+  // jobgate counts its statements itself (postgres.js); the peers through pg and ioredis.
+  const counter = worker.sqlCounts ?? peerCounter;
   const handle = async (message: ParentMessage): Promise<void> => {
     switch (message.type) {
       case 'hold':
@@ -41,7 +45,7 @@ async function main(): Promise<void> {
         done = 0;
         reported = -1;
         fillSql = null;
-        worker.sqlCounts?.reset();
+        counter.reset();
         await worker.hold(message.count);
         break;
       case 'fill':
@@ -54,8 +58,8 @@ async function main(): Promise<void> {
             send({ type: 'progress', done });
           }
         }, PROGRESS_MS);
-        fillSql = worker.sqlCounts?.read() ?? null;
-        worker.sqlCounts?.reset();
+        fillSql = counter.read();
+        counter.reset();
         await worker.go();
         break;
       case 'stop':
@@ -65,7 +69,7 @@ async function main(): Promise<void> {
           type: 'records',
           intervals,
           held,
-          sql: worker.sqlCounts?.read() ?? null,
+          sql: counter.read(),
           fillSql,
         });
         break;

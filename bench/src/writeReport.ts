@@ -113,6 +113,31 @@ function aims(result: BenchResult): string[] {
     : ['(jobgate did not run)'];
 }
 
+function roundTripsTable(result: BenchResult): string[] {
+  if (!result.runs.some((r) => r.sqlPerJob)) return [];
+  const configs = result.workloads.flatMap((w) =>
+    result.processCounts.map((p) => ({ bodyMs: w.bodyMs, processes: p })),
+  );
+  const total = (r: RunResult | undefined): string => {
+    if (!r?.sqlPerJob) return '–';
+    const sum = Object.values(r.sqlPerJob).reduce((s, c) => s + c.calls, 0);
+    return sum.toFixed(2);
+  };
+  return [
+    '## Round trips per job',
+    '',
+    'Statements sent to PostgreSQL per measured job (Redis commands for BullMQ on Redis, where pipelined commands share a round trip), summed over every worker process (polls of idle workers included): jobgate counted through its SQL client, the peers by wrapping `pg`’s `Client.query` and ioredis’s `sendCommand`. The labels of each statement are in benchmarks.json (`sqlPerJob`).',
+    '',
+    `| system | ${configs.map((c) => `${c.bodyMs} ms, ${procs(c.processes)}`).join(' | ')} |`,
+    `|---|${configs.map(() => '---:').join('|')}|`,
+    ...result.systems.map(
+      (s) =>
+        `| ${s.label} | ${configs.map((c) => total(find(result, s.id, c.bodyMs, c.processes))).join(' | ')} |`,
+    ),
+    '',
+  ];
+}
+
 const statements = (counts: RunResult['sqlPerJob']): string =>
   counts
     ? Object.entries(counts)
@@ -122,7 +147,9 @@ const statements = (counts: RunResult['sqlPerJob']): string =>
 
 function whereJobgateSpendsTime(result: BenchResult): string[] {
   const out: string[] = [];
-  const counted = result.runs.filter((r) => r.sqlPerJob && !r.error);
+  const counted = result.runs.filter(
+    (r) => r.system.startsWith('jobgate') && r.sqlPerJob && !r.error,
+  );
   if (counted.length === 0 && !result.finishCost) return out;
   out.push('## Where jobgate spends its time', '');
   if (counted.length) {
@@ -250,6 +277,7 @@ export function renderMarkdown(result: BenchResult): string {
     );
   }
   out.push('## Aims (reported, not asserted)', '', ...aims(result), '');
+  out.push(...roundTripsTable(result));
   out.push(...whereJobgateSpendsTime(result));
   out.push(
     '## Hand-off gaps',
