@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type JobStore, MemoryStore } from '@jobgate/core';
 import { type DemoOptions, parseDemoOptions } from './demoOptions.js';
 import { renderLive, renderReport } from './liveView.js';
@@ -10,8 +12,14 @@ async function openStore(
     const store = new MemoryStore();
     return { store, close: () => store.close() };
   }
-  const { createPgliteStore } = await import('@jobgate/postgres');
-  const store = await createPgliteStore();
+  // PGlite in memory, started from a migrated snapshot kept in .tmp/ (initdb runs once).
+  const { createPgliteSnapshot, createPgliteStore, migrations } = await import('@jobgate/postgres');
+  const snapshot = join('.tmp', `demo-pglite-${migrations.map((m) => m.version).join('-')}.tar.gz`);
+  if (!existsSync(snapshot)) {
+    mkdirSync(dirname(snapshot), { recursive: true });
+    writeFileSync(snapshot, Buffer.from(await (await createPgliteSnapshot()).arrayBuffer()));
+  }
+  const store = await createPgliteStore({ loadDataDir: new Blob([readFileSync(snapshot)]) });
   return { store, close: () => store.close() };
 }
 
