@@ -12,7 +12,12 @@ export interface CreatePostgresStoreOptions {
   max?: number;
   /** Apply pending migrations first. Default true. */
   migrate?: boolean;
-  /** LISTEN for `subscribe` (default true); false behind a transaction pooler: it polls. */
+  /**
+   * A direct (session) connection string for LISTEN when `url` is a transaction pooler
+   * (Supabase port 6543, PgBouncer), which does not deliver notifications.
+   */
+  listenUrl?: string;
+  /** LISTEN for `subscribe` (default true); false: it polls `updated_at` instead. */
   listen?: boolean;
   /** Polling interval of `subscribe` when it does not LISTEN. Default 1000 ms. */
   pollIntervalMs?: number;
@@ -38,8 +43,13 @@ export async function createPostgresStore(
     await client.close?.();
     throw error;
   }
+  const listenClient =
+    options.listenUrl === undefined
+      ? undefined
+      : postgresJsClient(postgres(options.listenUrl, { max: 1, onnotice: () => undefined }));
   return new PostgresStore(client, {
     schema: options.schema ?? 'public',
+    ...(listenClient === undefined ? {} : { listenClient }),
     ...(options.listen === undefined ? {} : { listen: options.listen }),
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
   });

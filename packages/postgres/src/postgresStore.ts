@@ -37,6 +37,12 @@ export interface PostgresStoreOptions {
    * `subscribe` then polls. Default true.
    */
   listen?: boolean;
+  /**
+   * A separate client for LISTEN: behind a transaction pooler, run the queries through the
+   * pooler and LISTEN on a direct (session) connection. Closed with the store when
+   * `closeClient` is true.
+   */
+  listenClient?: Pick<SqlClient, 'listen' | 'close'>;
   /** Polling interval of `subscribe` when it does not LISTEN. Default 1000 ms. */
   pollIntervalMs?: number;
   /** Close the client when the store closes. Default true. */
@@ -81,7 +87,7 @@ export class PostgresStore implements JobStore {
   readonly #q: string;
   readonly #pollIntervalMs: number;
   readonly #closeClient: boolean;
-  readonly #listen: boolean;
+  readonly #listener: Pick<SqlClient, 'listen' | 'close'> | null;
   readonly #listeners = new Set<(change: JobChange) => void>();
   #listening: Promise<(() => Promise<void>) | null> | null = null;
   #poll: {
@@ -97,7 +103,8 @@ export class PostgresStore implements JobStore {
     this.#q = `"${this.schema}"`;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#closeClient = options.closeClient ?? true;
-    this.#listen = options.listen !== false && client.listen !== undefined;
+    const listener = options.listenClient ?? client;
+    this.#listener = options.listen !== false && listener.listen !== undefined ? listener : null;
     const shared = options.shared ?? true;
     this.capabilities = {
       durable: options.durable ?? true,
@@ -319,8 +326,8 @@ export class PostgresStore implements JobStore {
   subscribe(listener: (change: JobChange) => void): () => void {
     this.#listeners.add(listener);
     if (!this.#closed && this.#listening === null && this.#poll === null) {
-      if (this.#listen && this.#client.listen) {
-        this.#listening = this.#client
+      if (this.#listener?.listen) {
+        this.#listening = this.#listener
           .listen(notifyChannel(this.schema), (payload) => this.#onPayload(payload))
           .catch(() => {
             // LISTEN refused (e.g. a transaction pooler): fall back to polling.
@@ -345,7 +352,10 @@ export class PostgresStore implements JobStore {
     const unlisten = this.#listening ? await this.#listening : null;
     this.#listening = null;
     if (unlisten) await unlisten().catch(() => undefined);
-    if (this.#closeClient) await this.#client.close?.();
+    if (this.#closeClient) {
+      await this.#client.close?.();
+      if (this.#listener && this.#listener !== this.#client) await this.#listener.close?.();
+    }
   }
 
   #emit(change: JobChange): void {
@@ -391,7 +401,7 @@ export class PostgresStore implements JobStore {
         at: string;
       }>(
         `SELECT id, status, user_id, updated_at::text AS at FROM ${this.#q}.jobgate_jobs
-          WHERE updated_at >= $1::timestamptz ORDER BY updated_at LIMIT 10000`,
+          WHERE updated_at >= $1::text::timestamptz ORDER BY updated_at LIMIT 10000`,
         [poll.watermark],
       );
       if (poll.seen.size > 10_000) poll.seen.clear();

@@ -212,6 +212,20 @@ describe.skipIf(!DATABASE_URL)('createPostgresStore', () => {
       await b.finish('x1', { status: 'completed' }, { limits, now: T0 + 1_000 });
       await vi.waitFor(() => expect(polled).toContain('x1:completed'));
       await polling.close();
+      // Queries through the pooler (when one is configured), LISTEN on a direct connection.
+      const split = await createPostgresStore({
+        url: process.env.JOBGATE_POOLER_URL ?? DATABASE_URL!,
+        listenUrl: DATABASE_URL!,
+        schema,
+        max: 2,
+        migrate: false,
+      });
+      const heard: string[] = [];
+      split.subscribe((c) => heard.push(`${c.id}:${c.status}`));
+      await split.create(job('x2'), { maxActivePerUser: 1, now: T0 });
+      await split.start('x2', { limits, now: T0 });
+      await vi.waitFor(() => expect(heard).toEqual(['x2:starting', 'x2:running']));
+      await split.close();
     } finally {
       await b.close();
       await a.client.query(`DROP SCHEMA "${schema}" CASCADE`);

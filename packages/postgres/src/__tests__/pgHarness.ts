@@ -80,15 +80,30 @@ export async function pgliteHarness(): Promise<StoreHarness> {
   return harnessOf(client, schema, store, () => db.close());
 }
 
-/** The PostgreSQL server at DATABASE_URL (postgres.js), in a fresh schema dropped on close. */
-export async function serverHarness(url = DATABASE_URL!): Promise<StoreHarness> {
+/**
+ * The PostgreSQL server at DATABASE_URL (postgres.js), in a fresh schema dropped on close.
+ * `listen: false` for a transaction pooler (subscribe then polls).
+ */
+export async function serverHarness(
+  url = DATABASE_URL!,
+  options: { listen?: boolean; listenUrl?: string } = {},
+): Promise<StoreHarness> {
   const sql = postgres(url, { max: 8, prepare: false, onnotice: () => undefined });
   const client = postgresJsClient(sql);
   const schema = freshSchema('pg');
   await migrate(client, { schema });
-  const store = new PostgresStore(client, { schema, closeClient: false });
+  const direct = options.listenUrl
+    ? postgres(options.listenUrl, { max: 1, onnotice: () => undefined })
+    : null;
+  const store = new PostgresStore(client, {
+    schema,
+    closeClient: false,
+    ...(options.listen === false ? { listen: false, pollIntervalMs: 50 } : {}),
+    ...(direct ? { listenClient: postgresJsClient(direct) } : {}),
+  });
   return harnessOf(client, schema, store, async () => {
     await client.query(`DROP SCHEMA "${schema}" CASCADE`);
     await sql.end({ timeout: 5 });
+    await direct?.end({ timeout: 5 });
   });
 }
