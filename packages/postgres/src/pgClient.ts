@@ -40,26 +40,56 @@ export function pgClient(pool: Pool): SqlClient {
       }
     },
     async listen(channel, onPayload) {
-      const client = await pool.connect();
+      // One pool connection held for LISTEN. If it breaks (server restart, network), it is
+      // released and LISTEN is set up again on a new connection, once a second.
+      let client: PoolClient | null = null;
+      let stopped = false;
       const onNotification = (message: { channel: string; payload?: string }) => {
         if (message.channel === channel && message.payload !== undefined)
           onPayload(message.payload);
       };
-      client.on('notification', onNotification);
-      try {
-        await client.query(`LISTEN ${quoteIdent(channel)}`);
-      } catch (error) {
-        client.off('notification', onNotification);
-        client.release();
-        throw error;
-      }
-      return async () => {
-        client.off('notification', onNotification);
+      const detach = (c: PoolClient) => {
+        c.off('notification', onNotification);
+        c.off('error', onError);
+      };
+      const connect = async (): Promise<void> => {
+        const c = await pool.connect();
+        c.on('notification', onNotification);
+        c.on('error', onError);
         try {
-          await client.query(`UNLISTEN ${quoteIdent(channel)}`);
-          client.release();
+          await c.query(`LISTEN ${quoteIdent(channel)}`);
         } catch (error) {
-          client.release(error instanceof Error ? error : true);
+          detach(c);
+          c.release(true);
+          throw error;
+        }
+        client = c;
+      };
+      function onError(): void {
+        const broken = client;
+        client = null;
+        if (broken) {
+          detach(broken);
+          broken.release(true);
+        }
+        if (stopped) return;
+        const retry = setTimeout(() => {
+          if (!stopped) connect().catch(onError);
+        }, 1_000);
+        retry.unref?.();
+      }
+      await connect();
+      return async () => {
+        stopped = true;
+        const c = client;
+        client = null;
+        if (!c) return;
+        detach(c);
+        try {
+          await c.query(`UNLISTEN ${quoteIdent(channel)}`);
+          c.release();
+        } catch (error) {
+          c.release(error instanceof Error ? error : true);
         }
       };
     },

@@ -5,6 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import type { JobChange, SlotLimits } from '@jobgate/core';
 import { describeStoreConformance } from '@jobgate/testkit';
 import pg from 'pg';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createPgliteSnapshot,
@@ -15,6 +16,7 @@ import { migrate, notifyChannel } from '../migrate.js';
 import { migrations } from '../migrations.js';
 import { pgClient } from '../pgClient.js';
 import { pgliteClient } from '../pgliteClient.js';
+import { postgresJsClient } from '../postgresJsClient.js';
 import { PostgresStore } from '../postgresStore.js';
 import type { SqlClient } from '../sqlClient.js';
 import { DATABASE_URL, freshSchema, insertRaw, rawRows } from './pgHarness.js';
@@ -183,6 +185,48 @@ describe.skipIf(!DATABASE_URL)('node-postgres (pg) driver', () => {
       },
     };
   });
+});
+
+describe.skipIf(!DATABASE_URL)('the LISTEN connection', () => {
+  it.each(['pg', 'postgres.js'])(
+    'listens again after its connection is killed (%s)',
+    async (driver) => {
+      const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 4 });
+      const sql = postgres(DATABASE_URL!, { max: 4, onnotice: () => undefined });
+      const client = driver === 'pg' ? pgClient(pool) : postgresJsClient(sql);
+      const schema = freshSchema('pgl');
+      await migrate(client, { schema });
+      const store = new PostgresStore(client, { schema, closeClient: false });
+      try {
+        const seen: string[] = [];
+        store.subscribe((c) => seen.push(`${c.id}:${c.status}`));
+        await store.create(job('l1'), { maxActivePerUser: 1, now: T0 });
+        await vi.waitFor(() => expect(seen).toEqual(['l1:starting']));
+        const killed = await client.query<{ ok: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE lower(query) = lower($1)`,
+          [`LISTEN "${notifyChannel(schema)}"`],
+        );
+        expect(killed.map((r) => r.ok)).toEqual([true]);
+        await vi.waitFor(
+          async () => {
+            const rows = await client.query(
+              `SELECT 1 FROM pg_stat_activity WHERE lower(query) = lower($1)`,
+              [`LISTEN "${notifyChannel(schema)}"`],
+            );
+            expect(rows).toHaveLength(1);
+          },
+          { timeout: 5_000, interval: 100 },
+        );
+        await store.start('l1', { limits, now: T0 });
+        await vi.waitFor(() => expect(seen).toEqual(['l1:starting', 'l1:running']));
+      } finally {
+        await store.close();
+        await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+        await pool.end();
+        await sql.end({ timeout: 5 });
+      }
+    },
+  );
 });
 
 describe.skipIf(!DATABASE_URL)('createPostgresStore', () => {
