@@ -8,6 +8,7 @@ import {
 import type { StoreHarness } from '@jobgate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../postgresStore.js';
+import { sqlErrorToJobGateError } from '../sqlError.js';
 import { DATABASE_URL, pgliteHarness, serverHarness } from './pgHarness.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
@@ -313,6 +314,29 @@ function describeBadInput(name: string, factory: () => Promise<StoreHarness>): v
         .get('nope')
         .then(() => h.store.start('nope', { limits, now: T0 }).catch((e: JobGateError) => e));
       expect(missing).toMatchObject({ code: 'NOT_FOUND', jobId: 'nope' });
+    });
+
+    it('refuses to decide under REPEATABLE READ (a snapshot older than the lock)', async () => {
+      const store = h.store as PostgresStore;
+      const before = await h.rows();
+      const q = `"${store.schema}"`;
+      for (const call of [
+        `SELECT ${q}.jobgate_start(p_id => 'sta', p_limits => '{"defaultPoolCap":3}', p_now => ${T0})`,
+        `SELECT ${q}.jobgate_create(p_id => 'rr', p_tool => 't', p_user_id => 'rr', p_pool => 'default', p_input => '{}', p_user_credit_cost => 1, p_max_active => 1, p_now => ${T0})`,
+      ]) {
+        const error = await store.client
+          .transaction(async (tx) => {
+            await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+            await tx.query(call);
+          })
+          .then(
+            () => undefined,
+            (e: unknown) => sqlErrorToJobGateError(e),
+          );
+        expect(error).toMatchObject({ code: 'INTERNAL' });
+        expect(error?.message).toContain('READ COMMITTED');
+      }
+      expect(await h.rows()).toEqual(before);
     });
 
     it('turns other database errors into STORAGE_ERROR with the cause kept', async () => {

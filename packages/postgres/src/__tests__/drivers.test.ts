@@ -210,7 +210,7 @@ describe.skipIf(!DATABASE_URL)('the LISTEN connection', () => {
         await vi.waitFor(
           async () => {
             const rows = await client.query(
-              `SELECT 1 FROM pg_stat_activity WHERE lower(query) = lower($1)`,
+              `SELECT 1 FROM pg_stat_activity WHERE lower(query) = lower($1) AND state = 'idle'`,
               [`LISTEN "${notifyChannel(schema)}"`],
             );
             expect(rows).toHaveLength(1);
@@ -218,7 +218,9 @@ describe.skipIf(!DATABASE_URL)('the LISTEN connection', () => {
           { timeout: 5_000, interval: 100 },
         );
         await store.start('l1', { limits, now: T0 });
-        await vi.waitFor(() => expect(seen).toEqual(['l1:starting', 'l1:running']));
+        await vi.waitFor(() => expect(seen).toEqual(['l1:starting', 'l1:running']), {
+          timeout: 5_000,
+        });
       } finally {
         await store.close();
         await client.query(`DROP SCHEMA "${schema}" CASCADE`);
