@@ -192,6 +192,9 @@ const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as c
       );
       await expect.poll(subscribed, { timeout: 5_000 }).toBe(true);
       await runner.applyUpdate(job.id, { state: 'running', progress: 0.4 });
+      // The test Realtime server reads the row when it hears of a change: let it see this one
+      // before the next change overwrites it (real Realtime sends each WAL change).
+      await expect.poll(() => seen.some((j) => j.progress === 0.4), { timeout: 5_000 }).toBe(true);
       await runner.applyUpdate(job.id, { state: 'completed', output: { files: ['out.png'] } });
       await expect.poll(() => seen.at(-1)?.status, { timeout: 5_000 }).toBe('completed');
       expect(seen.some((j) => j.progress === 0.4)).toBe(true);
