@@ -19,7 +19,7 @@ Options:
   --duration <s>   simulated seconds of clicking (default 60)
   --users <n>      simulated users (default 12)
   --seed <n>       random seed: the same seed gives the same run (default 1)
-  --store <kind>   memory | pglite (default memory)
+  --store <kind>   pglite (embedded Postgres, the default) | memory
   --speed <x>      simulated seconds per real second in the live view (default 8)
   --json           print only the final report, as one JSON object
   --help           this text
@@ -31,7 +31,7 @@ export function parseDemoOptions(argv: readonly string[]): DemoOptions {
     users: 12,
     seed: 1,
     json: false,
-    store: 'memory',
+    store: 'pglite',
     speed: 8,
   };
   for (let i = 0; i < argv.length; i++) {

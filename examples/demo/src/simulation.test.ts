@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { MemoryStore } from '@jobgate/core';
+import { createPgliteStore } from '@jobgate/postgres';
 import { describe, expect, it } from 'vitest';
 import { renderLive } from './liveView.js';
 import { runSimulation } from './simulation.js';
@@ -37,6 +38,27 @@ describe('the demo simulation', () => {
     expect(second).toEqual(first);
   });
 
+  it('gives exactly the same report on the embedded PGlite store as on the memory store', async () => {
+    const store = await createPgliteStore();
+    try {
+      const {
+        realMs: _p,
+        store: _s,
+        ...onPglite
+      } = await runSimulation({
+        duration: 60,
+        users: 12,
+        seed: 3,
+        storeName: 'pglite',
+        store,
+      });
+      const { realMs: _m, store: _t, ...inMemory } = await run(3);
+      expect(onPglite).toEqual(inMemory);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
   it('draws a live view no wider than 80 columns', async () => {
     const lines = renderLive(
       {
@@ -59,7 +81,7 @@ describe('the demo simulation', () => {
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(80);
   });
 
-  it('npm start -- --json --seed 1 prints one JSON report with the documented keys', () => {
+  it('npm start -- --json --seed 1 (PGlite, the default) prints one JSON report with the documented keys', () => {
     const out = execFileSync(
       'npx',
       ['tsx', '--conditions=@jobgate/source', 'examples/demo/src/main.ts', '--json', '--seed', '1'],
@@ -80,7 +102,8 @@ describe('the demo simulation', () => {
     ]) {
       expect(report).toHaveProperty(key);
     }
+    expect(report.store).toBe('pglite');
     expect(report.nonTerminal).toBe(0);
     expect(report.maxRunning).toBeLessThanOrEqual(3);
-  });
+  }, 90_000);
 });
