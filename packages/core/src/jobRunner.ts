@@ -49,7 +49,11 @@ export interface JobRunnerOptions {
   webhook?: { baseUrl: string; secret: string };
   timeouts?: RunnerTimeouts;
   retry?: RunnerRetry;
-  /** Heal stale jobs inside the requests that need a true picture (submit, active). Default true. */
+  /**
+   * Heal stale jobs inside the requests that need a true picture: the active-job check, a
+   * submit refused because of an active job (then retried once), a submit that queued.
+   * Default true.
+   */
   healOnRequest?: boolean;
   /** In a long-lived process: wake up to retry a backed-off job when its time comes. Default true. */
   wakeTimers?: boolean;
@@ -176,8 +180,6 @@ export class JobRunner {
     } catch (error) {
       throw await this.#rejectNew(jobId, userId, tool, toJobGateError(error, 'VALIDATION', jobId));
     }
-    if (this.#healOnRequest) await this.#healStore().catch((e) => this.#report(e, 'heal'));
-
     const newJob = {
       id: jobId,
       tool: tool.id,
@@ -186,12 +188,22 @@ export class JobRunner {
       input,
       userCreditCost: price,
     };
-    let job: Job;
-    try {
-      const created = await this.store.create(newJob, {
+    const create = () =>
+      this.store.create(newJob, {
         maxActivePerUser: this.policy.maxActivePerUser,
         now: this.clock.now(),
       });
+    let job: Job;
+    try {
+      let created: Awaited<ReturnType<typeof create>>;
+      try {
+        created = await create();
+      } catch (error) {
+        // Healing stays off the hot path: only when a stale job may be what blocks the user.
+        if (!this.#healOnRequest || toJobGateError(error).code !== 'ACTIVE_JOB_EXISTS') throw error;
+        await this.#healStore().catch((e) => this.#report(e, 'heal'));
+        created = await create();
+      }
       if (!created.created) return created.job;
       job = created.job;
     } catch (error) {
@@ -207,7 +219,14 @@ export class JobRunner {
       await this.#launchAll(promoted);
       if (placed.status === 'queued') {
         this.#emit('queued', placed);
-        return placed;
+        if (!this.#healOnRequest) return placed;
+        // Queued only when the cap is really full: a slot held by a lost start is freed
+        // now (and the queue head, maybe this job, promoted) rather than at the next tick.
+        const { healed } = await this.#healStore().catch((e) => {
+          this.#report(e, 'heal');
+          return { healed: [] };
+        });
+        return healed.length > 0 ? ((await this.store.get(job.id)) ?? placed) : placed;
       }
       return await this.#launch(placed);
     } catch (error) {
