@@ -443,11 +443,13 @@ export class JobRunner {
       }
       if (isTerminal(after.status)) report.watched.push(after);
     }
-    for (const status of ['failed', 'cancelled'] as const) {
-      for (const job of await this.store.list({ status: [status] })) {
-        if (job.creditState === 'charged' && (await this.#refund(job))) report.refunded++;
-      }
-    }
+    // Refunds still owed (the process died between ending a job and refunding it).
+    const owed = await this.store.list({
+      status: ['failed', 'cancelled'],
+      creditState: 'charged',
+      limit: 100,
+    });
+    for (const job of owed) if (await this.#refund(job)) report.refunded++;
     return report;
   }
 

@@ -89,6 +89,7 @@ export interface JobQuery {
   userId?: string;
   status?: readonly JobStatus[];
   tool?: string;
+  creditState?: CreditState;
   limit?: number;
 }
 

@@ -285,6 +285,7 @@ export class MemoryStore implements JobStore {
       if (query.userId !== undefined && job.userId !== query.userId) continue;
       if (query.status && !query.status.includes(job.status)) continue;
       if (query.tool !== undefined && job.tool !== query.tool) continue;
+      if (query.creditState !== undefined && job.creditState !== query.creditState) continue;
       out.push(clone(job));
     }
     out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));

@@ -303,6 +303,7 @@ export class PostgresStore implements JobStore {
       ['p_status', query.status === undefined ? null : json(query.status), 'jsonb'],
       ['p_tool', query.tool ?? null, 'text'],
       ['p_limit', query.limit ?? null, 'int'],
+      ['p_credit_state', query.creditState ?? null, 'text'],
     ]);
     return jobs(rows);
   }

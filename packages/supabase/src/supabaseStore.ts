@@ -214,6 +214,7 @@ export class SupabaseStore implements JobStore {
     if (query.userId !== undefined) builder = builder.eq('user_id', query.userId);
     if (query.status) builder = builder.in('status', [...query.status]);
     if (query.tool !== undefined) builder = builder.eq('tool', query.tool);
+    if (query.creditState !== undefined) builder = builder.eq('credit_state', query.creditState);
     let ordered = builder
       .order('created_at', { ascending: false })
       .order('row_seq', { ascending: true });

@@ -533,6 +533,23 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         expect(await store.get(testJobId())).toBeNull();
       });
 
+      it('lists by credit state (the refunds healing still owes)', async () => {
+        const owed = await submit();
+        const paid = await submit();
+        for (const j of [owed, paid]) {
+          await store.setCreditState(j.id, 'none', 'charged', now);
+          await store.finish(
+            j.id,
+            { status: 'failed', errorCode: 'INTERNAL', errorMessage: 'INTERNAL: x' },
+            { limits, now },
+          );
+        }
+        await store.setCreditState(paid.id, 'charged', 'refunded', now);
+        const found = await store.list({ status: ['failed', 'cancelled'], creditState: 'charged' });
+        expect(found.map((j) => j.id)).toEqual([owed.id]);
+        expect(await store.list({ creditState: 'refunded', limit: 5 })).toHaveLength(1);
+      });
+
       it('changes the credit state by compare-and-set only', async () => {
         const a = await submit();
         expect(await store.setCreditState(a.id, 'none', 'charged', now)).toBe(true);

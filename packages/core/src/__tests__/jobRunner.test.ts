@@ -95,6 +95,29 @@ describe('JobRunner', () => {
     expect(billing.refunds.size).toBe(1);
   });
 
+  it('heal pays a refund still owed after a crash between ending a job and refunding it', async () => {
+    const { runner, billing, store, clock } = setup();
+    const job = await runner.submit({
+      jobId: uuid(1),
+      tool: 'veste-ai',
+      userId: 'u',
+      input: sampleInputs['veste-ai'],
+    });
+    expect(billing.balance('u')).toBe(940);
+    // The process died right after the job ended: the store says charged, nobody refunded.
+    await store.finish(
+      job.id,
+      { status: 'failed', errorCode: 'INTERNAL', errorMessage: 'INTERNAL: crash' },
+      { limits: runner.policy.limits, now: clock.now() },
+    );
+    expect((await store.get(job.id))?.creditState).toBe('charged');
+    const report = await runner.heal();
+    expect(report.refunded).toBe(1);
+    expect(billing.balance('u')).toBe(1000);
+    expect((await store.get(job.id))?.creditState).toBe('refunded');
+    expect((await runner.heal()).refunded).toBe(0);
+  });
+
   it('keeps a job queued on a provider busy answer and starts it after backoff', async () => {
     const { runner, clock, provider } = setup({ capacity: 0 });
     const job = await runner.submit({
