@@ -20,6 +20,7 @@ export {
   type JsonValue,
   jobFromRow,
   jobIdSchema,
+  jobRecord,
   jobSchema,
   jobStatusSchema,
   jobToRow,

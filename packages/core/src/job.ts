@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoAt } from './clock.js';
 import { JOB_STATUSES, type JobStatus } from './jobStatus.js';
 
 export type JsonValue =
@@ -101,6 +102,37 @@ export interface NewJob {
   pool: string;
   input: JsonObject;
   userCreditCost: number;
+}
+
+/**
+ * A new job's full record: `starting`, created at `now`, every other field at its documented
+ * default. For stores, and for tests that need a row of a given shape (`{ ...jobRecord(…), status }`).
+ */
+export function jobRecord(input: NewJob, now: number): Job {
+  return {
+    id: input.id,
+    tool: input.tool,
+    userId: input.userId,
+    pool: input.pool,
+    status: 'starting',
+    input: structuredClone(input.input),
+    output: null,
+    waitedInQueue: false,
+    position: null,
+    taskId: null,
+    userCreditCost: input.userCreditCost,
+    creditState: 'none',
+    errorCode: null,
+    errorMessage: null,
+    progress: null,
+    attempts: 0,
+    retryAt: null,
+    createdAt: isoAt(now),
+    queuedAt: null,
+    startedAt: null,
+    completedAt: null,
+    updatedAt: isoAt(now),
+  };
 }
 
 /** The snake_case row, compatible with the existing app's columns. */

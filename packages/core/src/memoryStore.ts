@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { isoAt } from './clock.js';
 import { JobGateError } from './errors.js';
-import type { CreditState, Job, NewJob } from './job.js';
+import { type CreditState, type Job, jobRecord, type NewJob } from './job.js';
 import { assertTransition, isActive, isTerminal, type JobStatus } from './jobStatus.js';
 import type {
   CreateOptions,
@@ -332,30 +332,7 @@ export class MemoryStore implements JobStore {
   }
 
   #newJob(input: NewJob, status: JobStatus, now: number): Job {
-    return {
-      id: input.id,
-      tool: input.tool,
-      userId: input.userId,
-      pool: input.pool,
-      status,
-      input: structuredClone(input.input),
-      output: null,
-      waitedInQueue: false,
-      position: null,
-      taskId: null,
-      userCreditCost: input.userCreditCost,
-      creditState: 'none',
-      errorCode: null,
-      errorMessage: null,
-      progress: null,
-      attempts: 0,
-      retryAt: null,
-      createdAt: isoAt(now),
-      queuedAt: null,
-      startedAt: null,
-      completedAt: null,
-      updatedAt: isoAt(now),
-    };
+    return { ...jobRecord(input, now), status };
   }
 
   #checkSame(existing: Job, input: NewJob): Job {

@@ -1,7 +1,7 @@
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import { describe, expect, it, vi } from 'vitest';
 import { FakeClock } from '../clock.js';
-import type { Job } from '../job.js';
+import { type Job, jobRecord } from '../job.js';
 import { JobRunner } from '../jobRunner.js';
 import { MemoryStore } from '../memoryStore.js';
 import { SimulatedProvider } from '../simulatedProvider.js';
@@ -97,28 +97,18 @@ describe('JobRunner rules', () => {
   it('cancels a phantom queue entry without confirm', async () => {
     const { runner, store, clock } = setup();
     const phantom: Job = {
-      id: uuid(9),
-      tool: 'upscaler',
-      userId: 'legacy',
-      pool: 'default',
+      ...jobRecord(
+        {
+          id: uuid(9),
+          tool: 'upscaler',
+          userId: 'legacy',
+          pool: 'default',
+          input: {},
+          userCreditCost: 0,
+        },
+        clock.now(),
+      ),
       status: 'queued',
-      input: {},
-      output: null,
-      waitedInQueue: false,
-      position: null,
-      taskId: null,
-      userCreditCost: 0,
-      creditState: 'none',
-      errorCode: null,
-      errorMessage: null,
-      progress: null,
-      attempts: 0,
-      retryAt: null,
-      createdAt: new Date(clock.now()).toISOString(),
-      queuedAt: null,
-      startedAt: null,
-      completedAt: null,
-      updatedAt: new Date(clock.now()).toISOString(),
     };
     store.unsafeInsert(phantom);
     expect((await runner.cancel({ jobId: phantom.id, userId: 'legacy' })).status).toBe('cancelled');

@@ -1,4 +1,4 @@
-import { type AnyTool, defineTool, type Job, JobGateError } from '@jobgate/core';
+import { type AnyTool, defineTool, type Job, JobGateError, jobRecord } from '@jobgate/core';
 import { z } from 'zod';
 import type { RunningHubToolConfig } from '../runningHubToolConfig.js';
 
@@ -6,31 +6,19 @@ export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart
 
 /** A job row as the runner hands it to the provider. */
 export function jobFor(tool: AnyTool, input: Record<string, unknown>, n = 1): Job {
-  const now = new Date(Date.UTC(2026, 0, 1)).toISOString();
-  return {
-    id: uuid(n),
-    tool: tool.id,
-    userId: 'u',
-    pool: 'default',
-    status: 'running',
-    input: input as Job['input'],
-    output: null,
-    waitedInQueue: false,
-    position: null,
-    taskId: null,
-    userCreditCost: 0,
-    creditState: 'none',
-    errorCode: null,
-    errorMessage: null,
-    progress: null,
-    attempts: 0,
-    retryAt: null,
-    createdAt: now,
-    updatedAt: now,
-    queuedAt: null,
-    startedAt: now,
-    completedAt: null,
-  } as Job;
+  const now = Date.UTC(2026, 0, 1);
+  const row = jobRecord(
+    {
+      id: uuid(n),
+      tool: tool.id,
+      userId: 'u',
+      pool: 'default',
+      input: input as Job['input'],
+      userCreditCost: 0,
+    },
+    now,
+  );
+  return { ...row, status: 'running', startedAt: row.createdAt };
 }
 
 const promptInput = z.object({ prompt: z.string() }).strict();

@@ -1,4 +1,4 @@
-import { type Job, webhookToken } from '@jobgate/core';
+import { type Job, jobRecord, webhookToken } from '@jobgate/core';
 import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';
 import { setup, TOKENS, USERS, uuid, WEBHOOK_SECRET } from './harness.js';
@@ -8,31 +8,11 @@ type ToolId = (typeof TOOL_IDS)[number];
 
 /** The old app's phantom: `queued` without ever entering the queue. */
 function phantom(id: string, userId: string, tool: string, createdAt: number): Job {
-  const at = new Date(createdAt).toISOString();
-  return {
-    id,
-    tool,
-    userId,
-    pool: 'default',
-    status: 'queued',
-    input: {},
-    output: null,
-    waitedInQueue: false,
-    position: null,
-    taskId: null,
-    userCreditCost: 0,
-    creditState: 'none',
-    errorCode: null,
-    errorMessage: null,
-    progress: null,
-    attempts: 0,
-    retryAt: null,
-    createdAt: at,
-    queuedAt: null,
-    startedAt: null,
-    completedAt: null,
-    updatedAt: at,
-  };
+  const row = jobRecord(
+    { id, tool, userId, pool: 'default', input: {}, userCreditCost: 0 },
+    createdAt,
+  );
+  return { ...row, status: 'queued' };
 }
 
 describe.each(TOOL_IDS)('the existing app’s scenarios, tool %s', (tool: ToolId) => {
