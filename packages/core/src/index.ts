@@ -12,6 +12,7 @@ export {
   statusToCode,
   toJobGateError,
 } from './errors.js';
+export { base64Url, hmacSha256 } from './hmacSha256.js';
 export {
   type CreditState,
   type Job,

@@ -1,20 +1,7 @@
 import { JobGateError } from './errors.js';
+import { hmacSha256 } from './hmacSha256.js';
 
 const encoder = new TextEncoder();
-
-async function hmac(secret: string, message: string): Promise<string> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(message)));
-  let binary = '';
-  for (const byte of signature) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 /**
  * The per-job callback token `{jobId}.{hmac}`: providers that do not sign callbacks
@@ -24,7 +11,7 @@ async function hmac(secret: string, message: string): Promise<string> {
 export async function webhookToken(secret: string, jobId: string): Promise<string> {
   if (secret.length < 16)
     throw new JobGateError('INTERNAL', 'the webhook secret must be at least 16 characters');
-  return `${jobId}.${await hmac(secret, `jobgate-webhook:${jobId}`)}`;
+  return `${jobId}.${await hmacSha256(secret, `jobgate-webhook:${jobId}`)}`;
 }
 
 /** Returns the job id of a valid token; throws UNAUTHENTICATED otherwise (constant-time compare). */

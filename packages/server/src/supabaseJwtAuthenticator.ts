@@ -1,4 +1,4 @@
-import { JobGateError, timingSafeEqual } from '@jobgate/core';
+import { base64Url, hmacSha256, JobGateError, timingSafeEqual } from '@jobgate/core';
 import { type AuthContext, type Authenticator, bearerToken } from './authenticator.js';
 
 export interface SupabaseJwtAuthenticatorOptions {
@@ -226,19 +226,5 @@ function toBuffer(bytes: Uint8Array): ArrayBuffer {
 export async function signHs256Jwt(claims: Claims, secret: string): Promise<string> {
   const enc = (value: unknown) => base64Url(encoder.encode(JSON.stringify(value)));
   const signed = `${enc({ alg: 'HS256', typ: 'JWT' })}.${enc(claims)}`;
-  const key = await crypto.subtle.importKey(
-    'raw',
-    encoder.encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const signature = new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(signed)));
-  return `${signed}.${base64Url(signature)}`;
-}
-
-function base64Url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return `${signed}.${await hmacSha256(secret, signed)}`;
 }
