@@ -213,6 +213,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     usersDone = true;
   });
 
+  const endedCodes = new Map<string, string | null>();
   const live = async (): Promise<LiveState> => {
     const all = await store.list({ status: ['running', 'queued'] });
     const counts = { completed: 0, failed: 0, cancelled: 0, healed: healedJobs.length };
@@ -220,8 +221,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     for (const [id, s] of status) {
       if (s === 'completed' || s === 'failed' || s === 'cancelled') counts[s]++;
       if (s === 'failed' || s === 'cancelled') {
-        const job = await store.get(id);
-        if (job?.errorCode) errors[job.errorCode] = (errors[job.errorCode] ?? 0) + 1;
+        // Terminal rows never change: read each one's code once, not on every redraw.
+        if (!endedCodes.has(id)) endedCodes.set(id, (await store.get(id))?.errorCode ?? null);
+        const code = endedCodes.get(id);
+        if (code) errors[code] = (errors[code] ?? 0) + 1;
       }
     }
     return {
