@@ -3,43 +3,285 @@ import type { Job } from './job.js';
 
 /**
  * Credits. Both methods are idempotent by job id: a retry never charges twice, and a
- * refund is paid at most once. `charge` throws INSUFFICIENT_CREDITS when the user cannot pay.
+ * refund is paid at most once (and only for a job that was charged). `charge` throws
+ * INSUFFICIENT_CREDITS when the user cannot pay, with the balance in the error's details.
  */
 export interface Billing {
   charge(job: Job): Promise<void>;
   refund(job: Job): Promise<void>;
 }
 
-/** An in-memory ledger, for tests and demos. */
-export class MemoryBilling implements Billing {
-  readonly balances = new Map<string, number>();
-  readonly charges = new Map<string, number>();
-  readonly refunds = new Map<string, number>();
+/** A user's credits: the total and each bucket (e.g. `{ monthly: 3, lifetime: 40 }`). */
+export interface CreditBalance {
+  userId: string;
+  total: number;
+  buckets: Record<string, number>;
+}
 
-  constructor(private readonly initialBalance = Number.POSITIVE_INFINITY) {}
+export type LedgerKind = 'charge' | 'refund' | 'grant' | 'adjust';
 
-  balance(userId: string): number {
-    return this.balances.get(userId) ?? this.initialBalance;
+/** One movement of credits. Ledgers are append-only: a correction is a new `adjust` entry. */
+export interface LedgerEntry {
+  id: number;
+  userId: string;
+  /** The job of a charge or refund (null for grants and adjustments). */
+  jobId: string | null;
+  kind: LedgerKind;
+  /** What moved in each bucket, signed: a charge of 5 may be `{ monthly: -3, lifetime: -2 }`. */
+  amounts: Record<string, number>;
+  /** The sum of `amounts` (negative for a charge). */
+  amount: number;
+  tool: string | null;
+  note: string | null;
+  /** ISO time of the entry (the database clock for the SQL ledger). */
+  createdAt: string;
+}
+
+/** The provider's reported cost of a job (RunningHub: coins or seconds), for margins. */
+export interface ProviderCost {
+  cost: number;
+  /** What `cost` counts, e.g. `coins`, `seconds`, `usd`. */
+  unit: string;
+}
+
+/**
+ * A ledger jobgate owns (MemoryBilling, PostgresBilling): Billing plus balances in ordered
+ * buckets, grants, adjustments and the entries themselves. The conformance suite in
+ * @jobgate/testkit holds every implementation to the same rules.
+ */
+export interface CreditLedger extends Billing {
+  /** The buckets a charge spends, in order (e.g. `['monthly', 'lifetime']`). */
+  readonly buckets: readonly string[];
+  /** Adds credits to a bucket (a purchase, a top-up). `amount` > 0. */
+  grant(userId: string, bucket: string, amount: number, note?: string): Promise<CreditBalance>;
+  /**
+   * A signed correction of one bucket; with `set`, `amount` is the bucket's new value (a
+   * monthly reset). A bucket never goes below zero: INSUFFICIENT_CREDITS instead.
+   */
+  adjust(
+    userId: string,
+    bucket: string,
+    amount: number,
+    options?: { note?: string; set?: boolean },
+  ): Promise<CreditBalance>;
+  balance(userId: string): Promise<CreditBalance>;
+  /** Entries of a user or a job, newest first. */
+  entries(query: { userId?: string; jobId?: string; limit?: number }): Promise<LedgerEntry[]>;
+  /** Records the provider's cost of a job; the first report wins (returns false after). */
+  recordCost(job: Job, cost: ProviderCost): Promise<boolean>;
+}
+
+export const DEFAULT_BUCKETS: readonly string[] = Object.freeze(['monthly', 'lifetime']);
+const BUCKET = /^[a-z][a-z0-9_]{0,31}$/;
+
+/** Checks an ordered bucket list (non-empty, distinct names of a-z, 0-9 and _). */
+export function checkBuckets(buckets: readonly string[]): readonly string[] {
+  if (
+    buckets.length === 0 ||
+    new Set(buckets).size !== buckets.length ||
+    !buckets.every((b) => BUCKET.test(b))
+  ) {
+    throw new JobGateError(
+      'VALIDATION',
+      `buckets must be distinct names matching ${BUCKET}, at least one (got ${JSON.stringify(buckets)})`,
+    );
+  }
+  return Object.freeze([...buckets]);
+}
+
+function checkBucket(bucket: string): void {
+  if (!BUCKET.test(bucket)) {
+    throw new JobGateError('VALIDATION', `bucket "${bucket}" must match ${BUCKET}`, {
+      details: { bucket },
+    });
+  }
+}
+
+export interface MemoryBillingOptions {
+  /** Buckets a charge spends, in order. Default `['monthly', 'lifetime']`. */
+  buckets?: readonly string[];
+  /**
+   * Credits every user starts with, granted into the first bucket on first sight. Default 0
+   * (a number passed to the constructor instead of options sets this; demos use Infinity).
+   */
+  initialBalance?: number;
+}
+
+/** An in-memory ledger with the same rules as PostgresBilling, for tests and demos. */
+export class MemoryBilling implements CreditLedger {
+  readonly buckets: readonly string[];
+  readonly #initial: number;
+  readonly #balances = new Map<string, Map<string, number>>();
+  readonly #entries: LedgerEntry[] = [];
+  readonly #costs = new Map<string, ProviderCost>();
+
+  constructor(options: number | MemoryBillingOptions = {}) {
+    const o = typeof options === 'number' ? { initialBalance: options } : options;
+    this.buckets = checkBuckets(o.buckets ?? DEFAULT_BUCKETS);
+    this.#initial = o.initialBalance ?? 0;
   }
 
   async charge(job: Job): Promise<void> {
-    if (this.charges.has(job.id)) return;
-    const balance = this.balance(job.userId);
-    if (balance < job.userCreditCost) {
+    const existing = this.#find(job.id, 'charge');
+    if (existing) {
+      if (existing.userId !== job.userId) throw chargedToOther(job.id);
+      return;
+    }
+    const held = this.#user(job.userId);
+    const amounts: Record<string, number> = {};
+    let left = job.userCreditCost;
+    let spendable = 0;
+    for (const bucket of this.buckets) {
+      const have = held.get(bucket) ?? 0;
+      spendable += have;
+      const take = Math.min(have, left);
+      if (take > 0) {
+        amounts[bucket] = -take;
+        left -= take;
+      }
+    }
+    if (left > 0) {
       throw new JobGateError(
         'INSUFFICIENT_CREDITS',
-        `${job.userCreditCost} credits needed, ${balance} available`,
-        { jobId: job.id },
+        `${job.userCreditCost} credits needed, ${spendable} available`,
+        {
+          jobId: job.id,
+          details: { needed: job.userCreditCost, balance: spendable, buckets: bucketsOf(held) },
+        },
       );
     }
-    this.balances.set(job.userId, balance - job.userCreditCost);
-    this.charges.set(job.id, job.userCreditCost);
+    this.#append(job.userId, 'charge', amounts, { jobId: job.id, tool: job.tool });
   }
 
   async refund(job: Job): Promise<void> {
-    const charged = this.charges.get(job.id);
-    if (charged === undefined || this.refunds.has(job.id)) return;
-    this.refunds.set(job.id, charged);
-    this.balances.set(job.userId, this.balance(job.userId) + charged);
+    const charge = this.#find(job.id, 'charge');
+    if (!charge || this.#find(job.id, 'refund')) return;
+    if (charge.userId !== job.userId) throw chargedToOther(job.id);
+    const amounts = Object.fromEntries(Object.entries(charge.amounts).map(([b, a]) => [b, -a]));
+    this.#append(charge.userId, 'refund', amounts, { jobId: job.id, tool: charge.tool });
   }
+
+  async grant(
+    userId: string,
+    bucket: string,
+    amount: number,
+    note?: string,
+  ): Promise<CreditBalance> {
+    checkBucket(bucket);
+    if (!(amount > 0)) throw new JobGateError('VALIDATION', 'a grant must be > 0');
+    this.#append(userId, 'grant', { [bucket]: amount }, { note });
+    return this.balance(userId);
+  }
+
+  async adjust(
+    userId: string,
+    bucket: string,
+    amount: number,
+    options: { note?: string; set?: boolean } = {},
+  ): Promise<CreditBalance> {
+    checkBucket(bucket);
+    if (!Number.isFinite(amount) || (options.set && amount < 0)) {
+      throw new JobGateError('VALIDATION', 'an adjustment must be a number (>= 0 with set)');
+    }
+    const have = this.#user(userId).get(bucket) ?? 0;
+    const delta = options.set ? amount - have : amount;
+    if (have + delta < 0) {
+      throw new JobGateError(
+        'INSUFFICIENT_CREDITS',
+        `bucket ${bucket} holds ${have}, cannot take ${-delta}`,
+        { details: { needed: -delta, balance: have, bucket } },
+      );
+    }
+    this.#append(userId, 'adjust', { [bucket]: delta }, { note: options.note });
+    return this.balance(userId);
+  }
+
+  async balance(userId: string): Promise<CreditBalance> {
+    const held = this.#user(userId);
+    const buckets = bucketsOf(held);
+    const total = Object.values(buckets).reduce((sum, n) => sum + n, 0);
+    return { userId, total, buckets };
+  }
+
+  async entries(query: {
+    userId?: string;
+    jobId?: string;
+    limit?: number;
+  }): Promise<LedgerEntry[]> {
+    if (query.userId === undefined && query.jobId === undefined) {
+      throw new JobGateError('VALIDATION', 'entries needs a userId or a jobId');
+    }
+    return this.#entries
+      .filter(
+        (e) =>
+          (query.userId === undefined || e.userId === query.userId) &&
+          (query.jobId === undefined || e.jobId === query.jobId),
+      )
+      .reverse()
+      .slice(0, query.limit ?? 100)
+      .map((e) => ({ ...e, amounts: { ...e.amounts } }));
+  }
+
+  async recordCost(job: Job, cost: ProviderCost): Promise<boolean> {
+    if (!(cost.cost >= 0) || !cost.unit) {
+      throw new JobGateError('VALIDATION', 'a provider cost is >= 0 with a unit', {
+        jobId: job.id,
+      });
+    }
+    if (this.#costs.has(job.id)) return false;
+    this.#costs.set(job.id, { cost: cost.cost, unit: cost.unit });
+    return true;
+  }
+
+  /** The recorded provider cost of a job, if any. */
+  cost(jobId: string): ProviderCost | undefined {
+    return this.#costs.get(jobId);
+  }
+
+  #user(userId: string): Map<string, number> {
+    let held = this.#balances.get(userId);
+    if (!held) {
+      held = new Map();
+      this.#balances.set(userId, held);
+      if (this.#initial > 0) {
+        this.#append(userId, 'grant', { [this.buckets[0]!]: this.#initial }, { note: 'initial' });
+      }
+    }
+    return held;
+  }
+
+  #find(jobId: string, kind: 'charge' | 'refund'): LedgerEntry | undefined {
+    return this.#entries.find((e) => e.jobId === jobId && e.kind === kind);
+  }
+
+  #append(
+    userId: string,
+    kind: LedgerKind,
+    amounts: Record<string, number>,
+    extra: { jobId?: string; tool?: string | null; note?: string },
+  ): void {
+    const held = this.#user(userId);
+    for (const [bucket, delta] of Object.entries(amounts)) {
+      held.set(bucket, (held.get(bucket) ?? 0) + delta);
+    }
+    this.#entries.push({
+      id: this.#entries.length + 1,
+      userId,
+      jobId: extra.jobId ?? null,
+      kind,
+      amounts,
+      amount: Object.values(amounts).reduce((sum, n) => sum + n, 0),
+      tool: extra.tool ?? null,
+      note: extra.note ?? null,
+      createdAt: new Date().toISOString(),
+    });
+  }
+}
+
+function bucketsOf(held: Map<string, number>): Record<string, number> {
+  return Object.fromEntries([...held.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+function chargedToOther(jobId: string): JobGateError {
+  return new JobGateError('CONFLICT', 'the job was charged to another user', { jobId });
 }

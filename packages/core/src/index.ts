@@ -1,4 +1,15 @@
-export { type Billing, MemoryBilling } from './billing.js';
+export {
+  type Billing,
+  type CreditBalance,
+  type CreditLedger,
+  checkBuckets,
+  DEFAULT_BUCKETS,
+  type LedgerEntry,
+  type LedgerKind,
+  MemoryBilling,
+  type MemoryBillingOptions,
+  type ProviderCost,
+} from './billing.js';
 export { type Clock, FakeClock, isoAt, systemClock, type TimerHandle } from './clock.js';
 export {
   ERROR_CODES,
@@ -81,6 +92,8 @@ export type {
   ProviderStatus,
   ProviderUpdate,
 } from './provider.js';
+export { type RefundPolicy, refundDue } from './refundPolicy.js';
+export { type RpcBillingOptions, type RpcFunction, rpcBilling } from './rpcBilling.js';
 export { seededRandom } from './seededRandom.js';
 export {
   createSimulatedProvider,

@@ -11,7 +11,8 @@ export type JsonValue =
   | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export type CreditState = 'none' | 'charged' | 'refunded';
+/** `kept`: a charge that stands by the refund policy although the job did not complete. */
+export type CreditState = 'none' | 'charged' | 'refunded' | 'kept';
 
 /**
  * A job as every part of jobgate sees it. Timestamps are ISO 8601 strings (UTC), so the
@@ -81,7 +82,7 @@ export const jobSchema = z.object({
   position: z.number().int().positive().nullable(),
   taskId: z.string().nullable(),
   userCreditCost: z.number().nonnegative(),
-  creditState: z.enum(['none', 'charged', 'refunded']),
+  creditState: z.enum(['none', 'charged', 'refunded', 'kept']),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   progress: z.number().min(0).max(1).nullable(),

@@ -7,6 +7,7 @@ import type { JobEvents } from './jobEvents.js';
 import { isTerminal, type JobStatus } from './jobStatus.js';
 import type { FinishOutcome, FinishResult, HealResult, JobStore, SlotOptions } from './jobStore.js';
 import type { Provider, ProviderStatus } from './provider.js';
+import { type RefundPolicy, refundDue } from './refundPolicy.js';
 import {
   createSlotPolicy,
   poolCap,
@@ -44,6 +45,8 @@ export interface JobRunnerOptions {
   tools: ToolRegistry | Iterable<AnyTool>;
   policy?: SlotPolicyOptions;
   billing?: Billing;
+  /** Which ended jobs get their credits back (see docs/credits.md). Default: all but completed. */
+  refundPolicy?: RefundPolicy;
   clock?: Clock;
   /** Callback URLs `{baseUrl}/webhooks/{provider}/{token}` with a per-job HMAC token. */
   webhook?: { baseUrl: string; secret: string };
@@ -108,6 +111,7 @@ export class JobRunner {
   readonly policy: SlotPolicy;
   readonly clock: Clock;
   readonly #billing: Billing | undefined;
+  readonly #refundPolicy: RefundPolicy;
   readonly #webhook: { baseUrl: string; secret: string } | undefined;
   readonly #timeouts: Required<RunnerTimeouts>;
   readonly #retry: Required<RunnerRetry>;
@@ -127,6 +131,7 @@ export class JobRunner {
     this.policy = createSlotPolicy(options.policy, this.tools.list());
     this.clock = options.clock ?? systemClock;
     this.#billing = options.billing;
+    this.#refundPolicy = options.refundPolicy ?? {};
     this.#webhook = options.webhook;
     this.#timeouts = {
       staleStartMs: 15_000,
@@ -449,7 +454,7 @@ export class JobRunner {
       creditState: 'charged',
       limit: 100,
     });
-    for (const job of owed) if (await this.#refund(job)) report.refunded++;
+    for (const job of owed) if (await this.#settle(job)) report.refunded++;
     return report;
   }
 
@@ -512,7 +517,7 @@ export class JobRunner {
   async #afterEnd(job: Job, promoted: readonly Job[]): Promise<void> {
     if (job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled')
       this.#emit(job.status, job);
-    if (job.creditState === 'charged' && job.status !== 'completed') await this.#refund(job);
+    if (job.creditState === 'charged' && job.status !== 'completed') await this.#settle(job);
     await this.#launchAll(promoted);
   }
 
@@ -562,10 +567,27 @@ export class JobRunner {
     try {
       await this.#billing.charge(job);
     } catch (error) {
-      await this.store.setCreditState(job.id, 'charged', 'none', this.clock.now());
-      job.creditState = 'none';
+      // Only a refusal is known to have charged nothing. Any other failure (a timeout after
+      // the database committed, say) may have charged: the job stays `charged`, so the
+      // FailSafe's refund settles it (a refund of an uncharged job is a no-op).
+      if (error instanceof JobGateError && error.code === 'INSUFFICIENT_CREDITS') {
+        await this.store.setCreditState(job.id, 'charged', 'none', this.clock.now());
+        job.creditState = 'none';
+      }
       throw toJobGateError(error, 'INSUFFICIENT_CREDITS', job.id);
     }
+  }
+
+  /** A charged job that did not complete: refunded, or its charge kept, by the refund policy. */
+  async #settle(job: Job): Promise<boolean> {
+    const tool = this.tools.has(job.tool) ? this.tools.get(job.tool) : undefined;
+    if (refundDue(job, this.#refundPolicy, tool)) return this.#refund(job);
+    try {
+      await this.store.setCreditState(job.id, 'charged', 'kept', this.clock.now());
+    } catch (error) {
+      this.#report(error, 'refund', job.id);
+    }
+    return false;
   }
 
   async #refund(job: Job): Promise<boolean> {

@@ -25,6 +25,11 @@ export interface ToolConfig<S extends StandardSchemaV1 = StandardSchemaV1, P = u
   files?: readonly string[];
   /** Provider-specific mapping (e.g. RunningHub app id and node map). */
   provider?: P;
+  /**
+   * Refund a job of this tool that its user cancelled while it was running. Default: the
+   * runner's `refundPolicy.cancelWhileRunning` (true unless set). See docs/credits.md.
+   */
+  refundCancelWhileRunning?: boolean;
 }
 
 export interface ToolDefinition<S extends StandardSchemaV1 = StandardSchemaV1, P = unknown> {
@@ -37,6 +42,8 @@ export interface ToolDefinition<S extends StandardSchemaV1 = StandardSchemaV1, P
   readonly pool: string;
   readonly files: readonly string[];
   readonly provider: P;
+  /** This tool's own refund rule for a cancel while running; null = the runner's policy. */
+  readonly refundCancelWhileRunning: boolean | null;
   /** Validates input; throws `VALIDATION` with the schema's messages. */
   parse(input: unknown): Promise<InferOutput<S> & JsonObject>;
   /** Price in credits for already-validated input. */
@@ -75,6 +82,7 @@ export function defineTool<S extends StandardSchemaV1, P = unknown>(
     pool: config.pool ?? DEFAULT_POOL,
     files: config.files ?? [],
     provider: config.provider as P,
+    refundCancelWhileRunning: config.refundCancelWhileRunning ?? null,
     async parse(input: unknown) {
       const result = await config.input['~standard'].validate(input);
       if (result.issues) {

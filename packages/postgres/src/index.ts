@@ -17,6 +17,11 @@ export type { Migration } from './migration.js';
 export { migrations } from './migrations.js';
 export { pgClient } from './pgClient.js';
 export { pgliteClient } from './pgliteClient.js';
+export {
+  PostgresBilling,
+  type PostgresBillingOptions,
+  type RpcTarget,
+} from './postgresBilling.js';
 export { postgresJsClient } from './postgresJsClient.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgresStore.js';
 export type { SqlClient, SqlExecutor } from './sqlClient.js';

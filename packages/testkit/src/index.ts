@@ -1,3 +1,11 @@
+export {
+  type BillingFactory,
+  type BillingHarness,
+  billingJob,
+  describeBillingConformance,
+  jobLedger,
+  testUserId,
+} from './billingConformance.js';
 export { checkInvariants } from './checkInvariants.js';
 export { describeLifecycleProperty } from './lifecycleProperty.js';
 export { memoryHarness } from './memoryHarness.js';

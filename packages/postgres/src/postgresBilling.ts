@@ -1,0 +1,221 @@
+import {
+  type CreditBalance,
+  type CreditLedger,
+  checkBuckets,
+  DEFAULT_BUCKETS,
+  type Job,
+  JobGateError,
+  type LedgerEntry,
+  type ProviderCost,
+} from '@jobgate/core';
+import { checkSchema } from './migrate.js';
+import type { SqlClient } from './sqlClient.js';
+import { sqlErrorToJobGateError } from './sqlError.js';
+
+/**
+ * Anything with supabase-js's `.rpc(fn, args)`: the service-role client of a Supabase
+ * project (or `client.schema('x')` for another schema). The credit functions are executable
+ * by the service role only there.
+ */
+export interface RpcTarget {
+  rpc(
+    fn: string,
+    args: Record<string, unknown>,
+  ): PromiseLike<{ data: unknown; error: unknown; status?: number }>;
+}
+
+export interface PostgresBillingOptions {
+  /** Schema of the jobgate tables (SQL clients only; an rpc target brings its own). Default `public`. */
+  schema?: string;
+  /** The buckets a charge spends, in order. Default `['monthly', 'lifetime']`. */
+  buckets?: readonly string[];
+}
+
+type ArgType = 'text' | 'jsonb' | 'numeric' | 'int' | 'bool';
+type Arg = readonly [name: string, value: unknown, type: ArgType];
+const CAST: Record<ArgType, string> = {
+  text: '::text',
+  jsonb: '::text::jsonb',
+  numeric: '::numeric',
+  int: '::integer',
+  bool: '::boolean',
+};
+
+interface RawEntry extends Omit<LedgerEntry, 'amount' | 'amounts'> {
+  amount: number | string;
+  amounts: Record<string, number | string>;
+}
+interface RawBalance {
+  userId: string;
+  total: number | string;
+  buckets: Record<string, number | string>;
+}
+
+/**
+ * The credit ledger in PostgreSQL (migration 009): balances in ordered buckets and an
+ * append-only ledger, where a unique (job_id, kind) makes a second charge or refund of a
+ * job impossible whoever calls. Each method is one call of a jobgate SQL function (one
+ * transaction, under a per-user advisory lock), so it works through transaction poolers,
+ * on PGlite, and through supabase-js `.rpc` with the service-role client.
+ */
+export class PostgresBilling implements CreditLedger {
+  readonly buckets: readonly string[];
+  readonly #call: <T>(fn: string, args: readonly Arg[], jobId?: string) => Promise<T>;
+
+  constructor(target: SqlClient | RpcTarget, options: PostgresBillingOptions = {}) {
+    this.buckets = checkBuckets(options.buckets ?? DEFAULT_BUCKETS);
+    if ('query' in target) {
+      const q = `"${checkSchema(options.schema ?? 'public')}"`;
+      this.#call = async <T>(fn: string, args: readonly Arg[], jobId?: string) => {
+        const list = args.map(([name, , type], i) => `${name} => $${i + 1}${CAST[type]}`);
+        try {
+          const rows = await target.query<{ r: T }>(
+            `SELECT ${q}.jobgate_credits_${fn}(${list.join(', ')}) AS r`,
+            args.map(([, value]) => value ?? null),
+          );
+          return rows[0]!.r;
+        } catch (error) {
+          throw billingError(error, jobId);
+        }
+      };
+    } else {
+      this.#call = async <T>(fn: string, args: readonly Arg[], jobId?: string) => {
+        let result: { data: unknown; error: unknown; status?: number };
+        try {
+          result = await target.rpc(
+            `jobgate_credits_${fn}`,
+            Object.fromEntries(args.map(([name, value]) => [name, value ?? null])),
+          );
+        } catch (error) {
+          throw new JobGateError('NETWORK_ERROR', 'the credit call did not go through', {
+            jobId,
+            cause: error,
+          });
+        }
+        if (result.error) throw billingError(result.error, jobId);
+        return result.data as T;
+      };
+    }
+  }
+
+  async charge(job: Job): Promise<void> {
+    await this.#call(
+      'charge',
+      [
+        ['p_job_id', job.id, 'text'],
+        ['p_user_id', job.userId, 'text'],
+        ['p_amount', job.userCreditCost, 'numeric'],
+        ['p_buckets', JSON.stringify(this.buckets), 'jsonb'],
+        ['p_tool', job.tool, 'text'],
+      ],
+      job.id,
+    );
+  }
+
+  async refund(job: Job): Promise<void> {
+    await this.#call(
+      'refund',
+      [
+        ['p_job_id', job.id, 'text'],
+        ['p_user_id', job.userId, 'text'],
+      ],
+      job.id,
+    );
+  }
+
+  async grant(
+    userId: string,
+    bucket: string,
+    amount: number,
+    note?: string,
+  ): Promise<CreditBalance> {
+    const r = await this.#call<{ balance: RawBalance }>('grant', [
+      ['p_user_id', userId, 'text'],
+      ['p_bucket', bucket, 'text'],
+      ['p_amount', amount, 'numeric'],
+      ['p_note', note, 'text'],
+    ]);
+    return balanceOf(r.balance);
+  }
+
+  async adjust(
+    userId: string,
+    bucket: string,
+    amount: number,
+    options: { note?: string; set?: boolean } = {},
+  ): Promise<CreditBalance> {
+    const r = await this.#call<{ balance: RawBalance }>('adjust', [
+      ['p_user_id', userId, 'text'],
+      ['p_bucket', bucket, 'text'],
+      ['p_delta', amount, 'numeric'],
+      ['p_note', options.note, 'text'],
+      ['p_set', options.set === true, 'bool'],
+    ]);
+    return balanceOf(r.balance);
+  }
+
+  async balance(userId: string): Promise<CreditBalance> {
+    return balanceOf(await this.#call<RawBalance>('balance', [['p_user_id', userId, 'text']]));
+  }
+
+  async entries(query: {
+    userId?: string;
+    jobId?: string;
+    limit?: number;
+  }): Promise<LedgerEntry[]> {
+    const rows = await this.#call<RawEntry[]>('ledger', [
+      ['p_user_id', query.userId, 'text'],
+      ['p_job_id', query.jobId, 'text'],
+      ['p_limit', query.limit ?? 100, 'int'],
+    ]);
+    return rows.map(entryOf);
+  }
+
+  async recordCost(job: Job, cost: ProviderCost): Promise<boolean> {
+    return (
+      (await this.#call<boolean>(
+        'record_cost',
+        [
+          ['p_job_id', job.id, 'text'],
+          ['p_user_id', job.userId, 'text'],
+          ['p_tool', job.tool, 'text'],
+          ['p_cost', cost.cost, 'numeric'],
+          ['p_unit', cost.unit, 'text'],
+        ],
+        job.id,
+      )) === true
+    );
+  }
+}
+
+/** A driver or PostgREST error as a JobGateError; a refused privilege is FORBIDDEN. */
+function billingError(error: unknown, jobId?: string): JobGateError {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === '42501') {
+    return new JobGateError('FORBIDDEN', 'the credit functions are for the service role only', {
+      jobId,
+      cause: error,
+    });
+  }
+  return sqlErrorToJobGateError(error, jobId);
+}
+
+const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
+
+function balanceOf(raw: RawBalance): CreditBalance {
+  return {
+    userId: raw.userId,
+    total: num(raw.total),
+    buckets: Object.fromEntries(Object.entries(raw.buckets).map(([b, v]) => [b, num(v)])),
+  };
+}
+
+function entryOf(raw: RawEntry): LedgerEntry {
+  return {
+    ...raw,
+    id: Number(raw.id),
+    amount: num(raw.amount),
+    amounts: Object.fromEntries(Object.entries(raw.amounts).map(([b, v]) => [b, num(v)])),
+    createdAt: new Date(raw.createdAt).toISOString(),
+  };
+}
