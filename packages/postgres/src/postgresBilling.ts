@@ -71,7 +71,13 @@ export class PostgresBilling implements CreditLedger {
         try {
           const rows = await target.query<{ r: T }>(
             `SELECT ${q}.jobgate_credits_${fn}(${list.join(', ')}) AS r`,
-            args.map(([, value]) => value ?? null),
+            args.map(([, value, type]) =>
+              value === undefined || value === null
+                ? null
+                : type === 'jsonb'
+                  ? JSON.stringify(value)
+                  : value,
+            ),
           );
           return rows[0]!.r;
         } catch (error) {
@@ -105,7 +111,7 @@ export class PostgresBilling implements CreditLedger {
         ['p_job_id', job.id, 'text'],
         ['p_user_id', job.userId, 'text'],
         ['p_amount', job.userCreditCost, 'numeric'],
-        ['p_buckets', JSON.stringify(this.buckets), 'jsonb'],
+        ['p_buckets', this.buckets, 'jsonb'],
         ['p_tool', job.tool, 'text'],
       ],
       job.id,

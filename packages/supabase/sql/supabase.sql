@@ -55,6 +55,39 @@ drop policy if exists jobgate_rate_limits_service on jobgate_rate_limits;
 create policy jobgate_rate_limits_service on jobgate_rate_limits
   for all to service_role using (true) with check (true);
 
+-- Credits: users read their own balance and ledger; every change goes through the credit
+-- functions, which only the service role may execute (below). No write policy for users.
+alter table jobgate_credit_balances enable row level security;
+alter table jobgate_credit_ledger enable row level security;
+alter table jobgate_provider_costs enable row level security;
+
+revoke all on table jobgate_credit_balances, jobgate_credit_ledger, jobgate_provider_costs,
+  jobgate_credit_margin from public, anon, authenticated;
+grant select on table jobgate_credit_balances, jobgate_credit_ledger to authenticated;
+grant select, insert, update, delete on table jobgate_credit_balances, jobgate_provider_costs
+  to service_role;
+-- The ledger is append-only for everyone (a trigger refuses UPDATE, DELETE and TRUNCATE).
+grant select, insert on table jobgate_credit_ledger to service_role;
+grant select on table jobgate_credit_margin to service_role;
+
+drop policy if exists jobgate_credit_balances_read_own on jobgate_credit_balances;
+create policy jobgate_credit_balances_read_own on jobgate_credit_balances
+  for select to authenticated
+  using (user_id = (select auth.uid())::text);
+drop policy if exists jobgate_credit_ledger_read_own on jobgate_credit_ledger;
+create policy jobgate_credit_ledger_read_own on jobgate_credit_ledger
+  for select to authenticated
+  using (user_id = (select auth.uid())::text);
+drop policy if exists jobgate_credit_balances_service on jobgate_credit_balances;
+create policy jobgate_credit_balances_service on jobgate_credit_balances
+  for all to service_role using (true) with check (true);
+drop policy if exists jobgate_credit_ledger_service on jobgate_credit_ledger;
+create policy jobgate_credit_ledger_service on jobgate_credit_ledger
+  for all to service_role using (true) with check (true);
+drop policy if exists jobgate_provider_costs_service on jobgate_provider_costs;
+create policy jobgate_provider_costs_service on jobgate_provider_costs
+  for all to service_role using (true) with check (true);
+
 -- The SQL functions and sequences: executable / usable by the service role only. Supabase's
 -- default privileges grant EXECUTE on new functions to anon and authenticated, so revoke.
 do $$
@@ -90,6 +123,15 @@ begin
           and schemaname = current_schema() and tablename = 'jobgate_jobs')
   then
     execute format('alter publication supabase_realtime add table %I.jobgate_jobs', current_schema());
+  end if;
+  -- Balances too, so useCredits() follows a user's balance live (RLS: own rows only).
+  if exists (select 1 from pg_publication where pubname = 'supabase_realtime')
+     and not exists (
+       select 1 from pg_publication_tables
+        where pubname = 'supabase_realtime'
+          and schemaname = current_schema() and tablename = 'jobgate_credit_balances')
+  then
+    execute format('alter publication supabase_realtime add table %I.jobgate_credit_balances', current_schema());
   end if;
 end;
 $$;

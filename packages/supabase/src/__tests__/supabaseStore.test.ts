@@ -143,7 +143,11 @@ run('the Supabase migration', () => {
       await db.sql.unsafe(buildMigration());
       const tables = await db.sql<{ tablename: string }[]>`
         select tablename from pg_publication_tables where pubname = 'supabase_realtime'`;
-      expect(tables.map((t) => t.tablename)).toEqual(['jobgate_jobs']);
+      // Jobs, and credit balances for useCredits().
+      expect(tables.map((t) => t.tablename).sort()).toEqual([
+        'jobgate_credit_balances',
+        'jobgate_jobs',
+      ]);
       const rls = await db.sql<{ relname: string; relrowsecurity: boolean }[]>`
         select relname, relrowsecurity from pg_class
          where relname in ('jobgate_jobs', 'jobgate_rate_limits') order by relname`;
