@@ -9,6 +9,7 @@ export default defineConfig({
       'examples/*/src/**/*.test.ts',
       'bench/src/**/*.test.ts',
     ],
+    globalSetup: ['packages/testkit/src/skipReport.ts'],
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },

@@ -5,13 +5,14 @@ import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { describeWith } from '@jobgate/testkit';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFakeServer } from '../../../core/src/client/__tests__/fakeServer.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
+const _hasChromium = existsSync(CHROMIUM);
 
 const app = `
 import { createElement as h } from 'react';
@@ -87,7 +88,7 @@ async function send(res: ServerResponse, response: Response, req: IncomingMessag
   res.end();
 }
 
-describe.skipIf(!hasChromium)('in Chromium', () => {
+describeWith('chromium', 'in Chromium', () => {
   const fake = createFakeServer();
   let http: Server;
   let browser: Browser;
