@@ -8,6 +8,7 @@ export default defineConfig({
       'packages/*/src/**/*.test.{ts,tsx}',
       'examples/*/src/**/*.test.ts',
       'bench/src/**/*.test.ts',
+      'scripts/**/*.test.ts',
     ],
     globalSetup: ['packages/testkit/src/skipReport.ts'],
     testTimeout: 20_000,
