@@ -1,18 +1,14 @@
 // A real-browser smoke test: Chromium loads a page that bundles @jobgate/react and
 // @jobgate/core/client with esbuild and runs a job against the fake server over real HTTP
-// (fetch, streamed SSE, crypto.randomUUID). Skipped when /usr/bin/chromium is missing.
-import { existsSync } from 'node:fs';
+// (fetch, streamed SSE, crypto.randomUUID). Needs Chromium (describeWith('chromium')).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { describeWith } from '@jobgate/testkit';
+import { CHROMIUM_PATH, describeWith } from '@jobgate/testkit';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFakeServer } from '../../../core/src/client/__tests__/fakeServer.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const _hasChromium = existsSync(CHROMIUM);
 
 const app = `
 import { createElement as h } from 'react';
@@ -116,7 +112,7 @@ describeWith('chromium', 'in Chromium', () => {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM_PATH,
       args: [
         '--headless',
         '--no-sandbox',
