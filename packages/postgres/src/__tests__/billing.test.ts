@@ -1,7 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
-import { describeBillingConformance } from '@jobgate/testkit';
+import { describeBillingConformance, describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
-import { describe } from 'vitest';
 import { migrate } from '../migrate.js';
 import { pgliteClient } from '../pgliteClient.js';
 import { PostgresBilling } from '../postgresBilling.js';
@@ -45,7 +44,7 @@ describeBillingConformance(
   { tamper: true },
 );
 
-describe.skipIf(!DATABASE_URL)('on the PostgreSQL server', () => {
+describeWith('postgres', 'on the PostgreSQL server', () => {
   describeBillingConformance(
     'PostgresBilling on PostgreSQL (postgres.js)',
     async () => {

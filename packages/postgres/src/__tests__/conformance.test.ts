@@ -1,9 +1,12 @@
-import type { StoreHarness } from '@jobgate/testkit';
-import { describeLifecycleProperty, describeStoreConformance } from '@jobgate/testkit';
-import { describe } from 'vitest';
+import {
+  describeLifecycleProperty,
+  describeStoreConformance,
+  describeWith,
+  type StoreHarness,
+} from '@jobgate/testkit';
 import { PostgresBilling } from '../postgresBilling.js';
 import type { PostgresStore } from '../postgresStore.js';
-import { DATABASE_URL, pgliteHarness, serverHarness } from './pgHarness.js';
+import { pgliteHarness, serverHarness } from './pgHarness.js';
 
 /** I5 is checked against the ledger in the same database as the jobs. */
 const billing = async (h: StoreHarness) => {
@@ -17,7 +20,7 @@ describeLifecycleProperty('PostgresStore on PGlite', pgliteHarness, {
   numRuns: Number(process.env.JOBGATE_PROPERTY_RUNS ?? 60),
 });
 
-describe.skipIf(!DATABASE_URL)('on the PostgreSQL server', () => {
+describeWith('postgres', 'on the PostgreSQL server', () => {
   describeStoreConformance('PostgresStore on PostgreSQL (postgres.js)', serverHarness);
   describeLifecycleProperty('PostgresStore on PostgreSQL (postgres.js)', serverHarness, {
     billing,
