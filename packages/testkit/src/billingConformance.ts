@@ -260,15 +260,13 @@ export function describeBillingConformance(
     });
 
     // An in-memory ledger hands out copies: there is no history to tamper with.
-    it.runIf(options.tamper)(
-      'keeps the ledger append-only: history cannot be rewritten',
-      async () => {
+    if (options.tamper)
+      it('keeps the ledger append-only: history cannot be rewritten', async () => {
         const u = testUserId();
         await ledger.grant(u, 'lifetime', 5);
         const e = await failure(h.tamper!());
         expect(e.code).toBe('FORBIDDEN');
         expect(await ledgerSum(ledger, u)).toBe(5);
-      },
-    );
+      });
   });
 }

@@ -1,12 +1,14 @@
 import { PGlite } from '@electric-sql/pglite';
-import { describeBillingConformance, describeWith } from '@jobgate/testkit';
+import { billingJob, describeBillingConformance, describeWith, testUserId } from '@jobgate/testkit';
 import postgres from 'postgres';
+import { describe, expect, it } from 'vitest';
 import { migrate } from '../migrate.js';
 import { pgliteClient } from '../pgliteClient.js';
 import { PostgresBilling } from '../postgresBilling.js';
 import { postgresJsClient } from '../postgresJsClient.js';
 import type { SqlClient } from '../sqlClient.js';
 import { sqlErrorToJobGateError } from '../sqlError.js';
+import { creditsDocSql } from './docBlocks.js';
 import { DATABASE_URL, freshSchema } from './pgHarness.js';
 
 /** Each statement tries to rewrite the ledger; the first refusal is the answer. */
@@ -63,4 +65,43 @@ describeWith('postgres', 'on the PostgreSQL server', () => {
     },
     { tamper: true },
   );
+});
+
+describe('the margin query of docs/credits.md', () => {
+  it('shows per tool the credits kept beside the provider cost', async () => {
+    const db = await PGlite.create();
+    const client = pgliteClient(db);
+    const schema = freshSchema('margin');
+    try {
+      await migrate(client, { schema });
+      const billing = new PostgresBilling(client, { schema });
+      const u = testUserId();
+      await billing.grant(u, 'lifetime', 500);
+      const kept = billingJob(u, 60, 'veste-ai');
+      const refunded = billingJob(u, 60, 'veste-ai');
+      const video = billingJob(u, 150, 'video-upscaler');
+      for (const job of [kept, refunded, video]) await billing.charge(job);
+      await billing.refund(refunded);
+      await billing.recordCost(kept, { cost: 41, unit: 'seconds' });
+      await billing.recordCost(video, { cost: 300, unit: 'seconds' });
+      const [, margin] = creditsDocSql();
+      const rows = await client.transaction(async (tx) => {
+        await tx.exec(`SET LOCAL search_path TO "${schema}"`);
+        return tx.query<Record<string, unknown>>(margin!);
+      });
+      expect(
+        rows.map((r) => ({
+          ...r,
+          jobs: Number(r.jobs),
+          credits: Number(r.credits),
+          provider_cost: Number(r.provider_cost),
+        })),
+      ).toEqual([
+        { tool: 'veste-ai', jobs: 2, credits: 60, provider_cost: 41, unit: 'seconds' },
+        { tool: 'video-upscaler', jobs: 1, credits: 150, provider_cost: 300, unit: 'seconds' },
+      ]);
+    } finally {
+      await db.close();
+    }
+  });
 });

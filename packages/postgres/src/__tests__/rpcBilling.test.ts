@@ -1,0 +1,144 @@
+import { PGlite } from '@electric-sql/pglite';
+import {
+  FakeClock,
+  JobGateError,
+  JobRunner,
+  MemoryStore,
+  rpcBilling,
+  SimulatedProvider,
+} from '@jobgate/core';
+import { sampleInputs, tools } from '@jobgate/example-tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pgliteClient } from '../pgliteClient.js';
+import { creditsDocSql } from './docBlocks.js';
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+const input = sampleInputs['veste-ai'];
+
+/** An app that keeps its own credit tables: the SQL of docs/credits.md, as written there. */
+describe("rpcBilling over an app's own credit functions (docs/credits.md)", () => {
+  let db: PGlite;
+  const client = () => pgliteClient(db);
+  const credits = async (user: string) =>
+    Number(
+      (
+        await client().query<{ credits: string }>(
+          'SELECT credits FROM app_credits WHERE user_id = $1',
+          [user],
+        )
+      )[0]!.credits,
+    );
+  const events = async (jobId: string) =>
+    (
+      await client().query<{ kind: string }>(
+        'SELECT kind FROM app_credit_events WHERE job_id = $1 ORDER BY kind',
+        [jobId],
+      )
+    ).map((r) => r.kind);
+
+  beforeAll(async () => {
+    db = await PGlite.create();
+    const [schema] = creditsDocSql();
+    await db.exec(schema!);
+    await db.exec(`INSERT INTO app_credits VALUES ('u', 100), ('poor', 10)`);
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  // One app: the jobs in one store across the tests, like the credits in the database.
+  const clock = new FakeClock();
+  const store = new MemoryStore();
+  function setup() {
+    // The call a supabase-js client would make, on the same SQL: `select fn(named args)`.
+    const billing = rpcBilling({
+      call: async (fn, args) => {
+        const names = Object.keys(args);
+        const rows = await client().query<{ r: unknown }>(
+          `SELECT ${fn}(${names.map((n, i) => `${n} => $${i + 1}`).join(', ')}) AS r`,
+          names.map((n) => args[n]),
+        );
+        return rows[0]?.r;
+      },
+      charge: 'consume_credits_for_job',
+      refund: 'refund_credits_for_job',
+    });
+    const provider = new SimulatedProvider({
+      clock,
+      seed: 3,
+      startLatencyMs: [0, 0],
+      durationMs: [60_000, 60_000],
+    });
+    const runner = new JobRunner({ store, provider, tools, clock, billing, random: () => 0.5 });
+    return { runner, store, billing };
+  }
+
+  it('charges once per job id, however often the submit is retried', async () => {
+    const { runner, billing } = setup();
+    const job = await runner.submit({ jobId: uuid(1), tool: 'veste-ai', userId: 'u', input });
+    await runner.submit({ jobId: uuid(1), tool: 'veste-ai', userId: 'u', input });
+    await billing.charge(job); // a direct retry too
+    expect(await credits('u')).toBe(40);
+    expect(await events(uuid(1))).toEqual(['charge']);
+    expect((await store.get(uuid(1)))?.creditState).toBe('charged');
+  });
+
+  it('refunds a failed job exactly once, even when called again', async () => {
+    const { runner, billing } = setup();
+    await runner.cancel({ jobId: uuid(1), userId: 'u', confirm: true });
+    const job = (await store.get(uuid(1)))!;
+    expect(job.creditState).toBe('refunded');
+    await billing.refund(job);
+    await billing.refund(job);
+    expect(await credits('u')).toBe(100);
+    expect(await events(uuid(1))).toEqual(['charge', 'refund']);
+  });
+
+  it('maps "insufficient credits" to INSUFFICIENT_CREDITS before the job takes a slot', async () => {
+    const { runner } = setup();
+    const error = await runner
+      .submit({ jobId: uuid(2), tool: 'veste-ai', userId: 'poor', input })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(JobGateError);
+    expect(error.code).toBe('INSUFFICIENT_CREDITS');
+    expect(await store.get(uuid(2))).toMatchObject({ status: 'failed', creditState: 'none' });
+    expect(await credits('poor')).toBe(10);
+    expect(await events(uuid(2))).toEqual([]);
+  });
+
+  it('refunds nothing for a job that was never charged', async () => {
+    const { billing } = setup();
+    await billing.refund({
+      ...(
+        await store.create(
+          {
+            id: uuid(3),
+            tool: 'veste-ai',
+            userId: 'u',
+            pool: 'default',
+            input,
+            userCreditCost: 60,
+          },
+          { maxActivePerUser: 1, now: 0 },
+        )
+      ).job,
+    });
+    expect(await events(uuid(3))).toEqual([]);
+    expect(await credits('u')).toBe(100);
+  });
+
+  it('passes other failures on with their cause, not as INSUFFICIENT_CREDITS', async () => {
+    const broken = rpcBilling({
+      call: async () => {
+        throw new Error('relation "app_credits" does not exist');
+      },
+      charge: { name: 'x', args: (job) => ({ ref: job.id }) },
+      refund: 'y',
+    });
+    const { job } = await store.create(
+      { id: uuid(4), tool: 'veste-ai', userId: 'u', pool: 'default', input, userCreditCost: 60 },
+      { maxActivePerUser: 5, now: 0 },
+    );
+    await expect(broken.charge(job)).rejects.toMatchObject({ code: 'INTERNAL', jobId: uuid(4) });
+  });
+});
