@@ -1,15 +1,31 @@
 import { PGlite } from '@electric-sql/pglite';
-import { billingJob, describeBillingConformance, describeWith, testUserId } from '@jobgate/testkit';
+import {
+  billingJob,
+  describeBillingConformance,
+  describeCreditSettlement,
+  describeWith,
+  type StoreHarness,
+  testUserId,
+} from '@jobgate/testkit';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { migrate } from '../migrate.js';
 import { pgliteClient } from '../pgliteClient.js';
 import { PostgresBilling } from '../postgresBilling.js';
 import { postgresJsClient } from '../postgresJsClient.js';
+import type { PostgresStore } from '../postgresStore.js';
 import type { SqlClient } from '../sqlClient.js';
 import { sqlErrorToJobGateError } from '../sqlError.js';
 import { creditsDocSql } from './docBlocks.js';
-import { DATABASE_URL, freshSchema } from './pgHarness.js';
+import { DATABASE_URL, freshSchema, pgliteHarness, serverHarness } from './pgHarness.js';
+
+/** The ledger in the same database (and schema) as the store's jobs. */
+const ledgerOf = async (h: StoreHarness) => {
+  const store = h.store as PostgresStore;
+  return new PostgresBilling(store.client, { schema: store.schema });
+};
+
+describeCreditSettlement('PostgresStore + PostgresBilling on PGlite', pgliteHarness, ledgerOf);
 
 /** Each statement tries to rewrite the ledger; the first refusal is the answer. */
 const tamper = (client: SqlClient, schema: string) => async () => {
@@ -47,6 +63,14 @@ describeBillingConformance(
 );
 
 describeWith('postgres', 'on the PostgreSQL server', () => {
+  // 1,000 jobs run on PGlite and in memory; over the network 400 prove the same in a third
+  // of the time (JOBGATE_SETTLEMENT_JOBS=1000 for the full run).
+  describeCreditSettlement(
+    'PostgresStore + PostgresBilling on PostgreSQL (postgres.js)',
+    serverHarness,
+    ledgerOf,
+    { jobs: Number(process.env.JOBGATE_SETTLEMENT_JOBS ?? 400) },
+  );
   describeBillingConformance(
     'PostgresBilling on PostgreSQL (postgres.js)',
     async () => {

@@ -1,7 +1,15 @@
 import { MemoryBilling } from '@jobgate/core';
 import { describeBillingConformance } from '../billingConformance.js';
+import { describeCreditSettlement } from '../creditSettlement.js';
+import { memoryHarness } from '../memoryHarness.js';
 
 describeBillingConformance('MemoryBilling', async () => ({
   ledger: async (buckets) => new MemoryBilling(buckets ? { buckets } : {}),
   close: async () => undefined,
 }));
+
+describeCreditSettlement(
+  'MemoryStore + MemoryBilling',
+  memoryHarness,
+  async () => new MemoryBilling(),
+);
