@@ -1,5 +1,5 @@
 import { EventEmitter } from 'eventemitter3';
-import type { Billing } from './billing.js';
+import type { Billing, CreditLedger, ProviderCost } from './billing.js';
 import { type Clock, systemClock } from './clock.js';
 import { JobGateError, toJobGateError } from './errors.js';
 import { type Job, jobIdSchema } from './job.js';
@@ -362,12 +362,15 @@ export class JobRunner {
         }
         return current;
       }
-      case 'completed':
-        return (
-          await this.#finish(jobId, { status: 'completed', output: update.output ?? null }, [
-            'running',
-          ])
-        ).job;
+      case 'completed': {
+        const result = await this.#finish(
+          jobId,
+          { status: 'completed', output: update.output ?? null },
+          ['running'],
+        );
+        if (result.changed && update.cost) await this.#recordCost(result.job, update.cost);
+        return result.job;
+      }
       case 'failed':
       case 'cancelled': {
         const text = update.error
@@ -575,6 +578,17 @@ export class JobRunner {
         job.creditState = 'none';
       }
       throw toJobGateError(error, 'INSUFFICIENT_CREDITS', job.id);
+    }
+  }
+
+  /** The provider's cost beside the credits, where the ledger keeps costs (margin per tool). */
+  async #recordCost(job: Job, cost: ProviderCost): Promise<void> {
+    const ledger = this.#billing as Partial<CreditLedger> | undefined;
+    if (typeof ledger?.recordCost !== 'function') return;
+    try {
+      await ledger.recordCost(job, cost);
+    } catch (error) {
+      this.#report(error, 'cost', job.id);
     }
   }
 

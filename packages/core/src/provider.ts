@@ -1,3 +1,4 @@
+import type { ProviderCost } from './billing.js';
 import type { Job, JsonValue } from './job.js';
 import type { AnyTool } from './tool.js';
 
@@ -26,6 +27,8 @@ export interface ProviderStatus {
   progress?: number;
   output?: JsonValue;
   error?: { code: string; message: string };
+  /** What the task cost at the provider, where it says (recorded beside the credits). */
+  cost?: ProviderCost;
 }
 
 /** A status update pushed by the provider (webhook) or pulled by the watchdog. */

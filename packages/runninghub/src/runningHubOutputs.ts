@@ -71,7 +71,17 @@ export function failureMessage(envelope: RunningHubEnvelope): string {
  */
 export function statusFromOutputs(envelope: RunningHubEnvelope): ProviderStatus {
   const { code } = envelope;
-  if (code === 0) return { state: 'completed', progress: 1, output: outputOf(envelope.data) };
+  if (code === 0) {
+    const output = outputOf(envelope.data);
+    // Every file of a task repeats the task's run time: that is its cost at RunningHub.
+    const seconds = output.outputs.find((o) => o.costTimeSec !== null)?.costTimeSec ?? null;
+    return {
+      state: 'completed',
+      progress: 1,
+      output,
+      ...(seconds === null ? {} : { cost: { cost: seconds, unit: 'seconds' } }),
+    };
+  }
   const info = runningHubCodeInfo(code);
   if (code === 804) return { state: 'running' };
   if (code === 813) return { state: 'pending' };

@@ -21,7 +21,7 @@ function setup(
   const tool =
     options.keepRunningCancel === undefined
       ? veste
-      : { ...veste, refundCancelWhileRunning: options.keepRunningCancel ? false : true };
+      : { ...veste, refundCancelWhileRunning: !options.keepRunningCancel };
   const provider = new SimulatedProvider({
     clock,
     seed: 1,

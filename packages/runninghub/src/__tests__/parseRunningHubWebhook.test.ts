@@ -58,6 +58,8 @@ describe('parseRunningHubWebhook', () => {
           },
         ],
       },
+      // The task's run time, recorded beside the credits charged.
+      cost: { cost: 12, unit: 'seconds' },
     });
   });
 

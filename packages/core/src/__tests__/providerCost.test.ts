@@ -1,0 +1,42 @@
+import { sampleInputs, tools } from '@jobgate/example-tools';
+import { expect, it } from 'vitest';
+import { MemoryBilling } from '../billing.js';
+import { FakeClock } from '../clock.js';
+import { JobRunner } from '../jobRunner.js';
+import { MemoryStore } from '../memoryStore.js';
+import { SimulatedProvider } from '../simulatedProvider.js';
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+it("records the provider's reported cost beside the credits when a job completes, once", async () => {
+  const clock = new FakeClock();
+  const billing = new MemoryBilling({ initialBalance: 1_000 });
+  const provider = new SimulatedProvider({
+    clock,
+    startLatencyMs: [0, 0],
+    durationMs: [9e6, 9e6],
+  });
+  const runner = new JobRunner({
+    store: new MemoryStore(),
+    provider,
+    tools,
+    clock,
+    billing,
+    random: () => 0.5,
+  });
+  const input = sampleInputs['veste-ai'];
+  const job = await runner.submit({ jobId: uuid(1), tool: 'veste-ai', userId: 'u', input });
+  const done = { state: 'completed' as const, taskId: job.taskId!, output: {} };
+  await runner.applyUpdate(job.id, { ...done, cost: { cost: 41, unit: 'seconds' } });
+  // A duplicate delivery with another figure changes nothing.
+  await runner.applyUpdate(job.id, { ...done, cost: { cost: 99, unit: 'seconds' } });
+  expect(billing.cost(job.id)).toEqual({ cost: 41, unit: 'seconds' });
+  // A failed job's cost is not recorded (nothing was delivered, the credits went back).
+  const other = await runner.submit({ jobId: uuid(2), tool: 'veste-ai', userId: 'v', input });
+  await runner.applyUpdate(other.id, {
+    state: 'failed',
+    taskId: other.taskId!,
+    cost: { cost: 5, unit: 'seconds' },
+  });
+  expect(billing.cost(other.id)).toBeUndefined();
+});
