@@ -6,6 +6,7 @@ export {
 export { jobGateErrorFromPostgrest, type PostgrestErrorLike } from './postgrestError.js';
 export { type RealtimeJobSourceOptions, realtimeJobSource } from './realtimeJobSource.js';
 export { type StorageUploaderOptions, storageUploader } from './storageUploader.js';
+export { type SupabaseCreditSourceOptions, supabaseCreditSource } from './supabaseCreditSource.js';
 export { supabaseRateCounter } from './supabaseRateCounter.js';
 export {
   createSupabaseStore,

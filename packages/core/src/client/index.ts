@@ -3,6 +3,7 @@
  * built-ins, no zod): the JobClient, its transports and update sources, and the errors.
  */
 
+export type { CreditBalance } from '../billing.js';
 export { type Clock, systemClock, type TimerHandle } from '../clock.js';
 export {
   ERROR_CODES,

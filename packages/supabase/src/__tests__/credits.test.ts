@@ -4,6 +4,7 @@ import { PostgresBilling } from '@jobgate/postgres';
 import { describeBillingConformance, describeWith, testJobId } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { supabaseCreditSource } from '../supabaseCreditSource.js';
 import { fakePostgrest, inTransaction } from './fakePostgrest.js';
 import {
   anonKey,
@@ -168,6 +169,48 @@ describeWith(
       const anon = await client(await anonKey());
       expect((await anon.from('jobgate_credit_balances').select('*')).error?.code).toBe('42501');
       expect((await supabase.from('jobgate_provider_costs').select('*')).error?.code).toBe('42501');
+    });
+
+    it('supabaseCreditSource reads the signed-in user’s balance through RLS and follows Realtime', async () => {
+      const supabase = await client(await userToken(alice));
+      expect(await supabaseCreditSource(supabase, { userId: alice }).read()).toEqual({
+        userId: alice,
+        total: 90,
+        buckets: { lifetime: 90, monthly: 0 },
+      });
+      // Asking for someone else's balance with one's own token shows nothing of it.
+      expect((await supabaseCreditSource(supabase, { userId: bob }).read()).total).toBe(0);
+      // The subscription: postgres_changes on the balances, filtered to the user.
+      const bindings: unknown[] = [];
+      let removed = 0;
+      const channel = {
+        on: (_type: string, filter: unknown, _cb: () => void) => {
+          bindings.push(filter);
+          return channel;
+        },
+        subscribe: () => channel,
+      };
+      const stop = supabaseCreditSource(
+        {
+          schema: supabase.schema.bind(supabase),
+          channel: () => channel as never,
+          removeChannel: async () => {
+            removed++;
+            return 'ok' as const;
+          },
+        },
+        { userId: alice },
+      ).subscribe(() => undefined);
+      expect(bindings).toEqual([
+        {
+          event: '*',
+          schema: 'public',
+          table: 'jobgate_credit_balances',
+          filter: `user_id=eq.${alice}`,
+        },
+      ]);
+      stop();
+      expect(removed).toBe(1);
     });
 
     it('lets no user write the credit tables, not even their own rows', async () => {
