@@ -58,6 +58,39 @@ describe('migrations', () => {
   });
 });
 
+describe('migration numbering', () => {
+  it('applies a later version over an older database even with gaps in the numbers', async () => {
+    const db = await PGlite.create();
+    const client = pgliteClient(db);
+    try {
+      // A database migrated before the credits existed: up to 006 by hand.
+      const older = migrationsFor('app').filter((m) => m.version <= 6);
+      await client.transaction(async (tx) => {
+        await tx.exec('CREATE SCHEMA app');
+        await tx.exec(
+          'CREATE TABLE app.jobgate_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+        );
+        for (const m of older) {
+          await tx.exec(m.sql);
+          await tx.query('INSERT INTO app.jobgate_migrations (version, name) VALUES ($1, $2)', [
+            m.version,
+            m.name,
+          ]);
+        }
+      });
+      const pending = migrations.filter((m) => m.version > 6).map((m) => m.version);
+      expect(pending).toContain(9);
+      expect(await migrate(client, { schema: 'app' })).toEqual({ applied: pending });
+      const rows = await client.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_proc WHERE proname = 'jobgate_credits_charge'",
+      );
+      expect(rows[0]!.n).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describeWith('postgres', 'migrations on the server', () => {
   it('is safe when 6 connections migrate the same fresh schema at once', async () => {
     const schema = freshSchema('mig');
