@@ -101,8 +101,9 @@ export interface MemoryBillingOptions {
   /** Buckets a charge spends, in order. Default `['monthly', 'lifetime']`. */
   buckets?: readonly string[];
   /**
-   * Credits every user starts with, granted into the first bucket on first sight. Default 0
-   * (a number passed to the constructor instead of options sets this; demos use Infinity).
+   * Credits every user starts with, granted into the first bucket on first sight. Default
+   * Infinity (a demo never runs out); tests of real balances pass 0 and `grant`. A number
+   * passed to the constructor instead of options sets this.
    */
   initialBalance?: number;
 }
@@ -118,7 +119,7 @@ export class MemoryBilling implements CreditLedger {
   constructor(options: number | MemoryBillingOptions = {}) {
     const o = typeof options === 'number' ? { initialBalance: options } : options;
     this.buckets = checkBuckets(o.buckets ?? DEFAULT_BUCKETS);
-    this.#initial = o.initialBalance ?? 0;
+    this.#initial = o.initialBalance ?? Number.POSITIVE_INFINITY;
   }
 
   async charge(job: Job): Promise<void> {

@@ -17,7 +17,7 @@ function setup(
 ) {
   const clock = new FakeClock();
   const store = new MemoryStore();
-  const ledger = new MemoryBilling();
+  const ledger = new MemoryBilling(0);
   const tool =
     options.keepRunningCancel === undefined
       ? veste
@@ -117,7 +117,7 @@ describe('refund policy', () => {
   });
 
   it('settles a charge whose answer was lost: the failed job is refunded', async () => {
-    const ledger = new MemoryBilling();
+    const ledger = new MemoryBilling(0);
     await ledger.grant('u', 'monthly', 100);
     // The charge commits, then the connection drops before the answer arrives.
     const flaky: Billing = {
