@@ -71,18 +71,28 @@ CREATE TRIGGER jobgate_credit_ledger_no_truncate
 
 -- A job whose charge stands by policy (cancelled by its user while running, for a tool that
 -- keeps those credits) is 'kept': terminal, like 'refunded', so healing stops looking at it.
+-- The list also holds 'refunding' (a refund claimed by one process, migration 008), so this
+-- migration keeps every state whichever of the two a database received first.
 ALTER TABLE jobgate_jobs DROP CONSTRAINT IF EXISTS jobgate_jobs_credit_state_check;
 ALTER TABLE jobgate_jobs ADD CONSTRAINT jobgate_jobs_credit_state_check
-  CHECK (credit_state IN ('none', 'charged', 'refunded', 'kept'));
+  CHECK (credit_state IN ('none', 'charged', 'refunding', 'refunded', 'kept'));
 
+CREATE OR REPLACE FUNCTION jobgate_check_credit_state(p_state text, p_name text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_state IS NULL OR p_state NOT IN ('none', 'charged', 'refunding', 'refunded', 'kept') THEN
+    PERFORM jobgate_raise('VALIDATION', p_name || ' must be none, charged, refunding, refunded or kept');
+  END IF;
+END;
+$$;
+
+-- set_credit_state → bool: compare-and-set of credit_state; NOT_FOUND if no such job.
 CREATE OR REPLACE FUNCTION jobgate_set_credit_state(p_id text, p_from text, p_to text, p_now bigint)
 RETURNS boolean LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   PERFORM jobgate_require(p_id, 'p_id');
-  IF p_from IS NULL OR p_from NOT IN ('none', 'charged', 'refunded', 'kept')
-     OR p_to IS NULL OR p_to NOT IN ('none', 'charged', 'refunded', 'kept') THEN
-    PERFORM jobgate_raise('VALIDATION', 'credit states are none, charged, refunded or kept', jsonb_build_object('jobId', p_id));
-  END IF;
+  PERFORM jobgate_check_credit_state(p_from, 'p_from');
+  PERFORM jobgate_check_credit_state(p_to, 'p_to');
   PERFORM jobgate_require(p_now, 'p_now');
   UPDATE jobgate_jobs SET credit_state = p_to, updated_at = jobgate_ts(p_now)
    WHERE id = p_id AND credit_state = p_from;

@@ -1,10 +1,13 @@
 import { PGlite } from '@electric-sql/pglite';
+import { FakeClock, JobRunner, SimulatedProvider } from '@jobgate/core';
+import { sampleInputs, tools } from '@jobgate/example-tools';
 import {
   billingJob,
   describeBillingConformance,
   describeCreditSettlement,
   describeWith,
   type StoreHarness,
+  testJobId,
   testUserId,
 } from '@jobgate/testkit';
 import postgres from 'postgres';
@@ -126,6 +129,45 @@ describe('the margin query of docs/credits.md', () => {
       ]);
     } finally {
       await db.close();
+    }
+  });
+});
+
+describe('the refund policy on PostgreSQL', () => {
+  it("keeps a running cancel's charge as credit state 'kept', which heal leaves alone", async () => {
+    const h = await pgliteHarness();
+    try {
+      const clock = new FakeClock();
+      const store = h.store as PostgresStore;
+      const ledger = new PostgresBilling(store.client, { schema: store.schema });
+      const veste = tools.find((t) => t.id === 'veste-ai')!;
+      const runner = new JobRunner({
+        store,
+        provider: new SimulatedProvider({ clock, startLatencyMs: [0, 0], durationMs: [9e6, 9e6] }),
+        tools: [{ ...veste, refundCancelWhileRunning: false }],
+        clock,
+        billing: ledger,
+        random: () => 0.5,
+      });
+      const u = testUserId();
+      await ledger.grant(u, 'monthly', 100);
+      const job = await runner.submit({
+        jobId: testJobId(),
+        tool: 'veste-ai',
+        userId: u,
+        input: sampleInputs['veste-ai'],
+      });
+      await runner.cancel({ jobId: job.id, userId: u, confirm: true });
+      expect((await store.get(job.id))?.creditState).toBe('kept');
+      await clock.advance(120_000);
+      expect((await runner.heal()).refunded).toBe(0);
+      expect((await ledger.balance(u)).total).toBe(40);
+      await expect(store.setCreditState(job.id, 'kept', 'bogus' as never, 0)).rejects.toMatchObject(
+        { code: 'VALIDATION' },
+      );
+      runner.close();
+    } finally {
+      await h.close();
     }
   });
 });
