@@ -58,22 +58,29 @@ function rate(value: string | undefined): number | undefined {
  * simulator listens (it then serves until SIGINT or SIGTERM), or at once for `--help` and errors.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  let values: SimValues;
   try {
-    return await serve(argv);
+    values = parseArgs({ args: [...argv], options: SIM_OPTIONS }).values;
   } catch (error) {
-    process.stderr.write(
-      `jobgate-runninghub-sim: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
-    return 1;
+    process.stderr.write(`jobgate-runninghub-sim: ${messageOf(error)}\n\n${HELP}`);
+    return 2;
   }
-}
-
-async function serve(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({ args: [...argv], options: SIM_OPTIONS });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
   }
+  try {
+    return await serve(values);
+  } catch (error) {
+    process.stderr.write(`jobgate-runninghub-sim: ${messageOf(error)}\n`);
+    return 1;
+  }
+}
+
+type SimValues = ReturnType<typeof parseArgs<{ options: typeof SIM_OPTIONS }>>['values'];
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function serve(values: SimValues): Promise<number> {
   const rates = {
     fail: rate(values['fail-rate']),
     busy: rate(values['busy-rate']),

@@ -91,4 +91,15 @@ describe('npx jobgate-runninghub-sim', () => {
     );
     expect(listed.sort()).toEqual(accepted.sort());
   });
+
+  it('answers an unknown flag with the help and exit code 2, not a stack trace', async () => {
+    const failure = await promisify(execFile)(process.execPath, [bin, '--nope']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failure).toMatchObject({ code: 2 });
+    const { stderr } = failure as { stderr: string };
+    expect(stderr).toContain("Unknown option '--nope'");
+    expect(stderr).toContain(HELP);
+    expect(stderr).not.toContain('    at ');
+  });
 });
