@@ -13,6 +13,7 @@ import {
   type JobQuery,
   type JobRow,
   type JobStore,
+  type JsonValue,
   jobFromRow,
   type NewJob,
   type RequeueOptions,
@@ -175,6 +176,7 @@ export class SupabaseStore implements JobStore {
       p_stale_start_ms: options.staleStartMs,
       p_lost_start_ms: options.lostStartMs,
       p_max_queue_ms: options.maxQueueMs,
+      p_lease_ms: options.leaseMs ?? null,
     });
     return { healed: this.#many(raw.healed), promoted: this.#many(raw.promoted) };
   }
@@ -193,6 +195,44 @@ export class SupabaseStore implements JobStore {
         p_now: now,
       })) === true
     );
+  }
+
+  async claimRefund(id: string, now: number, staleMs: number): Promise<Job | null> {
+    const row = await this.#rpc<JobRow | null>('jobgate_claim_refund', {
+      p_id: id,
+      p_now: now,
+      p_stale_ms: staleMs,
+    });
+    if (!row) return null;
+    const job = jobFromRow(row);
+    this.#emit(job);
+    return job;
+  }
+
+  async renewLeases(ids: readonly string[], until: number, now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const n = await this.#rpc<number>('jobgate_renew_leases', {
+      p_ids: [...ids],
+      p_until: until,
+      p_now: now,
+    });
+    return Number(n);
+  }
+
+  async recordLateOutput(
+    id: string,
+    update: { taskId: string | null; output: JsonValue },
+    now: number,
+  ): Promise<{ job: Job; changed: boolean }> {
+    const raw = await this.#rpc<{ job: JobRow; changed: boolean }>('jobgate_record_late_output', {
+      p_id: id,
+      p_task_id: update.taskId,
+      p_output: update.output,
+      p_now: now,
+    });
+    const job = jobFromRow(raw.job);
+    if (raw.changed) this.#emit(job);
+    return { job, changed: raw.changed };
   }
 
   async findActive(userId: string): Promise<Job | null> {
