@@ -482,11 +482,8 @@ export class JobRunner {
     if (failures && failures.nextAt > now && !graceOver) return 'skipped';
     let status: ProviderStatus;
     try {
-      status = await this.provider.status(taskId, {
-        job,
-        tool,
-        signal: this.#signal(this.#timeouts.providerCallMs),
-      });
+      const signal = this.#signal(this.#timeouts.providerCallMs);
+      status = await untilAborted(this.provider.status(taskId, { job, tool, signal }), signal);
       this.#statusFailures.delete(job.id);
     } catch (error) {
       this.#report(error, 'watchdog', job.id);
@@ -688,12 +685,11 @@ export class JobRunner {
     const lease = this.#holdLease(job.id);
     try {
       const webhookUrl = await this.webhookUrl(job.id);
-      ({ taskId } = await this.provider.start({
-        job,
-        tool,
-        webhookUrl,
-        signal: this.#signal(this.#timeouts.providerStartMs),
-      }));
+      const signal = this.#signal(this.#timeouts.providerStartMs);
+      ({ taskId } = await untilAborted(
+        this.provider.start({ job, tool, webhookUrl, signal }),
+        signal,
+      ));
     } catch (error) {
       lease.stop();
       const err = toJobGateError(error, 'PROVIDER_ERROR', job.id);
@@ -734,6 +730,8 @@ export class JobRunner {
         if (current.status !== 'completed') await this.#cancelAtProvider({ ...current, taskId });
         return current;
       }
+      // The job is about to fail without the task on record: cancel the task, not orphan it.
+      await this.#cancelAtProvider({ ...(current ?? job), taskId });
       throw error;
     }
   }
@@ -871,6 +869,25 @@ export function isRealQueued(job: Job): boolean {
 }
 
 const clamp01 = (n: number): number => Math.min(1, Math.max(0, n));
+
+/** A provider call that ignores its signal still ends when the signal fires. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
 
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   return new JobRunner(options);
