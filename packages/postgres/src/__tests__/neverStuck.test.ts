@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isTerminal, type Job, JobRunner, type RunnerTimeouts } from '@jobgate/core';
+import { describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../migrate.js';
@@ -51,7 +52,7 @@ function spawnWorker(args: string[]): Worker {
   return { child, next, exit };
 }
 
-describe.skipIf(!DATABASE_URL)('never stuck, on the PostgreSQL server with real processes', () => {
+describeWith('postgres', 'never stuck, on the PostgreSQL server with real processes', () => {
   const schema = freshSchema('ns');
   const sql = postgres(DATABASE_URL ?? 'postgres://unused', {
     max: 6,
