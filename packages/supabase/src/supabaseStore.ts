@@ -18,6 +18,7 @@ import {
   type NewJob,
   type RequeueOptions,
   type SlotOptions,
+  STORE_RETRY_AFTER_MS,
   type StartResult,
   type StoreCapabilities,
   toJobGateError,
@@ -307,7 +308,14 @@ export class SupabaseStore implements JobStore {
     try {
       result = await this.#db().rpc(fn, args);
     } catch (error) {
-      throw toJobGateError(error, 'NETWORK_ERROR');
+      // PostgREST could not be reached: the store is unavailable (retry later).
+      const err = toJobGateError(error, 'STORE_UNAVAILABLE');
+      throw err.code === 'STORE_UNAVAILABLE'
+        ? new JobGateError('STORE_UNAVAILABLE', err.message, {
+            cause: error,
+            retryAfterMs: STORE_RETRY_AFTER_MS,
+          })
+        : err;
     }
     if (result.error) throw jobGateErrorFromPostgrest(result.error, result.status);
     if (result.data === undefined) {
