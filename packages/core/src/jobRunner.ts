@@ -396,12 +396,13 @@ export class JobRunner {
 
   async #lateUpdate(job: Job, update: ProviderStatus & { taskId?: string }): Promise<Job> {
     if (update.state === 'completed' && job.status === 'failed') {
-      const { job: kept, changed } = await this.store.recordLateOutput(
+      // The job stays failed (its end was already announced); subscribers of the store see
+      // the output arrive as a change of the row.
+      const { job: kept } = await this.store.recordLateOutput(
         job.id,
         { taskId: update.taskId ?? null, output: update.output ?? null },
         this.clock.now(),
       );
-      if (changed) this.#emit('failed', kept);
       return kept;
     }
     if (
