@@ -160,6 +160,54 @@ describeWith('postgres', 'never stuck, on the PostgreSQL server with real proces
     }
   }, 90_000);
 
+  it('four instances healing at once pay each owed refund exactly once (the claim is in the store)', async () => {
+    const pools = Array.from({ length: 4 }, () =>
+      postgres(DATABASE_URL!, { max: 2, prepare: false, onnotice: () => undefined }),
+    );
+    try {
+      const runners = pools.map(
+        (p) =>
+          new JobRunner({
+            store: new PostgresStore(postgresJsClient(p), { schema, closeClient: false }),
+            provider: fixtureProvider(postgresJsClient(p), schema),
+            tools: [fixtureTool],
+            billing: fixtureBilling(postgresJsClient(p), schema),
+            healOnRequest: false,
+          }),
+      );
+      const owed: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const id = crypto.randomUUID();
+        await store.create(
+          {
+            id,
+            tool: fixtureTool.id,
+            userId: `owed-${i}`,
+            pool: 'default',
+            input: {},
+            userCreditCost: 5,
+          },
+          { maxActivePerUser: 1, now: Date.now() },
+        );
+        await store.setCreditState(id, 'none', 'charged', Date.now());
+        await store.finish(
+          id,
+          { status: 'failed', errorCode: 'INTERNAL', errorMessage: 'INTERNAL: x' },
+          { limits: runners[0]!.policy.limits, now: Date.now() },
+        );
+        owed.push(id);
+      }
+      const reports = await Promise.all(runners.map((r) => r.heal()));
+      expect(reports.reduce((n, r) => n + r.refunded, 0)).toBe(20);
+      for (const id of owed) {
+        expect(await ledger(id)).toEqual({ charges: 0, refunds: 1 });
+        expect((await store.get(id))?.creditState).toBe('refunded');
+      }
+    } finally {
+      await Promise.all(pools.map((p) => p.end({ timeout: 2 })));
+    }
+  }, 60_000);
+
   describe('fault injection: each step of submit, finish, webhook and cancel × throw, time out, kill', () => {
     const STEPS: FaultStep[] = [
       'create',
