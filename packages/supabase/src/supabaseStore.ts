@@ -39,6 +39,16 @@ export interface SupabaseStoreOptions {
   schema?: string;
   /** Table name. Default `jobgate_jobs`. */
   table?: string;
+  /**
+   * The view reads go through: the table's rows with `position` computed when read (positions
+   * are never stored). Default `jobgate_jobs_view`.
+   */
+  view?: string;
+  /**
+   * Lifecycle timestamps from the database clock (default), or from the `now` each call
+   * passes (`caller`: fake clocks in tests).
+   */
+  clock?: 'database' | 'caller';
   /** Also deliver changes made by other processes through Supabase Realtime. Default false. */
   realtime?: boolean;
 }
@@ -61,7 +71,10 @@ export class SupabaseStore implements JobStore {
   readonly #client: SupabaseClient;
   readonly #schema: string;
   readonly #table: string;
+  readonly #view: string;
+  readonly #callerClock: boolean;
   readonly #listeners = new Set<(change: JobChange) => void>();
+  readonly #queueListeners = new Set<(pool: string) => void>();
   readonly #realtime: boolean;
   #channel: ReturnType<SupabaseClient['channel']> | null = null;
 
@@ -69,6 +82,8 @@ export class SupabaseStore implements JobStore {
     this.#client = options.client;
     this.#schema = options.schema ?? 'public';
     this.#table = options.table ?? 'jobgate_jobs';
+    this.#view = options.view ?? 'jobgate_jobs_view';
+    this.#callerClock = options.clock === 'caller';
     this.#realtime = options.realtime === true;
     this.capabilities = { durable: true, shared: true, crossProcessEvents: this.#realtime };
   }
@@ -77,7 +92,7 @@ export class SupabaseStore implements JobStore {
     const raw = await this.#rpc<{ job: JobRow; created: boolean }>('jobgate_create', {
       ...newJobArgs(job),
       p_max_active: options.maxActivePerUser,
-      p_now: options.now,
+      p_now: this.#now(options.now),
     });
     return this.#created(raw);
   }
@@ -91,14 +106,14 @@ export class SupabaseStore implements JobStore {
       ...newJobArgs(job),
       p_error_code: error.errorCode,
       p_error_message: error.errorMessage,
-      p_now: now,
+      p_now: this.#now(now),
     });
     return this.#created(raw);
   }
 
   async get(id: string): Promise<Job | null> {
     const { data, error, status } = await this.#db()
-      .from(this.#table)
+      .from(this.#view)
       .select(JOB_COLUMNS)
       .eq('id', id)
       .maybeSingle();
@@ -110,20 +125,28 @@ export class SupabaseStore implements JobStore {
     const raw = await this.#rpc<RawStart>('jobgate_start', {
       p_id: id,
       p_limits: options.limits,
-      p_now: options.now,
+      p_now: this.#now(options.now),
     });
     return this.#startResult(raw);
   }
 
   async attachTask(id: string, taskId: string, now: number): Promise<Job> {
     return this.#one(
-      await this.#rpc<JobRow>('jobgate_attach_task', { p_id: id, p_task_id: taskId, p_now: now }),
+      await this.#rpc<JobRow>('jobgate_attach_task', {
+        p_id: id,
+        p_task_id: taskId,
+        p_now: this.#now(now),
+      }),
     );
   }
 
   async progress(id: string, progress: number, now: number): Promise<Job> {
     return this.#one(
-      await this.#rpc<JobRow>('jobgate_progress', { p_id: id, p_progress: progress, p_now: now }),
+      await this.#rpc<JobRow>('jobgate_progress', {
+        p_id: id,
+        p_progress: progress,
+        p_now: this.#now(now),
+      }),
     );
   }
 
@@ -131,7 +154,7 @@ export class SupabaseStore implements JobStore {
     const raw = await this.#rpc<RawStart>('jobgate_requeue', {
       p_id: id,
       p_limits: options.limits,
-      p_now: options.now,
+      p_now: this.#now(options.now),
       p_retry_at: options.retryAt,
       p_error_code: options.errorCode,
       p_error_message: options.errorMessage,
@@ -150,7 +173,8 @@ export class SupabaseStore implements JobStore {
         p_error_message: outcome.status === 'completed' ? null : outcome.errorMessage,
         p_from: options.from ?? null,
         p_limits: options.limits,
-        p_now: options.now,
+        p_now: this.#now(options.now),
+        p_task_id: options.taskId ?? null,
       },
     );
     const job = jobFromRow(raw.job);
@@ -163,7 +187,7 @@ export class SupabaseStore implements JobStore {
   async promote(options: SlotOptions): Promise<Job[]> {
     const rows = await this.#rpc<JobRow[]>('jobgate_promote', {
       p_limits: options.limits,
-      p_now: options.now,
+      p_now: this.#now(options.now),
     });
     return this.#many(rows);
   }
@@ -171,10 +195,11 @@ export class SupabaseStore implements JobStore {
   async heal(options: HealOptions): Promise<HealResult> {
     const raw = await this.#rpc<{ healed: JobRow[]; promoted: JobRow[] }>('jobgate_heal', {
       p_limits: options.limits,
-      p_now: options.now,
+      p_now: this.#now(options.now),
       p_stale_start_ms: options.staleStartMs,
       p_lost_start_ms: options.lostStartMs,
       p_max_queue_ms: options.maxQueueMs,
+      p_pool: options.pool ?? null,
     });
     return { healed: this.#many(raw.healed), promoted: this.#many(raw.promoted) };
   }
@@ -190,14 +215,14 @@ export class SupabaseStore implements JobStore {
         p_id: id,
         p_from: from,
         p_to: to,
-        p_now: now,
+        p_now: this.#now(now),
       })) === true
     );
   }
 
   async findActive(userId: string): Promise<Job | null> {
     const { data, error, status } = await this.#db()
-      .from(this.#table)
+      .from(this.#view)
       .select(JOB_COLUMNS)
       .eq('user_id', userId)
       .in('status', [...ACTIVE])
@@ -210,7 +235,7 @@ export class SupabaseStore implements JobStore {
   }
 
   async list(query: JobQuery): Promise<Job[]> {
-    let builder = this.#db().from(this.#table).select(JOB_COLUMNS);
+    let builder = this.#db().from(this.#view).select(JOB_COLUMNS);
     if (query.userId !== undefined) builder = builder.eq('user_id', query.userId);
     if (query.status) builder = builder.in('status', [...query.status]);
     if (query.tool !== undefined) builder = builder.eq('tool', query.tool);
@@ -236,11 +261,16 @@ export class SupabaseStore implements JobStore {
     return { running: Number(raw.running), queued: Number(raw.queued) };
   }
 
-  subscribe(listener: (change: JobChange) => void): () => void {
+  subscribe(
+    listener: (change: JobChange) => void,
+    onQueueMoved?: (pool: string) => void,
+  ): () => void {
     this.#listeners.add(listener);
+    if (onQueueMoved) this.#queueListeners.add(onQueueMoved);
     if (this.#realtime && !this.#channel) this.#openChannel();
     return () => {
       this.#listeners.delete(listener);
+      if (onQueueMoved) this.#queueListeners.delete(onQueueMoved);
       if (this.#listeners.size === 0 && this.#channel) {
         void this.#client.removeChannel(this.#channel);
         this.#channel = null;
@@ -250,6 +280,7 @@ export class SupabaseStore implements JobStore {
 
   async close(): Promise<void> {
     this.#listeners.clear();
+    this.#queueListeners.clear();
     if (this.#channel) {
       await this.#client.removeChannel(this.#channel);
       this.#channel = null;
@@ -257,6 +288,11 @@ export class SupabaseStore implements JobStore {
   }
 
   // ——— internals ———
+
+  /** The time a call passes: null lets the database clock decide (see `clock`). */
+  #now(now: number): number | null {
+    return this.#callerClock ? now : null;
+  }
 
   #db() {
     return this.#schema === 'public' ? this.#client : this.#client.schema(this.#schema);
@@ -320,6 +356,16 @@ export class SupabaseStore implements JobStore {
           const row = payload.new as JobRow | undefined;
           if (row && typeof row === 'object' && typeof row.id === 'string') {
             this.#emit(jobFromRow(row));
+          }
+        },
+      )
+      .on(
+        'postgres_changes',
+        { event: '*', schema: this.#schema, table: 'jobgate_queue_moves' },
+        (payload: { new?: unknown }) => {
+          const pool = (payload.new as { pool?: unknown } | undefined)?.pool;
+          if (typeof pool === 'string') {
+            for (const listener of [...this.#queueListeners]) listener(pool);
           }
         },
       )

@@ -197,7 +197,7 @@ describe.skipIf(!DATABASE_URL)('PostgreSQL server: many processes, one cap', () 
 
   it('heals what a killed (-9) process left: starting → STALE_START, running → START_LOST, slots to the queue head', async () => {
     const T0 = Date.UTC(2026, 5, 1);
-    const store = new PostgresStore(client, { schema, closeClient: false });
+    const store = new PostgresStore(client, { schema, closeClient: false, clock: 'caller' });
     const crash = spawnWorker('crashWorker.ts', [DATABASE_URL!, schema, String(T0)]);
     try {
       expect((await crash.next('jobs')).type).toBe('jobs');
