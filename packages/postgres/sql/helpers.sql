@@ -57,33 +57,46 @@ $$;
 
 -- A queued job's place (1 = next): the queued jobs of its pool at or before it in queue
 -- order, counted through jobgate_jobs_queue_idx. Never stored, so a promotion writes one
--- row, not the whole queue. NULL unless the job really waits in the queue.
+-- row, not the whole queue. NULL unless the job really waits in the queue. (PL/pgSQL, not
+-- SQL: its plan is cached per connection, where a SQL function is planned on every call.)
 CREATE OR REPLACE FUNCTION jobgate_position(p_job jobgate_jobs) RETURNS integer
-LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
-  SELECT CASE WHEN p_job.status = 'queued' AND p_job.waited_in_queue AND p_job.queue_seq IS NOT NULL
-    THEN (SELECT count(*)::integer FROM jobgate_jobs q
-           WHERE q.status = 'queued' AND q.pool = p_job.pool AND q.queue_seq <= p_job.queue_seq)
-  END
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+BEGIN
+  IF p_job.status <> 'queued' OR NOT p_job.waited_in_queue OR p_job.queue_seq IS NULL THEN
+    RETURN NULL;
+  END IF;
+  RETURN (SELECT count(*)::integer FROM jobgate_jobs q
+           WHERE q.status = 'queued' AND q.pool = p_job.pool AND q.queue_seq <= p_job.queue_seq);
+END;
 $$;
 
 -- A row as the API shows it: the table's columns without the internal queue_seq/row_seq,
 -- with `position` computed now.
 CREATE OR REPLACE FUNCTION jobgate_job_json(p_job jobgate_jobs) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
-  SELECT (to_jsonb(p_job) - 'queue_seq' - 'row_seq')
-         || jsonb_build_object('position', jobgate_position(p_job))
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+BEGIN
+  RETURN (to_jsonb(p_job) - 'queue_seq' - 'row_seq')
+         || jsonb_build_object('position', jobgate_position(p_job));
+END;
 $$;
 
 CREATE OR REPLACE FUNCTION jobgate_jobs_json(p_ids text[]) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
-  SELECT coalesce(jsonb_agg(jobgate_job_json(j) ORDER BY u.ord), '[]'::jsonb)
-  FROM unnest(p_ids) WITH ORDINALITY AS u(id, ord)
-  JOIN jobgate_jobs j ON j.id = u.id
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+BEGIN
+  IF cardinality(p_ids) = 0 THEN
+    RETURN '[]'::jsonb;
+  END IF;
+  RETURN (SELECT coalesce(jsonb_agg(jobgate_job_json(j) ORDER BY u.ord), '[]'::jsonb)
+            FROM unnest(p_ids) WITH ORDINALITY AS u(id, ord)
+            JOIN jobgate_jobs j ON j.id = u.id);
+END;
 $$;
 
 CREATE OR REPLACE FUNCTION jobgate_get_json(p_id text) RETURNS jsonb
-LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
-  SELECT jobgate_job_json(j) FROM jobgate_jobs j WHERE j.id = p_id
+LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+BEGIN
+  RETURN (SELECT jobgate_job_json(j) FROM jobgate_jobs j WHERE j.id = p_id);
+END;
 $$;
 
 -- Checks the SlotLimits JSON: {poolCaps, defaultPoolCap, toolCaps, maxRunningPerUser}.

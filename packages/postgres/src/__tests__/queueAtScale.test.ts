@@ -31,7 +31,11 @@ async function pgliteDb(): Promise<Db> {
   const schema = freshSchema('qs');
   await migrate(client, { schema });
   const store = new PostgresStore(client, { schema, shared: false, closeClient: false });
-  return { client, schema, store, close: async () => (await store.close(), await db.close()) };
+  const close = async () => {
+    await store.close();
+    await db.close();
+  };
+  return { client, schema, store, close };
 }
 
 async function serverDb(): Promise<Db> {
