@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import type { JobChange, NewJob, SlotLimits } from '@jobgate/core';
+import { describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { describe, expect, it, vi } from 'vitest';
 import { migrate } from '../migrate.js';
@@ -170,6 +171,6 @@ function suite(name: string, open: () => Promise<Db>): void {
 }
 
 suite('PGlite', pgliteDb);
-describe.skipIf(!DATABASE_URL)('on the PostgreSQL server', () => {
+describeWith('postgres', 'on the PostgreSQL server', () => {
   suite('PostgreSQL', serverDb);
 });
