@@ -127,7 +127,7 @@ export class SupabaseStore implements JobStore {
       p_limits: options.limits,
       p_now: this.#now(options.now),
     });
-    return this.#startResult(raw);
+    return this.#startResult(raw, false);
   }
 
   async attachTask(id: string, taskId: string, now: number): Promise<Job> {
@@ -159,7 +159,7 @@ export class SupabaseStore implements JobStore {
       p_error_code: options.errorCode,
       p_error_message: options.errorMessage,
     });
-    return this.#startResult(raw);
+    return this.#startResult(raw, true);
   }
 
   async finish(id: string, outcome: FinishOutcome, options: FinishOptions): Promise<FinishResult> {
@@ -181,6 +181,8 @@ export class SupabaseStore implements JobStore {
     const promoted = raw.promoted.map(jobFromRow);
     if (raw.changed) this.#emit(job);
     for (const p of promoted) this.#emit(p);
+    // A job that never ran (queued) left the queue, or the head was promoted: the queue moved.
+    if (promoted.length > 0 || (raw.changed && job.startedAt === null)) this.#queueMoved(job.pool);
     return { job, changed: raw.changed, promoted };
   }
 
@@ -189,7 +191,9 @@ export class SupabaseStore implements JobStore {
       p_limits: options.limits,
       p_now: this.#now(options.now),
     });
-    return this.#many(rows);
+    const promoted = this.#many(rows);
+    for (const pool of new Set(promoted.map((j) => j.pool))) this.#queueMoved(pool);
+    return promoted;
   }
 
   async heal(options: HealOptions): Promise<HealResult> {
@@ -201,7 +205,10 @@ export class SupabaseStore implements JobStore {
       p_max_queue_ms: options.maxQueueMs,
       p_pool: options.pool ?? null,
     });
-    return { healed: this.#many(raw.healed), promoted: this.#many(raw.promoted) };
+    const healed = this.#many(raw.healed);
+    const promoted = this.#many(raw.promoted);
+    for (const pool of new Set([...healed, ...promoted].map((j) => j.pool))) this.#queueMoved(pool);
+    return { healed, promoted };
   }
 
   async setCreditState(
@@ -318,12 +325,27 @@ export class SupabaseStore implements JobStore {
     return { job, created: raw.created };
   }
 
-  #startResult(raw: RawStart): StartResult {
+  #startResult(raw: RawStart, queueMoved: boolean): StartResult {
     const job = jobFromRow(raw.job);
     const promoted = raw.promoted.map(jobFromRow);
     this.#emit(job);
     for (const p of promoted) this.#emit(p);
+    if (queueMoved || promoted.length > 0) this.#queueMoved(job.pool);
     return { job, promoted };
+  }
+
+  /**
+   * This process's own "queue moved" notices (what its calls changed); with `realtime`, the
+   * per-pool rows of jobgate_queue_moves bring other processes' too.
+   */
+  #queueMoved(pool: string): void {
+    for (const listener of [...this.#queueListeners]) {
+      try {
+        listener(pool);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
   }
 
   #one(row: JobRow): Job {
@@ -364,9 +386,7 @@ export class SupabaseStore implements JobStore {
         { event: '*', schema: this.#schema, table: 'jobgate_queue_moves' },
         (payload: { new?: unknown }) => {
           const pool = (payload.new as { pool?: unknown } | undefined)?.pool;
-          if (typeof pool === 'string') {
-            for (const listener of [...this.#queueListeners]) listener(pool);
-          }
+          if (typeof pool === 'string') this.#queueMoved(pool);
         },
       )
       .subscribe();

@@ -574,6 +574,39 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         await new Promise((r) => setTimeout(r, 300));
         expect(seen.length).toBe(count);
       });
+
+      it('sends one "queue moved" per promotion, none when a job joins the tail; positions are read, not written', async () => {
+        const running = [await submit(), await submit(), await submit()];
+        const queued = [await submit(), await submit(), await submit()];
+        const moved: string[] = [];
+        const changed: string[] = [];
+        const stop = store.subscribe(
+          (c) => changed.push(c.id),
+          (pool) => moved.push(pool),
+        );
+        const tail = await submit();
+        expect(tail).toMatchObject({ status: 'queued', position: 4 });
+        await vi.waitFor(() => expect(changed).toContain(tail.id), { timeout: 5_000 });
+        expect(moved).toEqual([]);
+        const { promoted } = await store.finish(
+          running[0]!.id,
+          { status: 'completed' },
+          { limits, now },
+        );
+        expect(promoted.map((j) => j.id)).toEqual([queued[0]!.id]);
+        await vi.waitFor(() => expect(moved).toEqual(['default']), { timeout: 5_000 });
+        // Only the finished and the promoted job changed; the three behind just moved up.
+        await vi.waitFor(() => expect(changed).toContain(queued[0]!.id), { timeout: 5_000 });
+        const behind = [queued[1]!.id, queued[2]!.id, tail.id];
+        expect([...new Set(changed.filter((id) => behind.includes(id)))]).toEqual([tail.id]);
+        expect(
+          await Promise.all(
+            [queued[1]!, queued[2]!, tail].map(async (j) => (await store.get(j.id))?.position),
+          ),
+        ).toEqual([1, 2, 3]);
+        stop();
+        await invariants();
+      });
     });
   });
 }
