@@ -709,6 +709,7 @@ BEGIN
   SELECT coalesce(array_agg(id), '{}') INTO v_part FROM ended;
   v_ids := v_ids || v_part;
 
+  -- Pools with a job that outlived its window: each healed under its own pool lock.
   FOR v_pool IN
     SELECT DISTINCT c.pool FROM (
       SELECT pool FROM jobgate_jobs
@@ -717,12 +718,6 @@ BEGIN
       SELECT pool FROM jobgate_jobs
        WHERE p_max_queue_ms IS NOT NULL AND status = 'queued'
          AND queued_at < v_ts - jobgate_ms(p_max_queue_ms)
-      UNION ALL
-      -- A queue next to a free slot (a backoff ran out, or a slot was freed without a
-      -- promotion): a hint read without the lock, checked again under it.
-      SELECT q.pool FROM jobgate_queued_pools() AS q(pool)
-       WHERE (SELECT count(*) FROM jobgate_jobs r WHERE r.status = 'running' AND r.pool = q.pool)
-             < jobgate_pool_cap(p_limits, q.pool)
     ) c
      WHERE p_pool IS NULL OR c.pool = p_pool
      ORDER BY c.pool
@@ -754,8 +749,20 @@ BEGIN
       RETURNING id)
     SELECT coalesce(array_agg(id), '{}') INTO v_part FROM ended;
     v_ids := v_ids || v_part;
+  END LOOP;
 
-    v_promoted := v_promoted || jobgate_promote_pool(v_pool, p_limits, v_ts);
+  -- Then, once everything is healed (a freed tool or user slot may serve another pool), the
+  -- pools whose queue sits next to a free slot (a backoff ran out, or a slot was freed), in
+  -- pool name order, each under its own lock: the count is a hint read before the lock and
+  -- decided again under it.
+  FOR v_pool IN
+    SELECT q.pool FROM jobgate_queued_pools() AS q(pool)
+     WHERE (p_pool IS NULL OR q.pool = p_pool)
+       AND (SELECT count(*) FROM jobgate_jobs r WHERE r.status = 'running' AND r.pool = q.pool)
+           < jobgate_pool_cap(p_limits, q.pool)
+  LOOP
+    PERFORM jobgate_lock_slots(v_pool, p_limits);
+    v_promoted := v_promoted || jobgate_promote_pool(v_pool, p_limits, jobgate_clock(p_now));
   END LOOP;
 
   RETURN jsonb_build_object(
