@@ -188,12 +188,17 @@ export class JobRunner {
       input,
       userCreditCost: price,
     };
+    // Nothing to charge before the slot decision: create and start in one store call (one
+    // statement in SQL). With a charge, the intent is recorded between the two.
+    const oneStep = !this.#billing || price <= 0;
     const create = () =>
       this.store.create(newJob, {
         maxActivePerUser: this.policy.maxActivePerUser,
         now: this.clock.now(),
+        ...(oneStep ? { start: this.policy.limits } : {}),
       });
     let job: Job;
+    let placedNow: { job: Job; promoted: Job[] } | null = null;
     try {
       let created: Awaited<ReturnType<typeof create>>;
       try {
@@ -206,6 +211,7 @@ export class JobRunner {
       }
       if (!created.created) return created.job;
       job = created.job;
+      placedNow = created.promoted ? { job: created.job, promoted: created.promoted } : null;
     } catch (error) {
       const err = toJobGateError(error, 'INTERNAL', jobId);
       if (err.code === 'CONFLICT') throw err;
@@ -214,8 +220,12 @@ export class JobRunner {
     this.#emit('created', job);
 
     try {
-      await this.#charge(job);
-      const { job: placed, promoted } = await this.store.start(job.id, this.#slot());
+      let placement = placedNow;
+      if (!placement) {
+        await this.#charge(job);
+        placement = await this.store.start(job.id, this.#slot());
+      }
+      const { job: placed, promoted } = placement;
       await this.#launchAll(promoted);
       if (placed.status === 'queued') {
         this.#emit('queued', placed);

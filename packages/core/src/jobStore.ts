@@ -25,12 +25,20 @@ export interface CreateOptions {
   /** Refuse with ACTIVE_JOB_EXISTS when the user already has this many active jobs. */
   maxActivePerUser: number;
   now: number;
+  /**
+   * Also start the new job in the same atomic step, as `start` would (take a slot or queue
+   * at the tail): a submit is then one statement. A job that existed already is returned
+   * as it is, not started.
+   */
+  start?: SlotLimits;
 }
 
 export interface CreateResult {
   job: Job;
   /** False when the id existed already (idempotent retry): nothing was changed. */
   created: boolean;
+  /** With `start`: queued jobs that took free slots first (FIFO), now `running`. */
+  promoted?: Job[];
 }
 
 export interface SlotOptions {

@@ -53,6 +53,10 @@ export class MemoryStore implements JobStore {
     const job = this.#newJob(input, 'starting', options.now);
     this.#jobs.set(job.id, job);
     this.#emit(job);
+    if (options.start) {
+      const started = await this.start(job.id, { limits: options.start, now: options.now });
+      return { job: started.job, created: true, promoted: started.promoted };
+    }
     return { job: this.#view(job), created: true };
   }
 

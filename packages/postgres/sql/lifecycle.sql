@@ -5,21 +5,28 @@
 -- back as jsonb (see jobgate_job_json). Errors: SQLSTATE P0001 with MESSAGE
 -- 'JOBGATE:<CODE>:<text>' and DETAIL a JSON object (e.g. {"jobId": …, "activeJobId": …}).
 
--- Superseded: finish gained p_task_id.
+-- Superseded: finish gained p_task_id, create gained p_limits.
 DROP FUNCTION IF EXISTS jobgate_finish(text, text, jsonb, text, text, jsonb, jsonb, bigint);
+DROP FUNCTION IF EXISTS jobgate_create(text, text, text, text, jsonb, numeric, integer, bigint);
 
--- create → {"job": row, "created": bool}
+-- create → {"job": row, "created": bool[, "promoted": [row]]}. With p_limits, a new job is
+-- also started in the same transaction (the slot decision of jobgate_start): a submit that
+-- takes a slot, or queues, is one statement.
 CREATE OR REPLACE FUNCTION jobgate_create(
   p_id text, p_tool text, p_user_id text, p_pool text, p_input jsonb,
-  p_user_credit_cost numeric, p_max_active integer, p_now bigint
+  p_user_credit_cost numeric, p_max_active integer, p_now bigint, p_limits jsonb DEFAULT NULL
 ) RETURNS jsonb LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
   v_job jobgate_jobs;
   v_active jobgate_jobs;
   v_count integer;
   v_ts timestamptz;
+  v_promoted text[];
 BEGIN
   PERFORM jobgate_check_new(p_id, p_tool, p_user_id, p_pool, p_input, p_user_credit_cost, p_now);
+  IF p_limits IS NOT NULL THEN
+    PERFORM jobgate_check_limits(p_limits);
+  END IF;
   IF p_max_active IS NULL OR p_max_active < 1 THEN
     PERFORM jobgate_raise('VALIDATION', 'p_max_active must be a positive integer', jsonb_build_object('jobId', p_id));
   END IF;
@@ -52,7 +59,12 @@ BEGIN
     SELECT * INTO v_job FROM jobgate_jobs WHERE id = p_id;
     RETURN jobgate_same(v_job, p_tool, p_user_id);
   END IF;
-  RETURN jsonb_build_object('job', jobgate_job_json(v_job), 'created', true);
+  IF p_limits IS NULL THEN
+    RETURN jsonb_build_object('job', jobgate_job_json(v_job), 'created', true);
+  END IF;
+  v_promoted := jobgate_place(p_id, p_pool, p_limits, p_now);
+  RETURN jsonb_build_object('job', jobgate_get_json(p_id), 'created', true,
+                            'promoted', jobgate_jobs_json(v_promoted));
 END;
 $$;
 

@@ -132,19 +132,17 @@ BEGIN
 END;
 $$;
 
--- start → {"job": row, "promoted": [row]}: promote first, then run or queue at the tail.
-CREATE OR REPLACE FUNCTION jobgate_start(p_id text, p_limits jsonb, p_now bigint) RETURNS jsonb
-LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+-- The slot decision for a `starting` job, under its pool's lock: promote first, then run it
+-- if it fits and nobody in its pool waits out a provider backoff, else queue it at the tail.
+-- Returns the promoted ids. Shared by start and by create with p_limits (one statement).
+CREATE OR REPLACE FUNCTION jobgate_place(p_id text, p_pool text, p_limits jsonb, p_now bigint)
+RETURNS text[] LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
   v_job jobgate_jobs;
-  v_pool text;
   v_ts timestamptz;
   v_promoted text[];
 BEGIN
-  PERFORM jobgate_require(p_id, 'p_id');
-  PERFORM jobgate_check_limits(p_limits);
-  v_pool := jobgate_pool_of(p_id);
-  PERFORM jobgate_lock_slots(v_pool, p_limits);
+  PERFORM jobgate_lock_slots(p_pool, p_limits);
   v_ts := jobgate_clock(p_now);
   v_job := jobgate_lock_job(p_id);
   IF v_job.status IN ('running', 'completed', 'failed', 'cancelled') THEN
@@ -154,11 +152,11 @@ BEGIN
     PERFORM jobgate_raise('INVALID_TRANSITION',
       'only a starting job can be started (it is ' || v_job.status || ')', jsonb_build_object('jobId', p_id));
   END IF;
-  v_promoted := jobgate_promote_pool(v_pool, p_limits, v_ts);
+  v_promoted := jobgate_promote_pool(p_pool, p_limits, v_ts);
   IF NOT EXISTS (
        SELECT 1 FROM jobgate_jobs
-        WHERE status = 'queued' AND pool = v_pool AND queue_seq IS NOT NULL AND retry_at > v_ts)
-     AND jobgate_fits(v_pool, v_job.tool, v_job.user_id, p_limits) THEN
+        WHERE status = 'queued' AND pool = p_pool AND queue_seq IS NOT NULL AND retry_at > v_ts)
+     AND jobgate_fits(p_pool, v_job.tool, v_job.user_id, p_limits) THEN
     UPDATE jobgate_jobs
        SET status = 'running', started_at = v_ts, updated_at = v_ts, position = NULL,
            progress = NULL, queue_seq = NULL
@@ -169,6 +167,19 @@ BEGIN
            updated_at = v_ts, position = NULL, queue_seq = nextval('jobgate_queue_seq')
      WHERE id = p_id;
   END IF;
+  RETURN v_promoted;
+END;
+$$;
+
+-- start → {"job": row, "promoted": [row]}: promote first, then run or queue at the tail.
+CREATE OR REPLACE FUNCTION jobgate_start(p_id text, p_limits jsonb, p_now bigint) RETURNS jsonb
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_promoted text[];
+BEGIN
+  PERFORM jobgate_require(p_id, 'p_id');
+  PERFORM jobgate_check_limits(p_limits);
+  v_promoted := jobgate_place(p_id, jobgate_pool_of(p_id), p_limits, p_now);
   RETURN jsonb_build_object('job', jobgate_get_json(p_id), 'promoted', jobgate_jobs_json(v_promoted));
 END;
 $$;

@@ -161,16 +161,21 @@ export class PostgresStore implements JobStore {
   }
 
   async create(job: NewJob, options: CreateOptions): Promise<CreateResult> {
-    const r = await this.#call<{ job: JobRow; created: boolean }>(
+    const r = await this.#call<{ job: JobRow; created: boolean; promoted?: JobRow[] }>(
       'create',
       [
         ...this.#newJobArgs(job),
         ['p_max_active', options.maxActivePerUser, 'int'],
         ['p_now', this.#now(options.now), 'bigint'],
+        ...(options.start ? ([['p_limits', json(options.start), 'jsonb']] as Arg[]) : []),
       ],
       job.id,
     );
-    return { job: jobFromRow(r.job), created: r.created };
+    return {
+      job: jobFromRow(r.job),
+      created: r.created,
+      ...(r.promoted ? { promoted: jobs(r.promoted) } : {}),
+    };
   }
 
   async createFailed(

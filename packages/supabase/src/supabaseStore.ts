@@ -89,12 +89,21 @@ export class SupabaseStore implements JobStore {
   }
 
   async create(job: NewJob, options: CreateOptions): Promise<CreateResult> {
-    const raw = await this.#rpc<{ job: JobRow; created: boolean }>('jobgate_create', {
-      ...newJobArgs(job),
-      p_max_active: options.maxActivePerUser,
-      p_now: this.#now(options.now),
-    });
-    return this.#created(raw);
+    const raw = await this.#rpc<{ job: JobRow; created: boolean; promoted?: JobRow[] }>(
+      'jobgate_create',
+      {
+        ...newJobArgs(job),
+        p_max_active: options.maxActivePerUser,
+        p_now: this.#now(options.now),
+        ...(options.start ? { p_limits: options.start } : {}),
+      },
+    );
+    if (!raw.promoted) return this.#created(raw);
+    const { job: placed, promoted } = this.#startResult(
+      { job: raw.job, promoted: raw.promoted },
+      false,
+    );
+    return { job: placed, created: raw.created, promoted };
   }
 
   async createFailed(

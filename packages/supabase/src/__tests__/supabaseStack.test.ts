@@ -210,6 +210,7 @@ describeWith(
     });
 
     it('Realtime: a queued browser follows its position (view + one queue notice per promotion), then runs', async () => {
+      await finishAll();
       const users = Array.from({ length: 5 }, () => randomUUID());
       const jobs: Job[] = [];
       for (const u of users) {
