@@ -176,6 +176,27 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
     });
 
     describe('start: the slot decision', () => {
+      it('create with start: created and placed in one step (running while there is room, then queued)', async () => {
+        const placed = [];
+        for (let i = 0; i < 4; i++) {
+          const input = newJob();
+          const r = await store.create(input, { maxActivePerUser: 1, now, start: limits });
+          expect(r).toMatchObject({ created: true, promoted: [] });
+          placed.push(r.job);
+        }
+        expect(placed.map((j) => j.status)).toEqual(['running', 'running', 'running', 'queued']);
+        expect(placed[3]).toMatchObject({ waitedInQueue: true, position: 1 });
+        expect(placed[3]).toEqual(await row(placed[3]!.id));
+        // A repeat of the same id changes nothing and starts nothing.
+        const again = await store.create(
+          { ...newJob(), id: placed[3]!.id, userId: placed[3]!.userId },
+          { maxActivePerUser: 1, now, start: limits },
+        );
+        expect(again.created).toBe(false);
+        expect(again.job).toEqual(placed[3]);
+        await invariants();
+      });
+
       it('runs jobs while the cap has room, summed over all tools', async () => {
         const a = await submit({ tool: 'upscaler' });
         const b = await submit({ tool: 'pose-changer' });
