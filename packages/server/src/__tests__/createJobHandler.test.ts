@@ -423,9 +423,10 @@ describe('the guard: bad input on every route → 4xx JSON, never 5xx, nothing l
   });
 
   it('a store failure during submit is a 5xx that still leaves the job terminal', async () => {
-    const { call, store, runner } = setup();
-    const start = store.start.bind(store);
-    store.start = async () => {
+    const { call, store, runner, provider } = setup();
+    // The job was created and started at the provider; recording its task fails.
+    const attach = store.attachTask.bind(store);
+    store.attachTask = async () => {
       throw new Error('connection reset');
     };
     const r = await call('POST', '/jobs', {
@@ -433,8 +434,11 @@ describe('the guard: bad input on every route → 4xx JSON, never 5xx, nothing l
     });
     expect(r.status).toBe(500);
     expect(r.body?.error).toMatchObject({ code: 'INTERNAL', jobId: uuid(1) });
+    expect(r.body?.error?.message).not.toMatch(/connection reset/);
     expect((await store.get(uuid(1)))?.status).toBe('failed');
-    store.start = start;
+    // The task the provider accepted is not left running for nobody.
+    expect(provider.stats.cancelled).toBe(1);
+    store.attachTask = attach;
     expect(await runner.active('alice')).toBeNull();
   });
 });
