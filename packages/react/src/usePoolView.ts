@@ -36,19 +36,22 @@ function usePoolView<K extends keyof QueueTransport>(
     error: null,
   });
   useEffect(() => {
-    const controller = new AbortController();
+    // No abort: a request in flight at unmount ends on its own; its answer is dropped.
+    let live = true;
     let timer: ReturnType<typeof setTimeout>;
     const load = (): unknown =>
       (transport as unknown as QueueTransport)
-        [route](controller.signal)
+        [route]()
         .then(
-          (data) => setView({ data: data as never, error: null }),
-          (e: unknown) => setView((v) => ({ data: v.data, error: toJobGateError(e) })),
+          (data) => live && setView({ data: data as never, error: null }),
+          (e: unknown) => live && setView((v) => ({ data: v.data, error: toJobGateError(e) })),
         )
-        .then(() => controller.signal.aborted || (timer = setTimeout(load, intervalMs)));
+        .then(() => {
+          if (live) timer = setTimeout(load, intervalMs);
+        });
     load();
     return () => {
-      controller.abort();
+      live = false;
       clearTimeout(timer);
     };
   }, [transport, route, intervalMs]);

@@ -27,9 +27,8 @@ describe('GET /queue', () => {
     expect(jobs).toHaveLength(1);
     expect(jobs[0]).toMatchObject({ userId: 'erin', status: 'queued', position: 2 });
     const alice = await call('GET', '/queue', { token: TOKENS.alice });
-    expect((alice.body?.jobs as unknown[]).map((j) => (j as { userId: string }).userId)).toEqual([
-      'alice',
-    ]);
+    const own = alice.body?.jobs as Array<{ userId: string }>;
+    expect(own.map((j) => j.userId)).toEqual(['alice']);
   });
 
   it('shows the service (an operator) the whole queue: running first, then positions 1..n', async () => {
