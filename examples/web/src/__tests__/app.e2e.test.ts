@@ -45,6 +45,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the web app in Chromium', () => {
         imageRunMs: [1_000, 1_500],
         videoRunMs: 4_000,
         rateLimits: { submit: { limit: 1_000, windowMs: 60_000 } },
+        timeouts: { lostStartMs: 3_000 },
       }),
       chromium.launch({
         executablePath: CHROMIUM,
@@ -70,7 +71,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the web app in Chromium', () => {
   });
 
   afterEach(async (context) => {
-    const name = context.task.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase().slice(0, 80);
+    const name = context.task.name
+      .replace(/[^a-z0-9]+/gi, '-')
+      .toLowerCase()
+      .slice(0, 80);
     await pages.at(-1)?.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
     for (const page of pages.splice(0)) await page.context().close();
     await freeSlots();
@@ -150,7 +154,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the web app in Chromium', () => {
     const field = tool === 'upscaler' ? 'image' : 'video';
     const path = `${tool}/${userId}/${jobId}/${field}.${field === 'image' ? 'png' : 'mp4'}`;
     await mkdir(dirname(join(app.filesDir, path)), { recursive: true });
-    await writeFile(join(app.filesDir, path), field === 'image' ? pngImage(8, [9, 9, 9]) : mp4Bytes());
+    await writeFile(
+      join(app.filesDir, path),
+      field === 'image' ? pngImage(8, [9, 9, 9]) : mp4Bytes(),
+    );
     blockers.push({ jobId, userId });
     const image = app.timing.imageRunMs;
     app.timing.imageRunMs = [120_000, 120_000];
@@ -199,7 +206,10 @@ describe.skipIf(!existsSync(CHROMIUM))('the web app in Chromium', () => {
       const before = (await jobsOf(user)).length;
       await pick(page, tool, n + 1);
       await page.getByTestId('run').dblclick();
-      await waitStatus(page, tool === 'video-upscaler' ? /^running( \d+%)?$/ : /^(starting|running)/);
+      await waitStatus(
+        page,
+        tool === 'video-upscaler' ? /^running( \d+%)?$/ : /^(starting|running)/,
+      );
       if (tool === 'video-upscaler') {
         // A long run reports its progress.
         await waitStatus(page, /^running [1-9]\d?%$/);
@@ -285,4 +295,86 @@ describe.skipIf(!existsSync(CHROMIUM))('the web app in Chromium', () => {
       app.timing.imageRunMs = [1_000, 1_500];
     }, 60_000);
   }
+
+  it('bad input: an oversized file, a PDF as an image, empty fields and 10 quick clicks end with a clear message and nothing waiting', async () => {
+    const user = 'erin';
+    const page = await open(user, 'veste-ai');
+    const before = (await jobsOf(user)).length;
+    // Empty fields: Run says what is missing, nothing is sent.
+    await page.getByTestId('run').click();
+    expect(await page.getByTestId('notice').textContent()).toBe('Choose the person image first.');
+    // A PDF picked as the person image.
+    await page
+      .getByTestId('file-person')
+      .setInputFiles({ name: 'cv.pdf', mimeType: 'application/pdf', buffer: pdfBytes });
+    expect(await page.getByTestId('notice').textContent()).toMatch(
+      /application\/pdf is not accepted here: choose a PNG, JPEG or WebP image/,
+    );
+    await page.getByTestId('run').click();
+    expect(await status(page)).toBe('ready');
+    // A 9 MB image: over the 8 MB limit.
+    await page.getByTestId('file-person').setInputFiles({
+      name: 'huge.png',
+      mimeType: 'image/png',
+      buffer: Buffer.concat([pngImage(8, [1, 2, 3]), Buffer.alloc(9 * 1024 * 1024)]),
+    });
+    expect(await page.getByTestId('notice').textContent()).toMatch(/at most 8\.0 MB for an image/);
+    await page.getByTestId('run').click();
+    expect(await status(page)).toBe('ready');
+    expect((await jobsOf(user)).length).toBe(before);
+    // A file over the limit that slips past the page (a script, an old client): the
+    // uploader refuses it with a typed error, and no job exists.
+    const answer = await page.evaluate(async () => {
+      const response = await fetch(`/files/veste-ai/erin/${crypto.randomUUID()}/person.png`, {
+        method: 'PUT',
+        headers: { authorization: 'Bearer dev-erin' },
+        body: new Uint8Array(9 * 1024 * 1024),
+      });
+      return { status: response.status, body: await response.json() };
+    });
+    expect(answer).toMatchObject({ status: 413, body: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    // Ten quick clicks with good files: one job, a message for the extra clicks.
+    await pick(page, 'veste-ai', 4);
+    const run = page.getByTestId('run');
+    await Promise.all(Array.from({ length: 10 }, () => run.click({ delay: 0, force: true })));
+    await waitStatus(page, 'completed');
+    expect(await page.getByTestId('notice').textContent()).toMatch(/One job at a time/);
+    const jobs = await jobsOf(user);
+    expect(jobs.length - before).toBe(1);
+    expect(await app.store.findActive(user)).toBeNull();
+    const waiting = await app.store.list({ status: ['starting', 'queued'] });
+    expect(waiting).toEqual([]);
+  }, 60_000);
+
+  it('chaos: a killed start is healed (START_LOST, shown in the panel), a busy provider queues the job until it has room', async () => {
+    const user = 'dave';
+    const page = await open(user, 'upscaler');
+    const panel = page.getByTestId('queue-panel');
+    await page.getByTestId('chaos-kill').click();
+    await expect.poll(() => app.chaos.settings).toBeTruthy();
+    await pick(page, 'upscaler', 1);
+    await page.getByTestId('run').click();
+    // The request died with the "process": the page says so (or, when the browser sent the
+    // same request again on a fresh connection, follows the job until heal ends it).
+    await waitStatus(page, 'failed', 15_000);
+    expect(await page.getByTestId('error-code').textContent()).toMatch(
+      /^(NETWORK_ERROR|START_LOST)$/,
+    );
+    await expect
+      .poll(() => panel.locator('.recent li.heal').first().textContent(), { timeout: 15_000 })
+      .toMatch(/upscaler · dave · failed START_LOST \(healed\)/);
+    const healed = (await jobsOf(user))[0]!;
+    expect([healed.status, healed.errorCode]).toEqual(['failed', 'START_LOST']);
+    expect(app.chaos.killed.has(healed.id)).toBe(true);
+    // The provider answers busy to every start: the job waits in the queue, honestly.
+    await page.getByTestId('chaos-busy').fill('1');
+    await expect.poll(() => app.chaos.settings.busy).toBe(1);
+    await page.getByTestId('reset').click();
+    await page.getByTestId('run').click();
+    await waitStatus(page, 'queued, position 1');
+    await expect.poll(() => panel.getByTestId('queued').textContent()).toBe('1');
+    await page.getByTestId('chaos-busy').fill('0');
+    await waitStatus(page, 'completed', 30_000);
+    expect(await app.store.findActive(user)).toBeNull();
+  }, 60_000);
 });

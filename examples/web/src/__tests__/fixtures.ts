@@ -48,7 +48,9 @@ export function pngImage(size: number, hue: [number, number, number]): Buffer {
 }
 
 /** The start of a PDF: what a user picks by mistake instead of a picture. */
-export const pdfBytes = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer <<>>\n%%EOF\n');
+export const pdfBytes = Buffer.from(
+  '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer <<>>\n%%EOF\n',
+);
 
 /** An MP4 file's first box (`ftyp`) and an empty `mdat`: enough for the uploader's check. */
 export function mp4Bytes(): Buffer {

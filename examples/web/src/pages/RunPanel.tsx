@@ -35,6 +35,9 @@ export function RunPanel({ tool, runner, problem, onRun, output }: RunPanelProps
   const [notice, setNotice] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const { client } = runner;
+  // A new problem (or none) replaces the last message.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: problem is the trigger
+  useEffect(() => setNotice(null), [problem]);
   useEffect(() => {
     client.checkActive().then(
       (job) => {

@@ -4,7 +4,13 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
-import { JobRunner, type JobStore, MemoryStore, toJobGateError } from '@jobgate/core';
+import {
+  JobRunner,
+  type JobStore,
+  MemoryStore,
+  type RunnerTimeouts,
+  toJobGateError,
+} from '@jobgate/core';
 import { tools } from '@jobgate/example-tools';
 import { RunningHubProvider } from '@jobgate/runninghub';
 import { startRunningHubSimulator } from '@jobgate/runninghub/simulator';
@@ -42,6 +48,8 @@ export interface AppOptions {
   imageRunMs?: readonly [number, number];
   /** How long a video task runs, ms (its progress is reported along the way). */
   videoRunMs?: number;
+  /** The runner's timeouts (defaults: a lost start is healed after 12 s). */
+  timeouts?: RunnerTimeouts;
   /** Override the per-user rate limits of the handler (`null` switches one off). */
   rateLimits?: Partial<Record<RateBucket, RateRule | null>>;
   log?: (line: string) => void;
@@ -134,14 +142,15 @@ export async function startApp(options: AppOptions): Promise<App> {
     provider,
     tools,
     webhook: { baseUrl: `${url}/api`, secret: randomBytes(24).toString('hex') },
-    timeouts: { providerStartMs: 10_000, lostStartMs: 12_000 },
+    timeouts: { providerStartMs: 10_000, lostStartMs: 12_000, ...options.timeouts },
   });
   const api = createJobHandler({
     runner,
     auth,
     basePath: '/api',
     rateLimiter: new MemoryRateLimiter(),
-    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    // The panel polls twice a second per window: reads get more room than the default.
+    rateLimits: { read: { limit: 600, windowMs: 60_000 }, ...options.rateLimits },
     isOperator: (who: AuthContext) => who.role === 'service' || who.claims?.role === 'operator',
     onError: (error, where) => {
       if (error.status >= 500) log(`${where.method} ${where.path}: ${error.code} ${error.message}`);
