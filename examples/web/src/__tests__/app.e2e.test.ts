@@ -3,7 +3,7 @@
 // test saves a screenshot under .tmp/e2e-screenshots/. Skipped when /usr/bin/chromium is
 // missing (CI installs it).
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Job } from '@jobgate/core';
@@ -173,6 +173,25 @@ describe.skipIf(!existsSync(CHROMIUM))('the web app in Chromium', () => {
       await app.runner.cancel({ ...b, confirm: true }).catch(() => {});
     }
   }
+
+  it('the browser bundle carries no zod, no server code and no Node built-ins', async () => {
+    const assets = join(app.clientDir, 'assets');
+    const js = (await readdir(assets)).filter((f) => f.endsWith('.js'));
+    expect(js.length).toBeGreaterThan(0);
+    for (const file of js) {
+      const code = await readFile(join(assets, file), 'utf8');
+      // zod's error class and the server's route table and SQL would show up by these.
+      for (const marker of [
+        'ZodError',
+        'invalid request:',
+        'maintenance needs',
+        'jobgate_',
+        'node:',
+      ]) {
+        expect({ file, marker, found: code.includes(marker) }).toMatchObject({ found: false });
+      }
+    }
+  });
 
   const TOOLS: ToolId[] = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'];
 

@@ -61,6 +61,8 @@ export interface App {
   timing: { imageRunMs: readonly [number, number]; videoRunMs: number };
   /** Where the local uploader keeps files. */
   filesDir: string;
+  /** The built browser app. */
+  clientDir: string;
   runner: JobRunner;
   chaos: Chaos;
   store: JobStore;
@@ -246,6 +248,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     url,
     timing,
     filesDir,
+    clientDir: distDir,
     runner,
     chaos,
     store,

@@ -34,7 +34,12 @@ export type ToolFileField<T extends ToolTypeSource> = string extends T['files'][
  * What a page passes to `run`: the schema's input (before defaults) without the file
  * fields, which get their storage paths from the upload.
  */
-export type ToolInput<T extends ToolTypeSource> = Omit<SchemaInput<T['input']>, ToolFileField<T>>;
+export type ToolInput<T extends ToolTypeSource> = NoExtraKeys<
+  Omit<SchemaInput<T['input']>, ToolFileField<T>>
+>;
+
+/** `{}` would take any object: a tool whose fields are all files takes an empty input only. */
+type NoExtraKeys<T> = [keyof T] extends [never] ? Record<string, never> : T;
 
 /** The files a run of the tool needs: one per file field. */
 export type ToolFiles<T extends ToolTypeSource> = { [K in ToolFileField<T>]: ClientFile };
