@@ -186,7 +186,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the web app in Chromium', () => {
         'invalid request:',
         'maintenance needs',
         'jobgate_',
-        'node:',
+        '"node:',
       ]) {
         expect({ file, marker, found: code.includes(marker) }).toMatchObject({ found: false });
       }
