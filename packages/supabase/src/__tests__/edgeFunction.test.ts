@@ -1,12 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Job, webhookToken } from '@jobgate/core';
 import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
 import { migrate, postgresJsClient } from '@jobgate/postgres';
 import { SqlRateLimiter, signHs256Jwt } from '@jobgate/server';
+import { type DenoProcess, describeWith, runDeno } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,7 +14,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
  * against the PostgreSQL server through postgres.js and PostgresStore, driven over HTTP.
  */
 const DATABASE_URL = process.env.DATABASE_URL;
-const run = DATABASE_URL ? describe : describe.skip;
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
 const functionDir = join(root, 'examples/supabase/functions/jobgate');
@@ -23,13 +21,6 @@ const JWT_SECRET = 'edge-test-jwt-secret-with-at-least-32-characters';
 const WEBHOOK_SECRET = 'edge-test-webhook-secret-0123456789';
 const SUBMIT_WINDOW_MS = 1_500;
 const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as const;
-
-function denoBinary(): string {
-  // npm 11 skips the deno package's postinstall; its installer API links the binary on demand.
-  const require = createRequire(import.meta.url);
-  const install = require('deno/install_api.cjs') as { runInstall(): string };
-  return install.runInstall();
-}
 
 interface Answer {
   status: number;
@@ -42,13 +33,12 @@ interface Answer {
   } | null;
 }
 
-run('the edge function in Deno, on PostgreSQL', () => {
-  let deno: ChildProcess | undefined;
+describeWith('postgres', 'the edge function in Deno, on PostgreSQL', () => {
+  let deno: DenoProcess | undefined;
   let base = '';
   let sql: postgres.Sql;
   const schema = `jobgate_edge_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
   const usersSeen = new Set<string>();
-  let stderr = '';
 
   const token = (sub: string, over: Record<string, unknown> = {}) => {
     usersSeen.add(sub);
@@ -128,54 +118,39 @@ run('the edge function in Deno, on PostgreSQL', () => {
     await new SqlRateLimiter({ query: client, table: `${schema}.jobgate_rate_limits` }).migrate();
     await client.close?.();
 
-    deno = spawn(
-      denoBinary(),
-      [
-        'run',
-        '--allow-net',
-        '--allow-env',
-        '--allow-read',
-        '--allow-sys',
-        '--config',
-        join(functionDir, 'deno.json'),
-        join(functionDir, 'index.ts'),
-      ],
-      {
-        cwd: functionDir,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '/tmp',
-          ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
-          NO_COLOR: '1',
-          PORT: '0',
-          SUPABASE_DB_URL: DATABASE_URL!,
-          JOBGATE_SCHEMA: schema,
-          SUPABASE_JWT_SECRET: JWT_SECRET,
-          JOBGATE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-          JOBGATE_PUBLIC_URL: 'http://127.0.0.1/jobgate',
-          JOBGATE_SUBMIT_LIMIT: '5',
-          JOBGATE_SUBMIT_WINDOW_MS: String(SUBMIT_WINDOW_MS),
-          JOBGATE_SSE_PING_MS: '200',
-          JOBGATE_SIMULATED_RUN_MS: '600000',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    deno = runDeno({
+      script: join(functionDir, 'index.ts'),
+      config: join(functionDir, 'deno.json'),
+      cwd: functionDir,
+      env: {
+        PORT: '0',
+        SUPABASE_DB_URL: DATABASE_URL!,
+        JOBGATE_SCHEMA: schema,
+        SUPABASE_JWT_SECRET: JWT_SECRET,
+        JOBGATE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+        JOBGATE_PUBLIC_URL: 'http://127.0.0.1/jobgate',
+        JOBGATE_SUBMIT_LIMIT: '5',
+        JOBGATE_SUBMIT_WINDOW_MS: String(SUBMIT_WINDOW_MS),
+        JOBGATE_SSE_PING_MS: '200',
+        JOBGATE_SIMULATED_RUN_MS: '600000',
       },
-    );
-    deno.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
     });
+    const child = deno.child;
     base = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Deno did not start:\n${stderr}`)), 90_000);
-      deno!.stdout?.on('data', (chunk: Buffer) => {
+      const timer = setTimeout(
+        () => reject(new Error(`Deno did not start:\n${deno?.stderr()}`)),
+        90_000,
+      );
+      child.stdout?.on('data', (chunk: Buffer) => {
         const m = /jobgate listening on (\d+)/.exec(chunk.toString());
         if (m) {
           clearTimeout(timer);
           resolve(`http://127.0.0.1:${m[1]}`);
         }
       });
-      deno!.once('exit', (code) => {
+      child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`Deno exited with ${code}:\n${stderr}`));
+        reject(new Error(`Deno exited with ${code}:\n${deno?.stderr()}`));
       });
     });
   }, 120_000);
@@ -185,12 +160,7 @@ run('the edge function in Deno, on PostgreSQL', () => {
   });
 
   afterAll(async () => {
-    if (deno && deno.exitCode === null) {
-      const exited = new Promise((resolve) => deno!.once('exit', resolve));
-      deno.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (deno.exitCode === null) deno.kill('SIGKILL');
-    }
+    await deno?.stop();
     await sql?.unsafe(`drop schema if exists ${schema} cascade`);
     await sql?.end();
   });
