@@ -1,19 +1,17 @@
 // The web app of `npm start`, driven in real Chromium over HTTP: the four tool pages on the
 // @jobgate/server handler, PGlite, the local uploader and the simulated RunningHub. Each
-// test saves a screenshot under .tmp/e2e-screenshots/. Skipped when /usr/bin/chromium is
-// missing (CI installs it).
-import { existsSync } from 'node:fs';
+// test saves a screenshot under .tmp/e2e-screenshots/. Needs Chromium (describeWith).
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Job } from '@jobgate/core';
+import { CHROMIUM_PATH, describeWith } from '@jobgate/testkit';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { DEMO_USERS } from '../server/devAuthenticator.js';
 import { type App, startApp } from '../server/startApp.js';
 import { mp4Bytes, pdfBytes, pngImage } from './fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const repoDir = fileURLToPath(new URL('../../../..', import.meta.url));
 const shots = join(repoDir, '.tmp', 'e2e-screenshots');
 const tmpDir = join(repoDir, '.tmp', `web-e2e-${process.pid}`);
@@ -27,7 +25,7 @@ const FIELDS: Record<ToolId, string[]> = {
 };
 const uuid = () => crypto.randomUUID();
 
-describe.skipIf(!existsSync(CHROMIUM))('the web app in Chromium', () => {
+describeWith('chromium', 'the web app in Chromium', () => {
   let app: App;
   let browser: Browser;
   let video: Buffer = mp4Bytes();
@@ -48,7 +46,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the web app in Chromium', () => {
         timeouts: { lostStartMs: 3_000 },
       }),
       chromium.launch({
-        executablePath: CHROMIUM,
+        executablePath: CHROMIUM_PATH,
         args: [
           '--headless',
           '--no-sandbox',
