@@ -40,7 +40,7 @@ export function markedOutput(filesDir: string) {
           `<image x="${i * size}" y="0" width="${size}" height="${size}" preserveAspectRatio="xMidYMid meet" href="data:${input.type};base64,${Buffer.from(input.bytes).toString('base64')}"/>`,
       )
       .join('');
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${size}" viewBox="0 0 ${width} ${size}"><rect width="100%" height="100%" fill="#111"/>${images}<rect x="8" y="8" width="${width - 16}" height="${size - 16}" fill="none" stroke="#22c55e" stroke-width="16"/><rect x="0" y="${size - 120}" width="${width}" height="120" fill="#000" fill-opacity="0.7"/><text x="40" y="${size - 45}" font-family="sans-serif" font-size="56" fill="#22c55e">✓ ${escapeXml(tool)} · simulated result · task ${escapeXml(task.taskId.slice(-6))}</text></svg>`;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${size}" viewBox="0 0 ${width} ${size}"><rect width="100%" height="100%" fill="#111"/>${images}<rect x="8" y="8" width="${width - 16}" height="${size - 16}" fill="none" stroke="#22c55e" stroke-width="16"/><rect x="0" y="${size - 120}" width="${width}" height="120" fill="#000" fill-opacity="0.7"/><text x="40" y="${size - 45}" font-family="sans-serif" font-size="52" fill="#22c55e">✓ ${escapeXml(tool)} (simulated)</text></svg>`;
     return { data: new TextEncoder().encode(svg), contentType: 'image/svg+xml', ext: 'svg' };
   };
 }
