@@ -69,6 +69,8 @@ describeWith('chromium', 'the web app in Chromium', () => {
   });
 
   afterEach(async (context) => {
+    app.timing.imageRunMs = [1_000, 1_500];
+    app.timing.videoRunMs = 4_000;
     const name = context.task.name
       .replace(/[^a-z0-9]+/gi, '-')
       .toLowerCase()
@@ -157,18 +159,25 @@ describeWith('chromium', 'the web app in Chromium', () => {
       field === 'image' ? pngImage(8, [9, 9, 9]) : mp4Bytes(),
     );
     blockers.push({ jobId, userId });
-    const image = app.timing.imageRunMs;
-    app.timing.imageRunMs = [120_000, 120_000];
+    // Blockers hold their slot until the test frees it.
+    const timing = { ...app.timing };
+    app.timing.imageRunMs = [600_000, 600_000];
+    app.timing.videoRunMs = 600_000;
     try {
       return await app.runner.submit({ jobId, userId, tool, input: { [field]: path } });
     } finally {
-      app.timing.imageRunMs = image;
+      Object.assign(app.timing, timing);
     }
   }
 
+  /** Ends the blockers, and whatever a failed test left active: no test starts on a full pool. */
   async function freeSlots() {
     for (const b of blockers.splice(0)) {
       await app.runner.cancel({ ...b, confirm: true }).catch(() => {});
+    }
+    for (const userId of DEMO_USERS) {
+      const job = await app.store.findActive(userId);
+      if (job) await app.runner.cancel({ jobId: job.id, userId, confirm: true }).catch(() => {});
     }
   }
 
@@ -198,7 +207,6 @@ describeWith('chromium', 'the web app in Chromium', () => {
     const others = DEMO_USERS.filter((u) => u !== user).slice(0, 3);
 
     it(`${tool}: invalid input fails with a code, a retry runs, a double click makes one job`, async () => {
-      app.timing.videoRunMs = 4_000;
       const page = await open(user, tool);
       // The bytes of a PDF, named and typed as the field wants: the uploader refuses them.
       await pick(page, tool, n, pdfBytes);
@@ -250,10 +258,9 @@ describeWith('chromium', 'the web app in Chromium', () => {
     }, 60_000);
 
     it(`${tool}: the fourth job waits at position 1, confirms a cancel, runs when a slot frees; SSE cut, polling keeps up`, async () => {
-      app.timing.videoRunMs = 120_000;
-      const [first] = await Promise.all(others.map((other) => block(other)));
+      const first = await block(others[0]!);
+      for (const other of others.slice(1)) await block(other);
       expect(await app.runner.slots()).toMatchObject({ running: 3, queued: 0 });
-      app.timing.videoRunMs = 4_000;
       const page = await open(user, tool);
       // Cut the event stream: the page must follow the job by polling.
       let cut = 0;
@@ -278,7 +285,6 @@ describeWith('chromium', 'the web app in Chromium', () => {
     }, 60_000);
 
     it(`${tool}: the active-job block follows the other job or cancels it; a reload re-attaches`, async () => {
-      app.timing.videoRunMs = 120_000;
       await block(user, tool);
       const page = await open(user, tool, false);
       // The page found the user's other job at load.
@@ -309,7 +315,6 @@ describeWith('chromium', 'the web app in Chromium', () => {
       await waitStatus(page, /^running/);
       expect(await page.getByTestId('job-id').textContent()).toBe(jobId);
       await waitStatus(page, 'completed');
-      app.timing.imageRunMs = [1_000, 1_500];
     }, 60_000);
   }
 
