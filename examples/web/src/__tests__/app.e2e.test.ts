@@ -397,6 +397,17 @@ describeWith('chromium', 'the web app in Chromium', () => {
     await expect.poll(() => panel.getByTestId('queued').textContent()).toBe('1');
     await page.getByTestId('chaos-busy').fill('0');
     await waitStatus(page, 'completed', 30_000);
+    // The provider's own submit rate limit (HTTP 429 on the next three starts): the job goes
+    // back to the queue head, is retried with backoff, and runs.
+    const limited = () => app.chaos.simulator.requests.filter((r) => r.httpStatus === 429).length;
+    await page.getByTestId('chaos-429').click();
+    await page.getByTestId('reset').click();
+    await page.getByTestId('run').click();
+    await waitStatus(page, 'completed', 30_000);
+    expect(limited()).toBe(3);
+    const retried = (await jobsOf(user))[0]!;
+    expect(retried.status).toBe('completed');
+    expect(retried.attempts).toBeGreaterThanOrEqual(1);
     expect(await app.store.findActive(user)).toBeNull();
   }, 60_000);
 });
