@@ -17,7 +17,8 @@ import { useToolRunner } from '../pages/toolRunner.js';
 type Tools = typeof tools;
 const file = new Blob(['x'], { type: 'image/png' });
 
-function hookTypes() {
+// A hook (never called) so that the hooks inside follow the rules of hooks.
+function useHookTypes() {
   const veste = useToolRunner('veste-ai');
   expectTypeOf(veste.run).parameters.toEqualTypeOf<
     [input: Record<string, never>, files: { person: ClientFile; clothing: ClientFile }]
@@ -65,7 +66,7 @@ function clientTypes() {
 
 describe('typed tools', () => {
   it('are checked by the compiler (this file typechecks only if the types hold)', () => {
-    expect(typeof hookTypes).toBe('function');
+    expect(typeof useHookTypes).toBe('function');
     expect(typeof clientTypes).toBe('function');
   });
 });
