@@ -121,3 +121,31 @@ describe('npm start', () => {
     expect(report.maxRunning).toBeLessThanOrEqual(3);
   }, 90_000);
 });
+
+describe('the simulated output', () => {
+  it('reads inputs only at standard upload paths inside the files folder', async () => {
+    const { markedOutput } = await import('../server/markedOutput.js');
+    const dir = await mkdtemp(join(tmpdir(), 'jobgate-out-'));
+    try {
+      const make = markedOutput(dir);
+      const task = (fieldValue: string) =>
+        ({
+          taskId: '1900000000000000001',
+          webappId: '2018755100210106369',
+          nodeInfoList: [{ nodeId: '41', fieldName: 'image', fieldValue }],
+        }) as Parameters<typeof make>[0];
+      await expect(make(task('../../../etc/passwd'))).rejects.toThrow();
+      await expect(make(task('veste-ai/alice/../../../etc/passwd'))).rejects.toThrow();
+      const { mkdir, writeFile } = await import('node:fs/promises');
+      await mkdir(join(dir, 'veste-ai', 'alice', 'j1'), { recursive: true });
+      await writeFile(join(dir, 'veste-ai', 'alice', 'j1', 'person.png'), pngImage(4, [1, 2, 3]));
+      const file = await make(task('veste-ai/alice/j1/person.png'));
+      expect(file.contentType).toBe('image/svg+xml');
+      const svg = new TextDecoder().decode(file.data);
+      expect(svg).toContain('data:image/png;base64,');
+      expect(svg).toContain('Veste AI (simulated)');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { uploadPath } from '@jobgate/core';
 import type { SimOutputFile, SimTask } from '@jobgate/runninghub/simulator';
 import { sniff } from './fileRoutes.js';
 
@@ -23,7 +24,13 @@ export function markedOutput(filesDir: string) {
     );
     const inputs = await Promise.all(
       files.map(async (n) => {
-        const bytes = new Uint8Array(await readFile(join(filesDir, String(n.fieldValue))));
+        // Only a standard upload path: a field value like `../../etc/passwd` reads nothing.
+        const [tool = '', userId = '', jobId = '', name = '', ...rest] = String(n.fieldValue).split(
+          '/',
+        );
+        if (rest.length > 0) throw new Error('not an upload path');
+        const path = uploadPath({ tool, userId, jobId, name });
+        const bytes = new Uint8Array(await readFile(join(filesDir, path)));
         return { bytes, type: sniff(bytes) ?? 'application/octet-stream' };
       }),
     );
