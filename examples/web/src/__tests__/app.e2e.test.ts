@@ -410,4 +410,35 @@ describeWith('chromium', 'the web app in Chromium', () => {
     expect(retried.attempts).toBeGreaterThanOrEqual(1);
     expect(await app.store.findActive(user)).toBeNull();
   }, 60_000);
+
+  it('two windows as two users: both jobs count against the one cap, the panel shows both, the queue too', async () => {
+    app.timing.videoRunMs = 6_000;
+    const alice = await open('alice', 'video-upscaler');
+    const bob = await open('bob', 'video-upscaler');
+    await block('carol');
+    await pick(alice, 'video-upscaler', 1);
+    await pick(bob, 'video-upscaler', 2);
+    await alice.getByTestId('run').click();
+    await waitStatus(alice, /^running/);
+    await bob.getByTestId('run').click();
+    await waitStatus(bob, /^running/);
+    // Each window's panel sees the whole pool: three running, the cap reached.
+    for (const page of [alice, bob]) {
+      await expect.poll(() => page.getByTestId('slots').textContent()).toBe('3/3');
+      const users = await page
+        .getByTestId('queue-row')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-user')).sort());
+      expect(users).toEqual(['alice', 'bob', 'carol']);
+    }
+    // A third user now waits, and alice's window shows it in the queue.
+    const erin = await open('erin', 'upscaler');
+    await pick(erin, 'upscaler', 3);
+    await erin.getByTestId('run').click();
+    await waitStatus(erin, 'queued, position 1');
+    await expect
+      .poll(() => alice.locator('[data-testid=queue-row][data-status=queued]').textContent())
+      .toMatch(/#1upscalererinqueued/);
+    await waitStatus(alice, 'completed');
+    await waitStatus(erin, 'completed');
+  }, 60_000);
 });
