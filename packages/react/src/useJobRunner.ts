@@ -1,8 +1,10 @@
 'use client';
 import type {
+  ClientFile,
   Job,
   JobClient,
   JobClientState,
+  JsonObject,
   JsonValue,
   RunTypes,
   ToolId,
@@ -49,8 +51,8 @@ export type ToolRunnerHook<R extends ToolSet, Output = JsonValue> = <Id extends 
 export function useJobRunner<T extends RunTypes = UntypedRun>(tool: string): JobRunnerHandle<T> {
   const [client, state] = useJobClient();
   const run = useCallback(
-    // biome-ignore lint/suspicious/noExplicitAny: the typed signature is the handle's
-    (...args: any[]) => client.run(tool, args[0], args[1]),
+    (input: JsonObject, files?: Readonly<Record<string, ClientFile>>) =>
+      client.run(tool, input, files),
     [client, tool],
   );
   const cancel = useCallback((confirm?: boolean) => quiet(client.cancel(confirm)), [client]);
