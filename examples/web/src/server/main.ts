@@ -59,10 +59,10 @@ if (argv.includes('--simulate') || argv.includes('--json')) {
     pgliteDir: options.store === 'pglite' ? join(tmpDir, 'pglite') : null,
     devAuth: options.devAuth,
     log: (line) => process.stdout.write(`${line}\n`),
+    onListening: (url) => process.stdout.write(`jobgate web app: open ${url}\n`),
   });
   process.stdout.write(
-    `jobgate web app ready in ${Math.round(performance.now() - started)} ms (${options.store} store)\n` +
-      `  open ${app.url}\n  Ctrl+C stops it\n`,
+    `ready in ${Math.round(performance.now() - started)} ms (${options.store} store, simulated RunningHub); Ctrl+C stops it\n`,
   );
   const stop = () => {
     app.close().then(

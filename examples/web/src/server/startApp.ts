@@ -53,6 +53,8 @@ export interface AppOptions {
   /** Override the per-user rate limits of the handler (`null` switches one off). */
   rateLimits?: Partial<Record<RateBucket, RateRule | null>>;
   log?: (line: string) => void;
+  /** Called with the URL as soon as the page is served (the API follows once the store is open). */
+  onListening?: (url: string) => void;
 }
 
 export interface App {
@@ -103,10 +105,52 @@ export async function startApp(options: AppOptions): Promise<App> {
   const log = options.log ?? (() => {});
   await mkdir(options.tmpDir, { recursive: true });
   const filesDir = join(options.tmpDir, 'files');
-  const [distDir, store] = await Promise.all([
-    buildClient(options.buildDir ?? join(options.tmpDir, 'build'), log),
-    openStore(options),
-  ]);
+  const opening = openStore(options);
+  opening.catch(() => {});
+  const distDir = await buildClient(options.buildDir ?? join(options.tmpDir, 'build'), log);
+
+  // The page is served as soon as the server listens; the API waits until the store is open.
+  let route: ((request: Request) => Promise<Response>) | null = null;
+  let setReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    setReady = resolve;
+  });
+  const serveStatic = async (pathname: string): Promise<Response> => {
+    const safe = normalize(pathname).replace(/^(\.\.[/\\])+/, '');
+    const file = join(distDir, safe);
+    const found =
+      file.startsWith(distDir) && existsSync(file) && extname(file) !== ''
+        ? file
+        : join(distDir, 'index.html');
+    return new Response(await readFile(found), {
+      headers: {
+        'content-type': CONTENT_TYPES[extname(found)] ?? 'application/octet-stream',
+        'cache-control': found.includes('/assets/') ? 'public, max-age=31536000' : 'no-cache',
+      },
+    });
+  };
+  const server = createServer(
+    toNodeListener(async (request) => {
+      const { pathname } = new URL(request.url);
+      if (!/^\/(api|files|chaos)(\/|$)/.test(pathname)) return serveStatic(pathname);
+      await ready;
+      return route!(request);
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+  options.onListening?.(url);
+  let store: JobStore;
+  try {
+    store = await opening;
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   const auth = devAuthenticator({ store, allowSharedStore: options.devAuth === true });
   const timing = {
     imageRunMs: options.imageRunMs ?? ([4_000, 9_000] as const),
@@ -127,17 +171,6 @@ export async function startApp(options: AppOptions): Promise<App> {
       retry: { attempts: 2, backoffMs: [200] },
     }),
   );
-
-  // The handler needs the app's URL (webhooks), known once the server listens.
-  let handle: (request: Request) => Promise<Response> = async () =>
-    errorResponse(new Error('starting'));
-  const server = createServer(toNodeListener((request) => handle(request)));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
 
   const runner = new JobRunner({
     store,
@@ -204,29 +237,14 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
   };
 
-  const serveStatic = async (pathname: string): Promise<Response> => {
-    const safe = normalize(pathname).replace(/^(\.\.[/\\])+/, '');
-    const file = join(distDir, safe);
-    const found =
-      file.startsWith(distDir) && existsSync(file) && extname(file) !== ''
-        ? file
-        : join(distDir, 'index.html');
-    return new Response(await readFile(found), {
-      headers: {
-        'content-type': CONTENT_TYPES[extname(found)] ?? 'application/octet-stream',
-        'cache-control': found.includes('/assets/') ? 'public, max-age=31536000' : 'no-cache',
-      },
-    });
-  };
-
-  handle = async (request) => {
+  route = async (request) => {
     const { pathname } = new URL(request.url);
     if (pathname === '/api/jobs' && request.method === 'POST') return submit(request);
-    if (pathname === '/api' || pathname.startsWith('/api/')) return api(request);
     if (pathname.startsWith('/files/')) return files(request, pathname.slice('/files/'.length));
     if (pathname === '/chaos') return chaosRoute(request);
-    return serveStatic(pathname);
+    return api(request);
   };
+  setReady();
 
   // No scheduler here: heal (stale starts, lost starts, lost webhooks) every second.
   const healer = setInterval(() => {
