@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   STALE_START: { status: 500, retryable: true },
   /** A running job never got a provider task id (healed). */
   START_LOST: { status: 502, retryable: true },
+  /** The provider does not know a running job's task (it expired, or was never created). */
+  TASK_LOST: { status: 502, retryable: true },
   /** A running job overran its tool's `maxRunMs`, or a request timed out. */
   TIMEOUT: { status: 504, retryable: true },
   /** The user cancelled the job. */
@@ -48,6 +50,8 @@ export const ERROR_CODES = {
   CLIENT_BUSY: { status: 409, retryable: false },
   /** The network failed between client and server; the request may not have arrived. */
   NETWORK_ERROR: { status: 503, retryable: true },
+  /** The database did not answer in time or refused the connection; retry after `Retry-After`. */
+  STORE_UNAVAILABLE: { status: 503, retryable: true },
   /** Anything unexpected. The message says what; the cause is kept. */
   INTERNAL: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
@@ -90,7 +94,7 @@ export class JobGateError extends Error {
     this.status = ERROR_CODES[code].status;
     this.jobId = options.jobId;
     this.providerCode = options.providerCode;
-    this.kind = options.kind ?? defaultKind(code);
+    this.kind = options.kind ?? DEFAULT_KINDS[code];
     this.retryAfterMs = options.retryAfterMs;
     this.details = options.details;
   }
@@ -118,31 +122,18 @@ export class JobGateError extends Error {
   /** A copy that names the job, keeping everything else. */
   withJob(jobId: string): JobGateError {
     if (this.jobId === jobId) return this;
-    return new JobGateError(this.code, this.message, {
-      jobId,
-      cause: this.cause,
-      providerCode: this.providerCode,
-      kind: this.kind,
-      retryAfterMs: this.retryAfterMs,
-      details: this.details,
-    });
+    // The own fields (providerCode, kind, retryAfterMs, details, …) are the options' names.
+    return new JobGateError(this.code, this.message, { ...this, jobId, cause: this.cause });
   }
 }
 
-function defaultKind(code: ErrorCode): ProviderErrorKind | undefined {
-  switch (code) {
-    case 'PROVIDER_BUSY':
-      return 'busy';
-    case 'PROVIDER_REJECTED':
-      return 'invalid';
-    case 'PROVIDER_ERROR':
-      return 'transient';
-    case 'PROVIDER_CONFIG':
-      return 'fatal';
-    default:
-      return undefined;
-  }
-}
+/** The kind a provider error has when none was given. */
+const DEFAULT_KINDS: Partial<Record<ErrorCode, ProviderErrorKind>> = {
+  PROVIDER_BUSY: 'busy',
+  PROVIDER_REJECTED: 'invalid',
+  PROVIDER_ERROR: 'transient',
+  PROVIDER_CONFIG: 'fatal',
+};
 
 export function isJobGateError(value: unknown): value is JobGateError {
   return (
@@ -169,7 +160,7 @@ export function toJobGateError(
     return new JobGateError(e.code, e.message, { jobId: jobId ?? e.jobId, cause: error });
   }
   if (isAbortError(error)) {
-    return new JobGateError('TIMEOUT', 'the operation was aborted or timed out', {
+    return new JobGateError('TIMEOUT', 'aborted or timed out', {
       jobId,
       cause: error,
     });
@@ -180,12 +171,8 @@ export function toJobGateError(
 }
 
 function isAbortError(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    ((error as { name?: unknown }).name === 'AbortError' ||
-      (error as { name?: unknown }).name === 'TimeoutError')
-  );
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
 }
 
 /** Builds an error from the wire format `{ error: { code, message, jobId? } }`. */
@@ -201,30 +188,21 @@ export function errorFromJSON(body: unknown, status?: number): JobGateError | un
   });
 }
 
+const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
+  400: 'VALIDATION',
+  422: 'VALIDATION',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'RATE_LIMITED',
+  502: 'NETWORK_ERROR',
+  503: 'NETWORK_ERROR',
+  504: 'TIMEOUT',
+};
+
 /** The best code for an HTTP status with no jobgate body. */
 export function statusToCode(status: number | undefined): ErrorCode {
-  switch (status) {
-    case 400:
-    case 422:
-      return 'VALIDATION';
-    case 401:
-      return 'UNAUTHENTICATED';
-    case 403:
-      return 'FORBIDDEN';
-    case 404:
-      return 'NOT_FOUND';
-    case 409:
-      return 'CONFLICT';
-    case 413:
-      return 'PAYLOAD_TOO_LARGE';
-    case 429:
-      return 'RATE_LIMITED';
-    case 502:
-    case 503:
-      return 'NETWORK_ERROR';
-    case 504:
-      return 'TIMEOUT';
-    default:
-      return 'INTERNAL';
-  }
+  return (status !== undefined && STATUS_CODES[status]) || 'INTERNAL';
 }

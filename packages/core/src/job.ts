@@ -11,8 +11,12 @@ export type JsonValue =
   | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-/** `kept`: a charge that stands by the refund policy although the job did not complete. */
-export type CreditState = 'none' | 'charged' | 'refunded' | 'kept';
+/**
+ * `refunding`: a process claimed the refund and is calling Billing (at most one process
+ * pays it; a claim whose owner died is taken over later). `kept`: a charge that stands by
+ * the refund policy although the job did not complete.
+ */
+export type CreditState = 'none' | 'charged' | 'refunding' | 'refunded' | 'kept';
 
 /**
  * A job as every part of jobgate sees it. Timestamps are ISO 8601 strings (UTC), so the
@@ -82,7 +86,7 @@ export const jobSchema = z.object({
   position: z.number().int().positive().nullable(),
   taskId: z.string().nullable(),
   userCreditCost: z.number().nonnegative(),
-  creditState: z.enum(['none', 'charged', 'refunded', 'kept']),
+  creditState: z.enum(['none', 'charged', 'refunding', 'refunded', 'kept']),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   progress: z.number().min(0).max(1).nullable(),

@@ -30,6 +30,8 @@ export {
   type FetchTransport,
   type FetchTransportOptions,
   fetchTransport,
+  type QueueAnswer,
+  type QueueTransport,
   type SlotsAnswer,
   type TokenGetter,
 } from './fetchTransport.js';
@@ -52,3 +54,17 @@ export {
   sseUpdates,
 } from './sseUpdates.js';
 export { createStateStore, type ReadableStore, type StateStore } from './stateStore.js';
+export type {
+  RunTypes,
+  ToolById,
+  ToolFileField,
+  ToolFiles,
+  ToolId,
+  ToolInput,
+  ToolRun,
+  ToolRunArgs,
+  ToolSet,
+  ToolTypeSource,
+  TypedJobClient,
+  UntypedRun,
+} from './toolTypes.js';

@@ -95,7 +95,7 @@ describeWith(
     };
 
     it.each(TOOL_IDS)(
-      '%s: a refused job is failed at once; the 4th waits at position 1 and runs when a slot frees',
+      '%s: a refused job leaves no row; the 4th waits at position 1 and runs when a slot frees',
       async (tool) => {
         const users = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
         const transports = await Promise.all(
@@ -105,10 +105,7 @@ describeWith(
         await expect(
           transports[0]!.submit({ jobId: refusedId, tool, input: invalidInputs[tool] }),
         ).rejects.toMatchObject({ code: 'VALIDATION', jobId: refusedId });
-        expect((await db.rows()).find((j) => j.id === refusedId)).toMatchObject({
-          status: 'failed',
-          errorCode: 'VALIDATION',
-        });
+        expect((await db.rows()).find((j) => j.id === refusedId)).toBeUndefined();
         expect(await transports[0]!.active()).toBeNull();
         const jobs: Job[] = [];
         for (const t of transports) {
@@ -140,7 +137,7 @@ describeWith(
       },
     );
 
-    it('rapid clicks: the 6th submit in a minute is 429, its job failed RATE_LIMITED, nothing blocks', async () => {
+    it('rapid clicks: the 6th submit in a minute is 429, no row for it, nothing blocks', async () => {
       const user = randomUUID();
       const transport = functionsTransport(await browser(user));
       for (let i = 0; i < 5; i++) {
@@ -154,10 +151,7 @@ describeWith(
         .catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'RATE_LIMITED', jobId: id });
       expect((error as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
-      expect((await db.rows()).find((j) => j.id === id)).toMatchObject({
-        status: 'failed',
-        errorCode: 'RATE_LIMITED',
-      });
+      expect((await db.rows()).find((j) => j.id === id)).toBeUndefined();
       expect(await transport.active()).toBeNull();
       const [counter] =
         await db.sql`select hits from jobgate_rate_limits where key = ${`submit:${user}`}`;
@@ -207,6 +201,61 @@ describeWith(
       expect(errors).toEqual([]);
       aliceClient.realtime.disconnect();
       bobClient.realtime.disconnect();
+    });
+
+    it('Realtime: a queued browser follows its position (view + one queue notice per promotion), then runs', async () => {
+      await finishAll();
+      const users = Array.from({ length: 5 }, () => randomUUID());
+      const jobs: Job[] = [];
+      for (const u of users) {
+        jobs.push(
+          await runner.submit({
+            jobId: randomUUID(),
+            tool: 'veste-ai',
+            userId: u,
+            input: sampleInputs['veste-ai'],
+          }),
+        );
+      }
+      expect(jobs.map((j) => j.status)).toEqual([
+        'running',
+        'running',
+        'running',
+        'queued',
+        'queued',
+      ]);
+      const mine = jobs[4]!;
+      const client = await browser(users[4]!);
+      await client.realtime.setAuth();
+      // Read through the view under the user's own RLS: the position is computed when read.
+      const { data } = await client
+        .from('jobgate_jobs_view')
+        .select('id,position')
+        .eq('id', mine.id);
+      expect(data).toEqual([{ id: mine.id, position: 2 }]);
+      const seen: Job[] = [];
+      const errors: unknown[] = [];
+      const before = realtime.subscribers();
+      const stop = realtimeJobSource(client).subscribe(
+        mine.id,
+        (j) => seen.push(j),
+        (e) => errors.push(e),
+      );
+      await expect.poll(() => realtime.subscribers(), { timeout: 5_000 }).toBe(before + 1);
+      const moves = () => realtime.deliveries.filter((d) => d.id === 'queue:default').length;
+      // The first running job ends: the head is promoted, ours moves to 1 without its row changing.
+      await runner.cancel({ jobId: jobs[0]!.id, userId: users[0]!, confirm: true });
+      await expect.poll(() => seen.at(-1)?.position, { timeout: 5_000 }).toBe(1);
+      expect(moves()).toBe(1);
+      await runner.cancel({ jobId: jobs[1]!.id, userId: users[1]!, confirm: true });
+      await expect.poll(() => seen.at(-1)?.status, { timeout: 5_000 }).toBe('running');
+      expect(seen.at(-1)?.position).toBeNull();
+      // One queue notice per promotion, not one per waiting job.
+      expect(moves()).toBe(2);
+      expect(errors).toEqual([]);
+      stop();
+      client.realtime.disconnect();
+      await finishAll();
     });
 
     it('SupabaseStore({ realtime: true }) hears changes made by another process', async () => {
