@@ -246,7 +246,19 @@ describeWith('chromium', 'the web app in Chromium', () => {
       const price = tool === 'video-upscaler' ? 150 : tool === 'upscaler' ? 80 : 60;
       expect(await page.getByTestId('price').textContent()).toBe(`${price} credits`);
       if (tool === 'video-upscaler') {
-        expect(await page.getByTestId('output-video').getAttribute('src')).toMatch(/\/outputs\//);
+        const player = page.getByTestId('output-video');
+        const src = (await player.getAttribute('src')) ?? '';
+        expect(src).toMatch(/\/outputs\//);
+        // The simulator's output: the user's video re-encoded with a green frame (a recorded
+        // WebM), or the upload as it is when it does not decode (the MP4 header fallback).
+        const served = Buffer.from(await (await fetch(new URL(src, app.url))).arrayBuffer());
+        expect(served.equals(video)).toBe(video[0] !== 0x1a);
+        if (video[0] === 0x1a) {
+          // Chromium plays the derived file.
+          await expect
+            .poll(() => player.evaluate((el) => (el as HTMLVideoElement).videoWidth))
+            .toBeGreaterThan(0);
+        }
       } else {
         // The simulator's output: the inputs with a visible mark, loaded as an image.
         const img = page.getByTestId('output-image');

@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore } from '@jobgate/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devAuthenticator, devToken } from '../server/devAuthenticator.js';
 import { fileRoutes, sniff } from '../server/fileRoutes.js';
-import { pdfBytes, pngImage } from './fixtures.js';
+import { ffmpegPath } from '../server/markVideo.js';
+import { mp4Bytes, pdfBytes, pngImage } from './fixtures.js';
 
 const request = (path: string, init: { method?: string; body?: Uint8Array; token?: string } = {}) =>
   new Request(`http://app.test/files/${path}`, {
@@ -144,6 +145,100 @@ describe('the simulated output', () => {
       const svg = new TextDecoder().decode(file.data);
       expect(svg).toContain('data:image/png;base64,');
       expect(svg).toContain('Veste AI (simulated)');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  describe.each([
+    ['webm', 'video/webm'],
+    ['mp4', 'video/mp4'],
+  ])('for a %s video', (ext, contentType) => {
+    it('re-encodes the whole video with a green frame', async () => {
+      const { markedOutput } = await import('../server/markedOutput.js');
+      const ffmpeg = await ffmpegPath();
+      expect(ffmpeg, 'the ffmpeg of @ffmpeg-installer/ffmpeg runs here').toBeTypeOf('string');
+      const bin = ffmpeg as string;
+      const dir = await mkdtemp(join(tmpdir(), 'jobgate-out-'));
+      try {
+        // The user's video: 2 s of a test pattern, 20 frames of 320x240, not green at the edge.
+        const input = join(dir, 'video-upscaler', 'alice', 'j1', `video.${ext}`);
+        await mkdir(join(dir, 'video-upscaler', 'alice', 'j1'), { recursive: true });
+        const codec =
+          ext === 'webm' ? ['-c:v', 'libvpx'] : ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'];
+        execFileSync(bin, [
+          ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '2'],
+          ...codec,
+          input,
+        ]);
+        const make = markedOutput(dir);
+        const started = performance.now();
+        const file = await make({
+          taskId: '1900000000000000002',
+          webappId: '2018810750139109378',
+          nodeInfoList: [
+            { nodeId: '3', fieldName: 'video', fieldValue: `video-upscaler/alice/j1/video.${ext}` },
+          ],
+        } as Parameters<typeof make>[0]);
+        const ms = Math.round(performance.now() - started);
+        expect(file).toMatchObject({ contentType, ext });
+        const before = await readFile(input);
+        expect(Buffer.from(file.data).equals(before)).toBe(false);
+        const output = join(dir, `out.${ext}`);
+        await writeFile(output, file.data);
+        // Decodes from start to end without an error.
+        expect(
+          execFileSync(bin, ['-v', 'error', '-i', output, '-f', 'null', '-'], { encoding: 'utf8' }),
+        ).toBe('');
+        const frames = (path: string) =>
+          execFileSync(
+            bin,
+            ['-v', 'error', '-i', path, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
+            {
+              maxBuffer: 64 << 20,
+            },
+          );
+        const [inRgb, outRgb] = [frames(input), frames(output)];
+        // Same size and frame count: the user's whole video, not a cut or a thumbnail.
+        expect(outRgb.length).toBe(inRgb.length);
+        expect(outRgb.length / (320 * 240 * 3)).toBe(20);
+        const pixel = (rgb: Buffer, x: number, y: number) => [
+          ...rgb.subarray((y * 320 + x) * 3, (y * 320 + x) * 3 + 3),
+        ];
+        const green = ([r, g, b]: number[]) => g! > 150 && r! < 90 && b! < 140;
+        for (const [x, y] of [
+          [0, 0],
+          [319, 239],
+          [5, 120],
+        ] as const) {
+          expect(green(pixel(inRgb, x, y)), `input pixel ${x},${y}`).toBe(false);
+          expect(green(pixel(outRgb, x, y)), `output pixel ${x},${y}`).toBe(true);
+        }
+        // Inside the frame the picture is the user's, not green.
+        expect(green(pixel(outRgb, 160, 60))).toBe(false);
+        console.log(`marked ${ext} video (2 s, 320x240) in ${ms} ms`);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    }, 60_000);
+  });
+
+  it('keeps a video that does not decode as it is, so the job still finishes', async () => {
+    const { markedOutput } = await import('../server/markedOutput.js');
+    const dir = await mkdtemp(join(tmpdir(), 'jobgate-out-'));
+    try {
+      await mkdir(join(dir, 'video-upscaler', 'alice', 'j1'), { recursive: true });
+      await writeFile(join(dir, 'video-upscaler', 'alice', 'j1', 'video.mp4'), mp4Bytes());
+      const make = markedOutput(dir);
+      const file = await make({
+        taskId: '1900000000000000003',
+        webappId: '2018810750139109378',
+        nodeInfoList: [
+          { nodeId: '3', fieldName: 'video', fieldValue: 'video-upscaler/alice/j1/video.mp4' },
+        ],
+      } as Parameters<typeof make>[0]);
+      expect(file.contentType).toBe('video/mp4');
+      expect(Buffer.from(file.data).equals(mp4Bytes())).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

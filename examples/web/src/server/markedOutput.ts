@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { uploadPath } from '@jobgate/core';
 import type { SimOutputFile, SimTask } from '@jobgate/runninghub/simulator';
 import { sniff } from './fileRoutes.js';
+import { markVideo } from './markVideo.js';
 
 const TOOL_BY_APP: Record<string, string> = {
   '2018451429635133442': 'Pose Changer',
@@ -12,9 +13,10 @@ const TOOL_BY_APP: Record<string, string> = {
 
 /**
  * The simulated RunningHub's result of a task: its input images in one SVG with a visible
- * mark (a green frame and a banner naming the tool and task), or for a video the input
- * video itself (the simulator has no video encoder). Inputs are read from the local
- * uploader's folder: the node fields hold their storage paths.
+ * mark (a green frame and a banner naming the tool and task), or for a video the whole
+ * input video re-encoded with a green frame (markVideo). Where no ffmpeg runs or the video
+ * does not decode, the video output is the input itself, so the demo still finishes. Inputs
+ * are read from the local uploader's folder: the node fields hold their storage paths.
  */
 export function markedOutput(filesDir: string) {
   return async (task: SimTask): Promise<SimOutputFile> => {
@@ -30,13 +32,17 @@ export function markedOutput(filesDir: string) {
         );
         if (rest.length > 0) throw new Error('not an upload path');
         const path = uploadPath({ tool, userId, jobId, name });
-        const bytes = new Uint8Array(await readFile(join(filesDir, path)));
-        return { bytes, type: sniff(bytes) ?? 'application/octet-stream' };
+        const file = join(filesDir, path);
+        const bytes = new Uint8Array(await readFile(file));
+        return { file, bytes, type: sniff(bytes) ?? 'application/octet-stream' };
       }),
     );
     const video = inputs.find((i) => i.type.startsWith('video/'));
     if (video) {
-      return { data: video.bytes, contentType: video.type, ext: video.type.split('/')[1]! };
+      const marked = await markVideo(video.file, video.type);
+      return (
+        marked ?? { data: video.bytes, contentType: video.type, ext: video.type.split('/')[1]! }
+      );
     }
     const tool = TOOL_BY_APP[task.webappId ?? ''] ?? 'Upscaler Arcano';
     const size = 1024;
