@@ -1,35 +1,30 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Job, webhookToken } from '@jobgate/core';
 import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
-import { migrate, postgresJsClient } from '@jobgate/postgres';
-import { SqlRateLimiter, signHs256Jwt } from '@jobgate/server';
+import { signHs256Jwt } from '@jobgate/server';
+import { createClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ServedFunction,
+  SUPABASE_DIR,
+  serveFunction,
+} from '../../../../examples/supabase/local/serveFunction.js';
+import { applyMigrations, devUserId, type LocalSupabase, startLocalSupabase } from '../local.js';
 
 /**
- * The edge function of examples/supabase runs in real Deno (`Deno.serve`, `npm:` imports)
- * against the PostgreSQL server through postgres.js and PostgresStore, driven over HTTP.
+ * The Supabase starter of examples/supabase, as a user deploys it: its migrations and seed
+ * applied to a fresh PostgreSQL database, its edge function in real Deno (its own import map,
+ * `npm:` packages from node_modules), state through real supabase-js against the local
+ * PostgREST stand-in, and every request through the `/functions/v1/jobgate` gateway path.
  */
 const DATABASE_URL = process.env.DATABASE_URL;
 const run = DATABASE_URL ? describe : describe.skip;
 
-const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const functionDir = join(root, 'examples/supabase/functions/jobgate');
 const JWT_SECRET = 'edge-test-jwt-secret-with-at-least-32-characters';
 const WEBHOOK_SECRET = 'edge-test-webhook-secret-0123456789';
 const SUBMIT_WINDOW_MS = 1_500;
 const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as const;
-
-function denoBinary(): string {
-  // npm 11 skips the deno package's postinstall; its installer API links the binary on demand.
-  const require = createRequire(import.meta.url);
-  const install = require('deno/install_api.cjs') as { runInstall(): string };
-  return install.runInstall();
-}
 
 interface Answer {
   status: number;
@@ -42,13 +37,14 @@ interface Answer {
   } | null;
 }
 
-run('the edge function in Deno, on PostgreSQL', () => {
-  let deno: ChildProcess | undefined;
-  let base = '';
+run('the Supabase starter: edge function in Deno, supabase-js, PostgreSQL', () => {
+  let fn: ServedFunction | undefined;
+  let local: LocalSupabase | undefined;
+  let admin: postgres.Sql;
   let sql: postgres.Sql;
-  const schema = `jobgate_edge_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
+  let base = '';
+  const database = `jobgate_starter_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
   const usersSeen = new Set<string>();
-  let stderr = '';
 
   const token = (sub: string, over: Record<string, unknown> = {}) => {
     usersSeen.add(sub);
@@ -76,6 +72,7 @@ run('the edge function in Deno, on PostgreSQL', () => {
       body?: unknown;
       raw?: BodyInit;
       headers?: Record<string, string>;
+      direct?: boolean;
     } = {},
   ): Promise<Answer> => {
     const headers = new Headers(init.headers);
@@ -85,7 +82,7 @@ run('the edge function in Deno, on PostgreSQL', () => {
       body = JSON.stringify(init.body);
       headers.set('content-type', 'application/json');
     }
-    const response = await fetch(`${base}/jobgate${path}`, {
+    const response = await fetch(`${init.direct ? `${fn!.url}/jobgate` : base}${path}`, {
       method,
       headers,
       ...(body === undefined ? {} : { body, duplex: 'half' }),
@@ -100,7 +97,7 @@ run('the edge function in Deno, on PostgreSQL', () => {
     return { status: response.status, headers: response.headers, body: parsed };
   };
   const row = async (id: string) =>
-    (await sql.unsafe(`select * from ${schema}.jobgate_jobs where id = $1`, [id]))[0];
+    (await sql.unsafe(`select * from jobgate_jobs where id = $1`, [id]))[0];
   /** Ends every active job of the users a test used, through the API (frees the slots). */
   const cleanup = async () => {
     for (const user of usersSeen) {
@@ -116,68 +113,34 @@ run('the edge function in Deno, on PostgreSQL', () => {
   };
   const nonTerminal = async (users: readonly string[]) =>
     sql.unsafe(
-      `select id, status from ${schema}.jobgate_jobs where user_id = any($1::text[]) and status in ('starting','queued','running')`,
+      `select id, status from jobgate_jobs where user_id = any($1::text[]) and status in ('starting','queued','running')`,
       [users],
     );
 
   beforeAll(async () => {
-    sql = postgres(DATABASE_URL!, { max: 2, onnotice: () => undefined });
-    await sql.unsafe(`create schema ${schema}`);
-    const client = postgresJsClient(postgres(DATABASE_URL!, { max: 1, onnotice: () => undefined }));
-    await migrate(client, { schema });
-    await new SqlRateLimiter({ query: client, table: `${schema}.jobgate_rate_limits` }).migrate();
-    await client.close?.();
-
-    deno = spawn(
-      denoBinary(),
-      [
-        'run',
-        '--allow-net',
-        '--allow-env',
-        '--allow-read',
-        '--allow-sys',
-        '--config',
-        join(functionDir, 'deno.json'),
-        join(functionDir, 'index.ts'),
-      ],
-      {
-        cwd: functionDir,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '/tmp',
-          ...(process.env.DENO_DIR ? { DENO_DIR: process.env.DENO_DIR } : {}),
-          NO_COLOR: '1',
-          PORT: '0',
-          SUPABASE_DB_URL: DATABASE_URL!,
-          JOBGATE_SCHEMA: schema,
-          SUPABASE_JWT_SECRET: JWT_SECRET,
-          JOBGATE_WEBHOOK_SECRET: WEBHOOK_SECRET,
-          JOBGATE_PUBLIC_URL: 'http://127.0.0.1/jobgate',
-          JOBGATE_SUBMIT_LIMIT: '5',
-          JOBGATE_SUBMIT_WINDOW_MS: String(SUBMIT_WINDOW_MS),
-          JOBGATE_SSE_PING_MS: '200',
-          JOBGATE_SIMULATED_RUN_MS: '600000',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    deno.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
+    admin = postgres(DATABASE_URL!, { max: 1, onnotice: () => undefined });
+    await admin.unsafe(`create database ${database}`);
+    const url = new URL(DATABASE_URL!);
+    url.pathname = `/${database}`;
+    local = await startLocalSupabase({
+      databaseUrl: url.toString(),
+      jwtSecret: JWT_SECRET,
+      tables: ['jobgate_jobs', 'credits'],
     });
-    base = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`Deno did not start:\n${stderr}`)), 90_000);
-      deno!.stdout?.on('data', (chunk: Buffer) => {
-        const m = /jobgate listening on (\d+)/.exec(chunk.toString());
-        if (m) {
-          clearTimeout(timer);
-          resolve(`http://127.0.0.1:${m[1]}`);
-        }
-      });
-      deno!.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`Deno exited with ${code}:\n${stderr}`));
-      });
+    sql = local.sql;
+    await applyMigrations(sql, SUPABASE_DIR, { seed: true });
+    fn = await serveFunction('jobgate', {
+      SUPABASE_URL: local.url,
+      SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey,
+      JOBGATE_JWT_SECRET: JWT_SECRET,
+      JOBGATE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      JOBGATE_SUBMIT_LIMIT: '5',
+      JOBGATE_SUBMIT_WINDOW_MS: String(SUBMIT_WINDOW_MS),
+      JOBGATE_SSE_PING_MS: '200',
+      JOBGATE_SIMULATED_RUN_MS: '600000',
     });
+    local.setFunction('jobgate', fn.url);
+    base = `${local.url}/functions/v1/jobgate`;
   }, 120_000);
 
   afterEach(async () => {
@@ -185,14 +148,10 @@ run('the edge function in Deno, on PostgreSQL', () => {
   });
 
   afterAll(async () => {
-    if (deno && deno.exitCode === null) {
-      const exited = new Promise((resolve) => deno!.once('exit', resolve));
-      deno.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (deno.exitCode === null) deno.kill('SIGKILL');
-    }
-    await sql?.unsafe(`drop schema if exists ${schema} cascade`);
-    await sql?.end();
+    await fn?.stop();
+    await local?.close();
+    await admin?.unsafe(`drop database if exists ${database} with (force)`);
+    await admin?.end();
   });
 
   describe.each(TOOL_IDS)('tool %s', (tool) => {
@@ -279,7 +238,7 @@ run('the edge function in Deno, on PostgreSQL', () => {
       const t = await token(user);
       const phantom = randomUUID();
       await sql.unsafe(
-        `insert into ${schema}.jobgate_jobs (id, tool, user_id, status, waited_in_queue, position, task_id, user_credit_cost, created_at, updated_at)
+        `insert into jobgate_jobs (id, tool, user_id, status, waited_in_queue, position, task_id, user_credit_cost, created_at, updated_at)
          values ($1, $2, $3, 'queued', false, null, null, 0, now() - interval '60 seconds', now() - interval '60 seconds')`,
         [phantom, tool, user],
       );
@@ -298,7 +257,7 @@ run('the edge function in Deno, on PostgreSQL', () => {
       const t = await token(owner);
       const unreal = randomUUID();
       await sql.unsafe(
-        `insert into ${schema}.jobgate_jobs (id, tool, user_id, status, created_at, updated_at)
+        `insert into jobgate_jobs (id, tool, user_id, status, created_at, updated_at)
          values ($1, $2, $3, 'queued', now(), now())`,
         [unreal, tool, owner],
       );
@@ -423,7 +382,8 @@ run('the edge function in Deno, on PostgreSQL', () => {
         controller.enqueue(new Uint8Array(16_384).fill(32));
       },
     });
-    const chunked = await call('POST', '/jobs', { token: t, raw: stream });
+    // Straight to the function: the gateway in front of it buffers bodies.
+    const chunked = await call('POST', '/jobs', { token: t, raw: stream, direct: true });
     expect(chunked.status).toBe(413);
     expect(statuses.every((s) => s >= 400 && s < 500)).toBe(true);
     expect(await nonTerminal(users)).toEqual([]);
@@ -438,7 +398,7 @@ run('the edge function in Deno, on PostgreSQL', () => {
       token: t,
       body: { jobId: id, tool: 'veste-ai', input: sampleInputs['veste-ai'] },
     });
-    const response = await fetch(`${base}/jobgate/jobs/${id}/events`, {
+    const response = await fetch(`${base}/jobs/${id}/events`, {
       headers: { authorization: `Bearer ${t}` },
     });
     expect(response.status).toBe(200);
@@ -479,7 +439,7 @@ run('the edge function in Deno, on PostgreSQL', () => {
     const user = randomUUID();
     const stale = randomUUID();
     await sql.unsafe(
-      `insert into ${schema}.jobgate_jobs (id, tool, user_id, status, created_at, updated_at)
+      `insert into jobgate_jobs (id, tool, user_id, status, created_at, updated_at)
        values ($1, 'upscaler', $2, 'starting', now() - interval '1 minute', now() - interval '1 minute')`,
       [stale, user],
     );
@@ -492,7 +452,7 @@ run('the edge function in Deno, on PostgreSQL', () => {
   });
 
   it('answers CORS preflights for browsers', async () => {
-    const r = await fetch(`${base}/jobgate/jobs`, {
+    const r = await fetch(`${base}/jobs`, {
       method: 'OPTIONS',
       headers: { origin: 'https://app.example', 'access-control-request-method': 'POST' },
     });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statusOfSqlState } from './fakePostgrest.js';
+import { statusOfSqlState } from '../local/fakePostgrest.js';
 import {
   anonKey,
   createSupabaseTestDb,

@@ -5,11 +5,11 @@ import { counterRateLimiter, createJobHandler, supabaseJwtAuthenticator } from '
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionsTransport } from '../functionsTransport.js';
+import { fakeRealtime } from '../local/fakeRealtime.js';
 import { withNodeRealtime } from '../node.js';
 import { realtimeJobSource } from '../realtimeJobSource.js';
 import { supabaseRateCounter } from '../supabaseRateCounter.js';
 import { SupabaseStore } from '../supabaseStore.js';
-import { fakeRealtime } from './fakeRealtime.js';
 import {
   anonKey,
   createSupabaseTestDb,

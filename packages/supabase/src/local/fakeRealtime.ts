@@ -4,7 +4,8 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { inTransaction, verify } from './fakePostgrest.js';
 
 /**
- * A test-only subset of Supabase Realtime (Phoenix protocol, serializer 2.0.0, JSON frames):
+ * A local stand-in for Supabase Realtime, for development and tests (Phoenix protocol,
+ * serializer 2.0.0, JSON frames):
  * `phx_join` with `postgres_changes` bindings, heartbeats, `phx_leave`, and change messages.
  * Changes come from the jobs table's NOTIFY trigger; each row is read under the subscriber's
  * JWT role with its claims, so RLS decides what a subscriber receives, as on Supabase.
@@ -14,6 +15,8 @@ export async function fakeRealtime(options: {
   jwtSecret: string;
   channel: string;
   table: string;
+  /** Serve on this HTTP server (its port); default a server of its own on a free port. */
+  server?: import('node:http').Server;
 }) {
   interface Binding {
     id: number;
@@ -31,8 +34,11 @@ export async function fakeRealtime(options: {
   }
   const subs = new Set<Sub>();
   let nextId = 1;
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/realtime/v1/websocket' });
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const path = '/realtime/v1/websocket';
+  const wss = options.server
+    ? new WebSocketServer({ server: options.server, path })
+    : new WebSocketServer({ port: 0, host: '127.0.0.1', path });
+  if (!options.server) await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const send = (socket: WebSocket, msg: unknown[]) => socket.send(JSON.stringify(msg));
 
   wss.on('connection', (socket) => {
@@ -135,7 +141,7 @@ export async function fakeRealtime(options: {
   });
 
   return {
-    url: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+    url: options.server ? '' : `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
     deliveries,
     subscribers: () => subs.size,
     async close() {

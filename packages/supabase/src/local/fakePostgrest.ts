@@ -1,7 +1,8 @@
 import type postgres from 'postgres';
 
 /**
- * A test-only subset of PostgREST: just what @jobgate/supabase uses, run as real SQL on
+ * A local stand-in for PostgREST (development without the Supabase CLI, and the tests): just
+ * what @jobgate/supabase uses, run as real SQL on
  * PostgreSQL, one transaction per request, under the role of the request's JWT (`anon`,
  * `authenticated`, `service_role`) with `request.jwt.claims` set, so `auth.uid()` and RLS
  * work as on Supabase. Answers follow PostgREST's documented shapes:

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The starter's `supabase/` folder. */
+export const SUPABASE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'supabase');
+
+export interface ServedFunction {
+  /** Where the function listens, e.g. `http://127.0.0.1:54321` (paths start with `/jobgate`). */
+  url: string;
+  process: ChildProcess;
+  /** What it wrote to stderr so far. */
+  stderr(): string;
+  stop(): Promise<void>;
+}
+
+/** The Deno binary of the `deno` npm package (npm 11 skips its postinstall; this links it). */
+export function denoBinary(): string {
+  const require = createRequire(import.meta.url);
+  const install = require('deno/install_api.cjs') as { runInstall(): string };
+  return install.runInstall();
+}
+
+/**
+ * Serves an edge function of the starter with Deno as `supabase functions serve` would, but
+ * without the CLI and without the network: the function's own `deno.json` import map, with its
+ * `npm:` packages taken from this project's node_modules (`nodeModulesDir: manual`), so
+ * nothing is downloaded. Resolves once the function listens.
+ */
+export async function serveFunction(
+  name: string,
+  env: Record<string, string>,
+  options: { timeoutMs?: number } = {},
+): Promise<ServedFunction> {
+  const functionDir = join(SUPABASE_DIR, 'functions', name);
+  const own = JSON.parse(readFileSync(join(functionDir, 'deno.json'), 'utf8')) as {
+    imports?: Record<string, string>;
+  };
+  const configDir = join(tmpdir(), `jobgate-deno-${process.pid}-${name}`);
+  mkdirSync(configDir, { recursive: true });
+  const config = join(configDir, 'deno.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      imports: own.imports ?? {},
+      nodeModulesDir: 'manual',
+      // Inside the jobgate repository the packages are TypeScript sources (`./x.js` → x.ts).
+      unstable: ['sloppy-imports'],
+    }),
+  );
+  const child = spawn(
+    denoBinary(),
+    [
+      'run',
+      '--allow-net',
+      '--allow-env',
+      '--allow-read',
+      '--allow-sys',
+      // The repository's packages export their sources under this condition.
+      '--conditions=@jobgate/source',
+      '--config',
+      config,
+      join(functionDir, 'index.ts'),
+    ],
+    {
+      cwd: functionDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        DENO_DIR: process.env.DENO_DIR ?? join(configDir, 'cache'),
+        DENO_NO_UPDATE_CHECK: '1',
+        NO_COLOR: '1',
+        PORT: '0',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`Deno did not start:\n${stderr}`)),
+      options.timeoutMs ?? 90_000,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const m = /jobgate listening on (\d+)/.exec(chunk.toString());
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${m[1]}`);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`Deno exited with ${code}:\n${stderr}`));
+    });
+  });
+  return {
+    url,
+    process: child,
+    stderr: () => stderr,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}

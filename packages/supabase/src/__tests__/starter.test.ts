@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { JobClient } from '@jobgate/core/client';
+import { sampleInputs } from '@jobgate/example-tools';
+import { type RunningHubSimulator, startRunningHubSimulator } from '@jobgate/runninghub/simulator';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ServedFunction,
+  SUPABASE_DIR,
+  serveFunction,
+} from '../../../../examples/supabase/local/serveFunction.js';
+import { functionsTransport } from '../functionsTransport.js';
+import { applyMigrations, devUserId, type LocalSupabase, startLocalSupabase } from '../local.js';
+import { withNodeRealtime } from '../node.js';
+import { storageUploader } from '../storageUploader.js';
+
+/**
+ * The starter end to end as `npm run dev` runs it: its migrations and seed, the local
+ * Supabase stand-in (Auth sign-in, PostgREST, Storage), the function in Deno on the
+ * simulated RunningHub server, which calls back through the gateway with no Authorization
+ * header (what `verify_jwt = false` is for). The browser side is real supabase-js.
+ */
+const DATABASE_URL = process.env.DATABASE_URL;
+const run = DATABASE_URL ? describe : describe.skip;
+const JWT_SECRET = 'starter-test-jwt-secret-with-at-least-32-characters';
+
+run('the Supabase starter with the simulated RunningHub', () => {
+  let admin: postgres.Sql;
+  let local: LocalSupabase;
+  let sim: RunningHubSimulator;
+  let fn: ServedFunction;
+  const database = `jobgate_starter_rh_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
+
+  /** A browser's client, signed in through the project's Auth (password grant). */
+  const signIn = async (email: string): Promise<SupabaseClient> => {
+    const client = createClient(local.url, local.anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      ...withNodeRealtime(),
+    });
+    const { error } = await client.auth.signInWithPassword({ email, password: 'any' });
+    expect(error).toBeNull();
+    return client;
+  };
+
+  beforeAll(async () => {
+    admin = postgres(DATABASE_URL!, { max: 1, onnotice: () => undefined });
+    await admin.unsafe(`create database ${database}`);
+    const url = new URL(DATABASE_URL!);
+    url.pathname = `/${database}`;
+    local = await startLocalSupabase({
+      databaseUrl: url.toString(),
+      jwtSecret: JWT_SECRET,
+      tables: ['jobgate_jobs', 'credits'],
+    });
+    await applyMigrations(local.sql, SUPABASE_DIR, { seed: true });
+    sim = await startRunningHubSimulator({
+      apiKeys: ['starter-key'],
+      durationMs: [300, 300],
+      concurrency: 3,
+    });
+    fn = await serveFunction('jobgate', {
+      SUPABASE_URL: local.url,
+      SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey,
+      JOBGATE_JWT_SECRET: JWT_SECRET,
+      JOBGATE_WEBHOOK_SECRET: 'starter-webhook-secret-0123456789',
+      RUNNINGHUB_API_KEY: 'starter-key',
+      RUNNINGHUB_BASE_URL: sim.url,
+    });
+    local.setFunction('jobgate', fn.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await fn?.stop();
+    await sim?.close();
+    await local?.close();
+    await admin?.unsafe(`drop database if exists ${database} with (force)`);
+    await admin?.end();
+  });
+
+  it('the seed gives the demo users credits; each reads only their own row (RLS)', async () => {
+    const alice = await signIn('alice@example.com');
+    const { data: user } = await alice.auth.getUser();
+    expect(user.user?.id).toBe(await devUserId('alice@example.com'));
+    const { data, error } = await alice.from('credits').select('user_id,balance');
+    expect(error).toBeNull();
+    expect(data).toEqual([{ user_id: user.user?.id, balance: 500 }]);
+    const stranger = await signIn(`${randomUUID()}@example.com`);
+    expect((await stranger.from('credits').select('balance')).data).toEqual([]);
+  });
+
+  it('a job runs on RunningHub and ends by its callback, through the gateway, with no user JWT', async () => {
+    const alice = await signIn('alice@example.com');
+    const transport = functionsTransport(alice);
+    const job = await transport.submit({
+      jobId: randomUUID(),
+      tool: 'veste-ai',
+      input: sampleInputs['veste-ai'],
+    });
+    expect(job).toMatchObject({ status: 'running' });
+    await expect
+      .poll(async () => (await transport.get(job.id)).status, { timeout: 10_000 })
+      .toBe('completed');
+    const callbacks = sim.deliveries.filter((d) => d.url.includes('/functions/v1/jobgate/'));
+    expect(callbacks.map((d) => d.status)).toContain(200);
+    // The completed job is readable under RLS by its owner only.
+    expect((await alice.from('jobgate_jobs').select('id,status').eq('id', job.id)).data).toEqual([
+      { id: job.id, status: 'completed' },
+    ]);
+    const bob = await signIn('bob@example.com');
+    expect((await bob.from('jobgate_jobs').select('id').eq('id', job.id)).data).toEqual([]);
+  });
+
+  it('inputs go to Storage under {tool}/{user}/{job}/, never into another user’s folder', async () => {
+    const alice = await signIn('alice@example.com');
+    const aliceId = (await alice.auth.getUser()).data.user!.id;
+    const bobId = await devUserId('bob@example.com');
+    const uploader = storageUploader(alice, { bucket: 'job-inputs' });
+    const jobId = randomUUID();
+    const file = new Blob([new Uint8Array([1, 2, 3])], { type: 'image/webp' });
+    const own = await uploader.upload({
+      tool: 'upscaler',
+      userId: aliceId,
+      jobId,
+      name: 'photo.webp',
+      data: file,
+      contentType: 'image/webp',
+    });
+    expect(own.path).toBe(`upscaler/${aliceId}/${jobId}/photo.webp`);
+    const signed = await fetch(own.url!);
+    expect(new Uint8Array(await signed.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+    await expect(
+      uploader.upload({
+        tool: 'upscaler',
+        userId: bobId,
+        jobId,
+        name: 'photo.webp',
+        data: file,
+        contentType: 'image/webp',
+      }),
+    ).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    expect(local.storageKeys()).toEqual([`job-inputs/upscaler/${aliceId}/${jobId}/photo.webp`]);
+  });
+
+  it('JobClient in a browser: upload, submit, follow to the end', async () => {
+    const alice = await signIn('alice@example.com');
+    const aliceId = (await alice.auth.getUser()).data.user!.id;
+    const client = new JobClient({
+      transport: functionsTransport(alice),
+      uploader: storageUploader(alice, { bucket: 'job-inputs' }),
+      userId: aliceId,
+      poll: { intervalMs: 100 },
+    });
+    const job = await client.run(
+      'pose-changer',
+      {},
+      {
+        person: new Blob([new Uint8Array([7])], { type: 'image/webp' }),
+        reference: new Blob([new Uint8Array([8])], { type: 'image/webp' }),
+      },
+    );
+    expect(job.status).toBe('completed');
+    client.dispose();
+  });
+});
