@@ -1,3 +1,4 @@
+import { describeWith } from '@jobgate/testkit';
 import IORedis from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { analyzeRun, handoffGaps, maxOverlap } from './analyzeRun.js';
@@ -61,7 +62,7 @@ async function redisAnswers(): Promise<boolean> {
   }
 }
 
-describe.skipIf(!process.env['DATABASE_URL'])('bench smoke run (--quick)', () => {
+describeWith('postgres', 'bench smoke run (--quick)', () => {
   it('runs jobgate and a peer in 1 and 4 processes; jobgate holds the cap', async () => {
     // The peer is BullMQ on Redis; where no Redis answers, BullMQ's Postgres backend.
     const peer = (await redisAnswers()) ? 'bullmq-redis' : 'bullmq-postgres';

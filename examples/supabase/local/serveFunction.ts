@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,11 +24,26 @@ export function denoBinary(): string {
   return install.runInstall();
 }
 
+/** Variables Deno gets from this process: the network setup, nothing else. */
+const PASSED_THROUGH = [
+  'PATH',
+  'HTTPS_PROXY',
+  'HTTP_PROXY',
+  'NO_PROXY',
+  'https_proxy',
+  'http_proxy',
+  'no_proxy',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'DENO_CERT',
+] as const;
+
 /**
  * Serves an edge function of the starter with Deno as `supabase functions serve` would, but
  * without the CLI and without the network: the function's own `deno.json` import map, with its
- * `npm:` packages taken from this project's node_modules (`nodeModulesDir: manual`), so
- * nothing is downloaded. Resolves once the function listens.
+ * `npm:` packages taken from this project's node_modules (`--node-modules-dir=manual`,
+ * `--cached-only`, an empty DENO_DIR of its own), so nothing is downloaded and no earlier
+ * cache matters. Resolves once the function listens.
  */
 export async function serveFunction(
   name: string,
@@ -39,14 +54,12 @@ export async function serveFunction(
   const own = JSON.parse(readFileSync(join(functionDir, 'deno.json'), 'utf8')) as {
     imports?: Record<string, string>;
   };
-  const configDir = join(tmpdir(), `jobgate-deno-${process.pid}-${name}`);
-  mkdirSync(configDir, { recursive: true });
-  const config = join(configDir, 'deno.json');
+  const home = mkdtempSync(join(tmpdir(), `jobgate-deno-${name}-`));
+  const config = join(home, 'deno.json');
   writeFileSync(
     config,
     JSON.stringify({
       imports: own.imports ?? {},
-      nodeModulesDir: 'manual',
       // Inside the jobgate repository the packages are TypeScript sources (`./x.js` → x.ts).
       unstable: ['sloppy-imports'],
     }),
@@ -55,6 +68,8 @@ export async function serveFunction(
     denoBinary(),
     [
       'run',
+      '--cached-only',
+      '--node-modules-dir=manual',
       '--allow-net',
       '--allow-env',
       '--allow-read',
@@ -68,8 +83,11 @@ export async function serveFunction(
     {
       cwd: functionDir,
       env: {
-        PATH: process.env.PATH ?? '',
-        DENO_DIR: process.env.DENO_DIR ?? join(configDir, 'cache'),
+        ...Object.fromEntries(
+          PASSED_THROUGH.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])),
+        ),
+        HOME: home,
+        DENO_DIR: join(home, 'cache'),
         DENO_NO_UPDATE_CHECK: '1',
         NO_COLOR: '1',
         PORT: '0',
@@ -104,11 +122,13 @@ export async function serveFunction(
     process: child,
     stderr: () => stderr,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+      rmSync(home, { recursive: true, force: true });
     },
   };
 }

@@ -18,7 +18,7 @@ export const ACTIVE_STATUSES: readonly ActiveStatus[] = ['starting', 'queued', '
 export const TERMINAL_STATUSES: readonly TerminalStatus[] = ['completed', 'failed', 'cancelled'];
 
 /**
- * The status machine of DESIGN.md. `running → queued` is the provider-busy path: the
+ * The status machine of docs/lifecycle.md. `running → queued` is the provider-busy path: the
  * provider answered "full" before accepting the task, so the job goes back to the head
  * of the queue and is retried with backoff.
  */

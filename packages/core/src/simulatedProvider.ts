@@ -71,6 +71,8 @@ export class SimulatedProvider implements Provider {
   readonly #random: () => number;
   readonly #options: SimulatedProviderOptions;
   #nextTask = 1;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
+  #sleeping = 0;
   /** The highest number of tasks running at once at this "provider". */
   maxConcurrent = 0;
   /** Account concurrency: a start past it is answered busy. Change it to simulate capacity returning. */
@@ -136,6 +138,7 @@ export class SimulatedProvider implements Provider {
     };
     task.timer = this.#clock.setTimeout(() => {
       if (task.state !== 'running') return;
+      this.#releaseIfIdle(task);
       if (willFail) {
         task.state = 'failed';
         task.error = { code: 'SIM_FAIL', message: 'the simulated workflow failed' };
@@ -152,6 +155,7 @@ export class SimulatedProvider implements Provider {
       this.#onUpdate?.(task.jobId, this.#update(taskId, task));
     }, duration);
     this.tasks.set(taskId, task);
+    this.#hold();
     this.stats.started++;
     this.maxConcurrent = Math.max(this.maxConcurrent, this.running);
     return { taskId };
@@ -168,6 +172,7 @@ export class SimulatedProvider implements Provider {
     if (!task || task.state !== 'running') return;
     task.state = 'cancelled';
     this.#clock.clearTimeout(task.timer as never);
+    this.#releaseIfIdle(task);
     this.stats.cancelled++;
   }
 
@@ -198,18 +203,48 @@ export class SimulatedProvider implements Provider {
     };
   }
 
+  /**
+   * On the system clock, a start or a task in flight keeps the process alive, as a real provider's pending
+   * callback would keep a server up: a script that awaits its job does not exit halfway
+   * (the clock's own timers are unref'd, so heal and retry timers never hold a process).
+   */
+  #hold(): void {
+    if (this.#clock !== systemClock || this.#keepAlive) return;
+    this.#keepAlive = setInterval(() => undefined, 60_000);
+  }
+
+  #releaseIfIdle(ending?: SimTask): void {
+    if (!this.#keepAlive || this.#sleeping > 0) return;
+    for (const task of this.tasks.values()) if (task !== ending && task.state === 'running') return;
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
+  }
+
   #between(lo: number, hi: number): number {
     return Math.round(lo + (hi - lo) * this.#random());
   }
 
   #sleep(ms: number, signal: AbortSignal): Promise<void> {
     if (ms <= 0) return Promise.resolve();
+    this.#sleeping++;
+    this.#hold();
+    let ended = false;
+    const done = () => {
+      if (ended) return;
+      ended = true;
+      this.#sleeping--;
+      this.#releaseIfIdle();
+    };
     return new Promise((resolve, reject) => {
-      const handle = this.#clock.setTimeout(resolve, ms);
+      const handle = this.#clock.setTimeout(() => {
+        done();
+        resolve();
+      }, ms);
       signal.addEventListener(
         'abort',
         () => {
           this.#clock.clearTimeout(handle);
+          done();
           reject(signal.reason);
         },
         { once: true },

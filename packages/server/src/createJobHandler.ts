@@ -10,7 +10,7 @@ import { DEFAULT_MAX_BODY_BYTES, readBodyBytes, readJsonBody } from './readJsonB
 /** The rate-limit buckets, each counted per user. */
 export type RateBucket = 'submit' | 'cancel' | 'read' | 'events';
 
-/** TOOLS.md: "run 5/min". Reads are generous; polling clients stay well below. */
+/** The first app's submit limit, "run 5/min" (examples/tools/README.md). Reads are generous; polling clients stay well below. */
 export const DEFAULT_RATE_LIMITS: Readonly<Record<RateBucket, RateRule>> = {
   submit: { limit: 5, windowMs: 60_000 },
   cancel: { limit: 30, windowMs: 60_000 },

@@ -1,6 +1,15 @@
 export { checkInvariants } from './checkInvariants.js';
+export { type DenoProcess, type DenoRunOptions, denoBinary, runDeno } from './denoProcess.js';
 export { describeLifecycleProperty } from './lifecycleProperty.js';
 export { memoryHarness } from './memoryHarness.js';
 export { ScriptedProvider, type StartAnswer } from './scriptedProvider.js';
+export {
+  CHROMIUM_PATH,
+  describeWith,
+  type Service,
+  type ServiceName,
+  service,
+  servicesRequired,
+} from './services.js';
 export { describeStoreConformance, limitsOf } from './storeConformance.js';
 export { type StoreFactory, type StoreHarness, testJobId } from './storeHarness.js';

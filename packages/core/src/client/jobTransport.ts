@@ -1,7 +1,7 @@
 import type { Job } from '../job.js';
 
 /**
- * How the browser reaches the server routes of DESIGN.md. Implementations: `fetchTransport`
+ * How the browser reaches the server routes (packages/server/README.md). Implementations: `fetchTransport`
  * (plain fetch to a mounted @jobgate/server handler) and the Supabase `functions.invoke`
  * transport of @jobgate/supabase. Every method rejects with a JobGateError.
  */

@@ -5,11 +5,11 @@ import {
   type NewJob,
   type SlotLimits,
 } from '@jobgate/core';
-import type { StoreHarness } from '@jobgate/testkit';
+import { describeWith, type StoreHarness } from '@jobgate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresStore } from '../postgresStore.js';
 import { sqlErrorToJobGateError } from '../sqlError.js';
-import { DATABASE_URL, pgliteHarness, serverHarness } from './pgHarness.js';
+import { pgliteHarness, serverHarness } from './pgHarness.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const limits: SlotLimits = {
@@ -354,6 +354,6 @@ function describeBadInput(name: string, factory: () => Promise<StoreHarness>): v
 }
 
 describeBadInput('PGlite', pgliteHarness);
-describe.skipIf(!DATABASE_URL)('server', () => {
+describeWith('postgres', 'server', () => {
   describeBadInput('PostgreSQL', () => serverHarness());
 });

@@ -1,13 +1,16 @@
-import { describeLifecycleProperty, describeStoreConformance } from '@jobgate/testkit';
-import { describe } from 'vitest';
-import { DATABASE_URL, pgliteHarness, serverHarness } from './pgHarness.js';
+import {
+  describeLifecycleProperty,
+  describeStoreConformance,
+  describeWith,
+} from '@jobgate/testkit';
+import { pgliteHarness, serverHarness } from './pgHarness.js';
 
 describeStoreConformance('PostgresStore on PGlite', pgliteHarness);
 describeLifecycleProperty('PostgresStore on PGlite', pgliteHarness, {
   numRuns: Number(process.env.JOBGATE_PROPERTY_RUNS ?? 60),
 });
 
-describe.skipIf(!DATABASE_URL)('on the PostgreSQL server', () => {
+describeWith('postgres', 'on the PostgreSQL server', () => {
   describeStoreConformance('PostgresStore on PostgreSQL (postgres.js)', serverHarness);
   describeLifecycleProperty('PostgresStore on PostgreSQL (postgres.js)', serverHarness, {
     numRuns: Number(process.env.JOBGATE_PROPERTY_RUNS ?? 60),

@@ -8,10 +8,10 @@ import {
   type SlotLimits,
   toJobGateError,
 } from '@jobgate/core';
-import type { StoreHarness } from '@jobgate/testkit';
+import { describeWith, type StoreHarness } from '@jobgate/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_URL, pgliteHarness, serverHarness } from './pgHarness.js';
+import { pgliteHarness, serverHarness } from './pgHarness.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const TOOLS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'];
@@ -336,7 +336,7 @@ function describeDifferential(
 }
 
 describeDifferential('PGlite', pgliteHarness, Number(process.env.JOBGATE_DIFF_RUNS ?? 300));
-describe.skipIf(!DATABASE_URL)('server', () => {
+describeWith('postgres', 'server', () => {
   describeDifferential(
     'PostgreSQL',
     () => serverHarness(),

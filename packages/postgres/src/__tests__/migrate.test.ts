@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
+import { describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { migrate, migrationsFor } from '../migrate.js';
@@ -57,7 +58,7 @@ describe('migrations', () => {
   });
 });
 
-describe.skipIf(!DATABASE_URL)('migrations on the server', () => {
+describeWith('postgres', 'migrations on the server', () => {
   it('is safe when 6 connections migrate the same fresh schema at once', async () => {
     const schema = freshSchema('mig');
     const sqls = Array.from({ length: 6 }, () =>

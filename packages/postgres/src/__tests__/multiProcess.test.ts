@@ -2,8 +2,9 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SlotLimits } from '@jobgate/core';
+import { describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { migrate } from '../migrate.js';
 import { postgresJsClient } from '../postgresJsClient.js';
 import { PostgresStore } from '../postgresStore.js';
@@ -70,7 +71,7 @@ interface AuditEntry {
   at: Date;
 }
 
-describe.skipIf(!DATABASE_URL)('PostgreSQL server: many processes, one cap', () => {
+describeWith('postgres', 'PostgreSQL server: many processes, one cap', () => {
   const schema = freshSchema('mp');
   const sql = postgres(DATABASE_URL ?? 'postgres://unused', {
     max: 4,

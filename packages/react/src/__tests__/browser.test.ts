@@ -1,17 +1,14 @@
 // A real-browser smoke test: Chromium loads a page that bundles @jobgate/react and
 // @jobgate/core/client with esbuild and runs a job against the fake server over real HTTP
-// (fetch, streamed SSE, crypto.randomUUID). Skipped when /usr/bin/chromium is missing.
-import { existsSync } from 'node:fs';
+// (fetch, streamed SSE, crypto.randomUUID). Needs Chromium (describeWith('chromium')).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_PATH, describeWith } from '@jobgate/testkit';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createFakeServer } from '../../../core/src/client/__tests__/fakeServer.js';
-
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 
 const app = `
 import { createElement as h } from 'react';
@@ -87,7 +84,7 @@ async function send(res: ServerResponse, response: Response, req: IncomingMessag
   res.end();
 }
 
-describe.skipIf(!hasChromium)('in Chromium', () => {
+describeWith('chromium', 'in Chromium', () => {
   const fake = createFakeServer();
   let http: Server;
   let browser: Browser;
@@ -115,7 +112,7 @@ describe.skipIf(!hasChromium)('in Chromium', () => {
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: CHROMIUM_PATH,
       args: [
         '--headless',
         '--no-sandbox',

@@ -232,7 +232,7 @@ describe('error classification (every RunningHub code, answered by the simulator
 });
 
 describe('the simulator checks apps, nodes and keys like RunningHub', () => {
-  /** The node fields of each AI app (TOOLS.md). */
+  /** The node fields of each AI app (examples/tools/README.md). */
   const apps = {
     '2015865378030755841': ['26:image', '25:value', '73:value', '91:value', '128:text'],
     '2017030861371219969': ['26:image', '25:value', '75:value', '128:text'],

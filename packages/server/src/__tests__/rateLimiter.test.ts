@@ -1,3 +1,4 @@
+import { describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryRateLimiter } from '../rateLimiter.js';
@@ -30,7 +31,7 @@ describe('MemoryRateLimiter', () => {
 });
 
 const DATABASE_URL = process.env.DATABASE_URL;
-(DATABASE_URL ? describe : describe.skip)('SqlRateLimiter on PostgreSQL', () => {
+describeWith('postgres', 'SqlRateLimiter on PostgreSQL', () => {
   let sql: postgres.Sql;
   const schema = `jobgate_rl_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
   const make = (algorithm: 'fixed' | 'sliding' = 'fixed') =>

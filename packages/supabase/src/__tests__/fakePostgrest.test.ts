@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { describeWith } from '@jobgate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusOfSqlState } from '../local/fakePostgrest.js';
 import {
   anonKey,
   createSupabaseTestDb,
-  DATABASE_URL,
   SUPABASE_URL,
   type SupabaseTestDb,
   serviceKey,
@@ -32,7 +32,7 @@ describe('PostgREST status table (as documented)', () => {
   });
 });
 
-(DATABASE_URL ? describe : describe.skip)('the PostgREST subset on PostgreSQL', () => {
+describeWith('postgres', 'the PostgREST subset on PostgreSQL', () => {
   let db: SupabaseTestDb;
   const call = async (
     token: string,

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { JobClient } from '@jobgate/core/client';
 import { sampleInputs } from '@jobgate/example-tools';
 import { type RunningHubSimulator, startRunningHubSimulator } from '@jobgate/runninghub/simulator';
+import { describeWith } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   type ServedFunction,
   SUPABASE_DIR,
@@ -22,10 +23,9 @@ import { storageUploader } from '../storageUploader.js';
  * header (what `verify_jwt = false` is for). The browser side is real supabase-js.
  */
 const DATABASE_URL = process.env.DATABASE_URL;
-const run = DATABASE_URL ? describe : describe.skip;
 const JWT_SECRET = 'starter-test-jwt-secret-with-at-least-32-characters';
 
-run('the Supabase starter with the simulated RunningHub', () => {
+describeWith('postgres', 'the Supabase starter with the simulated RunningHub', () => {
   let admin: postgres.Sql;
   let local: LocalSupabase;
   let sim: RunningHubSimulator;

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { type Job, JobRunner, SimulatedProvider, webhookToken } from '@jobgate/core';
 import { invalidInputs, sampleInputs, tools } from '@jobgate/example-tools';
 import { counterRateLimiter, createJobHandler, supabaseJwtAuthenticator } from '@jobgate/server';
+import { describeWith } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { functionsTransport } from '../functionsTransport.js';
 import { fakeRealtime } from '../local/fakeRealtime.js';
 import { withNodeRealtime } from '../node.js';
@@ -13,7 +14,6 @@ import { SupabaseStore } from '../supabaseStore.js';
 import {
   anonKey,
   createSupabaseTestDb,
-  DATABASE_URL,
   JWT_SECRET,
   type SupabaseTestDb,
   serviceKey,
@@ -28,7 +28,8 @@ const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as c
  * Realtime over a WebSocket, RLS selects), the function runs createJobHandler over a
  * SupabaseStore (service role, rpc), all on PostgreSQL with Supabase's roles.
  */
-(DATABASE_URL ? describe : describe.skip)(
+describeWith(
+  'postgres',
   'Supabase stack: supabase-js → function → SupabaseStore → PostgreSQL',
   () => {
     let db: SupabaseTestDb;

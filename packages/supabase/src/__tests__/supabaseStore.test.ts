@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { describeStoreConformance, limitsOf } from '@jobgate/testkit';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeStoreConformance, describeWith, limitsOf } from '@jobgate/testkit';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { SupabaseStore } from '../supabaseStore.js';
 import {
   anonKey,
@@ -10,8 +10,6 @@ import {
   serviceKey,
   userToken,
 } from './supabaseTestDb.js';
-
-const run = DATABASE_URL ? describe : describe.skip;
 
 if (DATABASE_URL) {
   describeStoreConformance(
@@ -30,7 +28,8 @@ if (DATABASE_URL) {
   );
 }
 
-run(
+describeWith(
+  'postgres',
   'SupabaseStore under RLS: users read only their own jobs, only the service role changes state',
   () => {
     let db: SupabaseTestDb;
@@ -135,7 +134,7 @@ run(
   },
 );
 
-run('the Supabase migration', () => {
+describeWith('postgres', 'the Supabase migration', () => {
   it('adds the jobs table to supabase_realtime where the publication exists, and is idempotent', async () => {
     const { buildMigration } = await import('../../scripts/buildMigrations.mjs');
     const db = await createSupabaseTestDb({ publication: true });

@@ -1,4 +1,4 @@
-// A small in-process server speaking the wire format of @jobgate/server (DESIGN.md routes),
+// A small in-process server speaking the wire format of @jobgate/server (the routes of packages/server/README.md),
 // over the real JobRunner + MemoryStore + SimulatedProvider on a FakeClock. Tests pass
 // `server.fetch` to fetchTransport/sseUpdates, or mount `server.handle` on node:http.
 import { tools } from '@jobgate/example-tools';

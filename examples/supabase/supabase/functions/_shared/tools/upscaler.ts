@@ -31,7 +31,7 @@ const value = (nodeId: string, v: number): NodeInfo => ({
   fieldValue: v,
 });
 
-/** Upscaler Arcano: the app id and node map depend on category, version and framing (TOOLS.md). */
+/** Upscaler Arcano: the app id and node map depend on category, version and framing (examples/tools/README.md). */
 export function upscalerTarget(input: UpscalerInput): {
   webappId: string;
   nodeInfoList: NodeInfo[];

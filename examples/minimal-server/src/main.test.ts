@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+describe("the root README's minimal server", () => {
+  it('runs as a script: a job reaches completed, then the process exits 0 by itself', async () => {
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve) => {
+        const child = execFile(
+          'node_modules/.bin/tsx',
+          ['--conditions=@jobgate/source', 'examples/minimal-server/src/main.ts'],
+          { cwd: root, timeout: 30_000 },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
+        );
+        child.stdin?.end();
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^[0-9a-f-]{36} is running$/);
+    expect(lines[1]).toMatch(
+      /^[0-9a-f-]{36} is completed \{ files: \[ 'sim:\/\/outputs\/sim-1\.png' \] \}$/,
+    );
+    expect(lines[1]?.slice(0, 36)).toBe(lines[0]?.slice(0, 36));
+  });
+});
