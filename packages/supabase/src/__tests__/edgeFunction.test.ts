@@ -9,7 +9,7 @@ import {
   type ServedFunction,
   SUPABASE_DIR,
   serveFunction,
-} from '../../../../examples/supabase/local/serveFunction.js';
+} from '../../../../examples/supabase/local/serveFunction.ts';
 import { applyMigrations, type LocalSupabase, startLocalSupabase } from '../local.js';
 
 /**

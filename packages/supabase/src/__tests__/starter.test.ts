@@ -1,4 +1,6 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { JobClient } from '@jobgate/core/client';
 import { sampleInputs } from '@jobgate/example-tools';
 import { type RunningHubSimulator, startRunningHubSimulator } from '@jobgate/runninghub/simulator';
@@ -10,7 +12,7 @@ import {
   type ServedFunction,
   SUPABASE_DIR,
   serveFunction,
-} from '../../../../examples/supabase/local/serveFunction.js';
+} from '../../../../examples/supabase/local/serveFunction.ts';
 import { functionsTransport } from '../functionsTransport.js';
 import { applyMigrations, devUserId, type LocalSupabase, startLocalSupabase } from '../local.js';
 import { withNodeRealtime } from '../node.js';
@@ -162,4 +164,66 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
     expect(job.status).toBe('completed');
     client.dispose();
   });
+});
+
+describeWith('postgres', 'the quick start: npm run dev:supabase', () => {
+  const root = fileURLToPath(new URL('../../../../', import.meta.url));
+  const database = `jobgate_quick_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
+  let child: ChildProcess | undefined;
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+    }
+    const admin = postgres(DATABASE_URL!, { max: 1, onnotice: () => undefined });
+    await admin.unsafe(`drop database if exists ${database} with (force)`);
+    await admin.end();
+  });
+
+  it('starts everything with one command; a signed-in browser runs a job to its end; Ctrl-C stops it', async () => {
+    child = spawn('npm', ['run', 'dev:supabase', '--', '--port', '0', '--database', database], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: DATABASE_URL! },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C reaches npm, tsx and Deno alike.
+      detached: true,
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    await expect.poll(() => out, { timeout: 90_000, interval: 200 }).toMatch(/Ctrl-C stops it/);
+    const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(out)?.[1] ?? '';
+    const url = field('SUPABASE_URL');
+    const anonKey = field('anon key');
+    const supabase = createClient(url, anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      ...withNodeRealtime(),
+    });
+    await supabase.auth.signInWithPassword({ email: 'alice@example.com', password: 'x' });
+    const transport = functionsTransport(supabase);
+    const job = await transport.submit({
+      jobId: randomUUID(),
+      tool: 'upscaler',
+      input: sampleInputs.upscaler,
+    });
+    expect(job.status).toBe('running');
+    await expect
+      .poll(async () => (await transport.get(job.id)).status, { timeout: 20_000, interval: 250 })
+      .toBe('completed');
+    // The printed token works as well (the curl line).
+    const slots = await fetch(`${field('function')}/slots`, {
+      headers: { authorization: `Bearer ${field('token for alice')}` },
+    });
+    expect(await slots.json()).toMatchObject({ cap: 3, running: 0 });
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
+    process.kill(-child.pid!, 'SIGINT');
+    await exited;
+    await expect(fetch(`${url}/rest/v1/`)).rejects.toThrow();
+  }, 120_000);
 });
