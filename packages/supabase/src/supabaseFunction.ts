@@ -88,6 +88,8 @@ export function supabaseFunction(options: SupabaseFunctionOptions): SupabaseFunc
     store,
     provider,
     tools: options.tools,
+    // The provider account's concurrency: RunningHub's first plan runs 3 tasks at once.
+    policy: { globalCap: number('JOBGATE_GLOBAL_CAP', 3) },
     ...(webhookSecret ? { webhook: { baseUrl: publicUrl, secret: webhookSecret } } : {}),
     // Serverless: no timers between requests; healing runs in requests and /maintenance.
     wakeTimers: false,
@@ -99,8 +101,10 @@ export function supabaseFunction(options: SupabaseFunctionOptions): SupabaseFunc
     ...(jwtSecret ? { jwtSecret } : {}),
     // Asymmetric signing keys (RS256/ES256) are checked against the project's JWKS.
     jwks,
-    // An opaque `sb_secret_…` key is a service credential too (a service_role JWT always is).
-    ...(serviceKey.includes('.') ? {} : { serviceKeys: [serviceKey] }),
+    // The function's own service key is the credential the pg_cron job sends to /maintenance:
+    // accepted as is, whether a legacy service_role JWT or an opaque `sb_secret_…` key (any
+    // other service_role JWT that verifies is accepted too).
+    serviceKeys: [serviceKey],
   });
 
   const handler = createJobHandler({

@@ -80,6 +80,12 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
     await admin?.end();
   });
 
+  it('the migrations and seed apply again over themselves (an upgrade re-applies the jobgate file)', async () => {
+    const before = await local.sql`select count(*)::int as n from credits`;
+    expect(await applyMigrations(local.sql, SUPABASE_DIR, { seed: true })).toHaveLength(3);
+    expect(await local.sql`select count(*)::int as n from credits`).toEqual(before);
+  });
+
   it('the seed gives the demo users credits; each reads only their own row (RLS)', async () => {
     const alice = await signIn('alice@example.com');
     const { data: user } = await alice.auth.getUser();
