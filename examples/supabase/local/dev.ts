@@ -3,6 +3,7 @@
 // project's migrations and seed, a local stand-in for the Supabase APIs, the simulated
 // RunningHub, the edge function in Deno, and the maintenance route called every minute.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type RunningHubSimulator, startRunningHubSimulator } from '@jobgate/runninghub/simulator';
@@ -26,6 +27,8 @@ export interface StarterOptions {
   taskMs?: readonly [number, number];
   /** How often the maintenance route is called. Default 60 000 ms, like the pg_cron job. */
   maintenanceMs?: number;
+  /** Port of the front end (Vite); default 5173, 0 = a free one, null = no front end. */
+  webPort?: number | null;
 }
 
 export interface RunningStarter {
@@ -34,6 +37,8 @@ export interface RunningStarter {
   anonKey: string;
   /** The function's base URL: `{url}/functions/v1/jobgate`. */
   functionUrl: string;
+  /** The front end, unless started without one. */
+  webUrl: string | null;
   /** An access token for a demo user, as the sign-in would give it. */
   token(email: string): Promise<string>;
   stop(): Promise<void>;
@@ -59,8 +64,10 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
   let sim: RunningHubSimulator | undefined;
   let fn: ServedFunction | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let web: { close(): Promise<void> } | undefined;
   const stop = async () => {
     if (timer) clearInterval(timer);
+    await web?.close();
     await fn?.stop();
     await sim?.close();
     await local?.close();
@@ -95,11 +102,29 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
         headers: { authorization: `Bearer ${service}` },
       }).catch(() => undefined);
     }, options.maintenanceMs ?? 60_000);
+    let webUrl: string | null = null;
+    if (options.webPort !== null) {
+      // The front end, as `vite` would serve it, pointed at this project.
+      const { createServer } = await import('vite');
+      const root = join(SUPABASE_DIR, '..', 'web');
+      process.env.VITE_SUPABASE_URL = local.url;
+      process.env.VITE_SUPABASE_ANON_KEY = local.anonKey;
+      const vite = await createServer({
+        root,
+        configFile: join(root, 'vite.config.ts'),
+        server: { port: options.webPort ?? 5173 },
+        logLevel: 'warn',
+      });
+      web = vite;
+      await vite.listen();
+      webUrl = vite.resolvedUrls?.local[0]?.replace(/\/$/, '') ?? null;
+    }
     const project = local;
     return {
       url: project.url,
       anonKey: project.anonKey,
       functionUrl,
+      webUrl,
       token: async (email) => project.userToken(await devUserId(email), email),
       stop,
     };
@@ -115,6 +140,7 @@ async function main(): Promise<void> {
       'database-url': { type: 'string' },
       database: { type: 'string' },
       port: { type: 'string' },
+      'web-port': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -124,6 +150,7 @@ async function main(): Promise<void> {
   --database-url  a PostgreSQL server (default DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
   --database      the database (re)created on it for the starter (default jobgate_starter)
   --port          port of the local Supabase stand-in (default 54321, 0 = any free port)
+  --web-port      port of the front end (default 5173, 0 = any free port)
 `);
     return;
   }
@@ -135,11 +162,13 @@ async function main(): Promise<void> {
     databaseUrl,
     ...(values.database ? { database: values.database } : {}),
     ...(values.port ? { port: Number(values.port) } : {}),
+    ...(values['web-port'] ? { webPort: Number(values['web-port']) } : {}),
   });
   const token = await starter.token('alice@example.com');
   process.stdout.write(`
 jobgate starter running (no Supabase CLI: a local stand-in for its APIs)
 
+  front end          ${starter.webUrl}
   SUPABASE_URL       ${starter.url}
   anon key           ${starter.anonKey}
   function           ${starter.functionUrl}

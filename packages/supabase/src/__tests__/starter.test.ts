@@ -189,13 +189,17 @@ describeWith('postgres', 'the quick start: npm run dev:supabase', () => {
   });
 
   it('starts everything with one command; a signed-in browser runs a job to its end; Ctrl-C stops it', async () => {
-    child = spawn('npm', ['run', 'dev:supabase', '--', '--port', '0', '--database', database], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: DATABASE_URL! },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: Ctrl-C reaches npm, tsx and Deno alike.
-      detached: true,
-    });
+    child = spawn(
+      'npm',
+      ['run', 'dev:supabase', '--', '--port', '0', '--web-port', '0', '--database', database],
+      {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: DATABASE_URL! },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group: Ctrl-C reaches npm, tsx and Deno alike.
+        detached: true,
+      },
+    );
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
