@@ -3,14 +3,14 @@ import { type Job, webhookToken } from '@jobgate/core';
 import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
 import { signHs256Jwt } from '@jobgate/server';
 import { describeWith } from '@jobgate/testkit';
-import postgres from 'postgres';
+import type postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ServedFunction,
-  SUPABASE_DIR,
   serveFunction,
 } from '../../../../examples/supabase/local/serveFunction.ts';
-import { applyMigrations, type LocalSupabase, startLocalSupabase } from '../local.js';
+import type { LocalSupabase } from '../local.js';
+import { starterProject } from './starterProject.js';
 
 /**
  * The Supabase starter of examples/supabase, as a user deploys it: its migrations and seed
@@ -18,7 +18,6 @@ import { applyMigrations, type LocalSupabase, startLocalSupabase } from '../loca
  * `npm:` packages from node_modules), state through real supabase-js against the local
  * PostgREST stand-in, and every request through the `/functions/v1/jobgate` gateway path.
  */
-const DATABASE_URL = process.env.DATABASE_URL;
 
 const JWT_SECRET = 'edge-test-jwt-secret-with-at-least-32-characters';
 const WEBHOOK_SECRET = 'edge-test-webhook-secret-0123456789';
@@ -42,10 +41,9 @@ describeWith(
   () => {
     let fn: ServedFunction | undefined;
     let local: LocalSupabase | undefined;
-    let admin: postgres.Sql;
+    let project: Awaited<ReturnType<typeof starterProject>> | undefined;
     let sql: postgres.Sql;
     let base = '';
-    const database = `jobgate_starter_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
     const usersSeen = new Set<string>();
 
     const token = (sub: string, over: Record<string, unknown> = {}) => {
@@ -120,17 +118,9 @@ describeWith(
       );
 
     beforeAll(async () => {
-      admin = postgres(DATABASE_URL!, { max: 1, onnotice: () => undefined });
-      await admin.unsafe(`create database ${database}`);
-      const url = new URL(DATABASE_URL!);
-      url.pathname = `/${database}`;
-      local = await startLocalSupabase({
-        databaseUrl: url.toString(),
-        jwtSecret: JWT_SECRET,
-        tables: ['jobgate_jobs', 'credits'],
-      });
+      project = await starterProject({ name: 'jobgate_starter', jwtSecret: JWT_SECRET });
+      local = project.local;
       sql = local.sql;
-      await applyMigrations(sql, SUPABASE_DIR, { seed: true });
       fn = await serveFunction('jobgate', {
         SUPABASE_URL: local.url,
         SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey,
@@ -151,9 +141,7 @@ describeWith(
 
     afterAll(async () => {
       await fn?.stop();
-      await local?.close();
-      await admin?.unsafe(`drop database if exists ${database} with (force)`);
-      await admin?.end();
+      await project?.drop();
     });
 
     describe.each(TOOL_IDS)('tool %s', (tool) => {

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { JobClient } from '@jobgate/core/client';
-import { sampleInputs } from '@jobgate/example-tools';
+import { sampleInputs, tools } from '@jobgate/example-tools';
 import { type RunningHubSimulator, startRunningHubSimulator } from '@jobgate/runninghub/simulator';
 import { describeWith } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
@@ -14,9 +16,11 @@ import {
   serveFunction,
 } from '../../../../examples/supabase/local/serveFunction.ts';
 import { functionsTransport } from '../functionsTransport.js';
-import { applyMigrations, devUserId, type LocalSupabase, startLocalSupabase } from '../local.js';
+import { applyMigrations, devUserId, type LocalSupabase } from '../local.js';
 import { withNodeRealtime } from '../node.js';
 import { storageUploader } from '../storageUploader.js';
+import { supabaseFunction } from '../supabaseFunction.js';
+import { starterProject } from './starterProject.js';
 
 /**
  * The starter end to end as `npm run dev` runs it: its migrations and seed, the local
@@ -28,11 +32,10 @@ const DATABASE_URL = process.env.DATABASE_URL;
 const JWT_SECRET = 'starter-test-jwt-secret-with-at-least-32-characters';
 
 describeWith('postgres', 'the Supabase starter with the simulated RunningHub', () => {
-  let admin: postgres.Sql;
+  let project: Awaited<ReturnType<typeof starterProject>> | undefined;
   let local: LocalSupabase;
   let sim: RunningHubSimulator;
   let fn: ServedFunction;
-  const database = `jobgate_starter_rh_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
 
   /** A browser's client, signed in through the project's Auth (password grant). */
   const signIn = async (email: string): Promise<SupabaseClient> => {
@@ -46,16 +49,8 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
   };
 
   beforeAll(async () => {
-    admin = postgres(DATABASE_URL!, { max: 1, onnotice: () => undefined });
-    await admin.unsafe(`create database ${database}`);
-    const url = new URL(DATABASE_URL!);
-    url.pathname = `/${database}`;
-    local = await startLocalSupabase({
-      databaseUrl: url.toString(),
-      jwtSecret: JWT_SECRET,
-      tables: ['jobgate_jobs', 'credits'],
-    });
-    await applyMigrations(local.sql, SUPABASE_DIR, { seed: true });
+    project = await starterProject({ name: 'jobgate_starter_rh', jwtSecret: JWT_SECRET });
+    local = project.local;
     sim = await startRunningHubSimulator({
       apiKeys: ['starter-key'],
       durationMs: [300, 300],
@@ -75,9 +70,7 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
   afterAll(async () => {
     await fn?.stop();
     await sim?.close();
-    await local?.close();
-    await admin?.unsafe(`drop database if exists ${database} with (force)`);
-    await admin?.end();
+    await project?.drop();
   });
 
   it('the migrations and seed apply again over themselves (an upgrade re-applies the jobgate file)', async () => {
@@ -237,3 +230,85 @@ describeWith('postgres', 'the quick start: npm run dev:supabase', () => {
     await expect(fetch(`${url}/rest/v1/`)).rejects.toThrow();
   }, 120_000);
 });
+
+describeWith('postgres', 'supabaseFunction: configuration from the environment', () => {
+  let project: Awaited<ReturnType<typeof starterProject>> | undefined;
+  let local: LocalSupabase;
+
+  beforeAll(async () => {
+    // Deno (the function's runtime) has a WebSocket; Node 20 needs one for supabase-js.
+    globalThis.WebSocket ??= (await import('ws')).WebSocket as unknown as typeof WebSocket;
+    project = await starterProject({ name: 'jobgate_fnenv', jwtSecret: JWT_SECRET });
+    local = project.local;
+  }, 60_000);
+
+  afterAll(async () => {
+    await project?.drop();
+  });
+
+  const envOf =
+    (vars: Record<string, string>) =>
+    (name: string): string | undefined =>
+      vars[name];
+
+  it('refuses a missing project URL and a short webhook secret; an empty variable is unset', () => {
+    expect(() => supabaseFunction({ tools, env: envOf({}) })).toThrow(/set SUPABASE_URL/);
+    const base = { SUPABASE_URL: local.url, SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey };
+    expect(() =>
+      supabaseFunction({ tools, env: envOf({ ...base, JOBGATE_WEBHOOK_SECRET: 'short' }) }),
+    ).toThrow(/16 characters/);
+    expect(() =>
+      supabaseFunction({ tools, env: envOf({ ...base, JOBGATE_GLOBAL_CAP: 'three' }) }),
+    ).toThrow(/JOBGATE_GLOBAL_CAP/);
+    const fn = supabaseFunction({ tools, env: envOf({ ...base, JOBGATE_WEBHOOK_SECRET: '' }) });
+    fn.close();
+  });
+
+  it('the function’s own service key opens /maintenance even when no JWT can be verified', async () => {
+    // No JOBGATE_JWT_SECRET and a JWKS with no keys: no JWT verifies here (a project whose
+    // service key is a legacy JWT but whose user tokens use new signing keys).
+    const jwks = startJwks();
+    const fn = supabaseFunction({
+      tools,
+      env: envOf({
+        SUPABASE_URL: local.url,
+        SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey,
+        JOBGATE_JWKS_URL: await jwks.url,
+      }),
+    });
+    try {
+      const maintenance = (token: string) =>
+        fn.handler(
+          new Request('http://function.test/jobgate/maintenance', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+          }),
+        );
+      const ok = await maintenance(local.serviceRoleKey);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ report: { healed: [] } });
+      expect((await maintenance(await local.userToken(randomUUID()))).status).toBe(401);
+      expect((await maintenance(`${local.serviceRoleKey}x`)).status).toBe(401);
+    } finally {
+      fn.close();
+      await jwks.close();
+    }
+  });
+});
+
+/** A JWKS endpoint that publishes no keys. */
+function startJwks() {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"keys":[]}');
+  });
+  const url = new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`),
+    ),
+  );
+  return {
+    url,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
