@@ -1,28 +1,41 @@
-#!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { migrate } from './migrate.js';
 import { postgresJsClient } from './postgresJsClient.js';
 
-const USAGE = `usage: jobgate-postgres migrate --url postgres://… [--schema public]
+/** The flags `jobgate-postgres` accepts; USAGE lists exactly these (a test checks it). */
+export const CLI_OPTIONS = {
+  url: { type: 'string' },
+  schema: { type: 'string', default: 'public' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
 
-  migrate   apply the pending jobgate migrations (idempotent, safe to run concurrently)
-  --url     connection string (default: $DATABASE_URL)
-  --schema  target schema, created if missing (default: public)`;
+export const USAGE = `usage: jobgate-postgres migrate --url postgres://… [--schema public]
 
+  migrate     apply the pending jobgate migrations (idempotent, safe to run concurrently)
+  --url       connection string (default: $DATABASE_URL)
+  --schema    target schema, created if missing (default: public)
+  -h, --help  show this help
+`;
+
+/** Runs the command line `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      schema: { type: 'string', default: 'public' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const url = values.url ?? process.env.DATABASE_URL;
-  if (values.help || positionals[0] !== 'migrate' || !url) {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof CLI_OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: CLI_OPTIONS });
+  } catch (error) {
+    console.error(`jobgate-postgres: ${error instanceof Error ? error.message : String(error)}`);
     console.error(USAGE);
-    return values.help ? 0 : 2;
+    return 2;
+  }
+  const { positionals, values } = parsed;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const url = values.url ?? process.env.DATABASE_URL;
+  if (positionals[0] !== 'migrate' || !url) {
+    console.error(USAGE);
+    return 2;
   }
   const { default: postgres } = await import('postgres');
   const client = postgresJsClient(
@@ -45,7 +58,3 @@ export async function main(argv: readonly string[]): Promise<number> {
     await client.close?.();
   }
 }
-
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});

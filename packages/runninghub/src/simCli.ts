@@ -1,8 +1,8 @@
-#!/usr/bin/env node
-import { parseArgs } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { startRunningHubSimulator } from './runningHubSimulator.js';
 
-const HELP = `jobgate-runninghub-sim: a simulated RunningHub OpenAPI on loopback
+/** The help of `jobgate-runninghub-sim`: it lists exactly the flags of SIM_OPTIONS (a test checks it). */
+export const HELP = `jobgate-runninghub-sim: a simulated RunningHub OpenAPI on loopback
 
 Options:
   --port <n>               port (default 0: a free one)
@@ -18,8 +18,26 @@ Options:
   --transient-rate <0..1>  calls answered HTTP 503
   --lost-webhook-rate <0..1>       callbacks never sent
   --duplicate-webhook-rate <0..1>  callbacks sent twice
-  --help
+  -h, --help               show this help
 `;
+
+/** The flags `jobgate-runninghub-sim` accepts. */
+export const SIM_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  seed: { type: 'string' },
+  concurrency: { type: 'string' },
+  'api-key': { type: 'string', multiple: true },
+  latency: { type: 'string' },
+  duration: { type: 'string' },
+  queue: { type: 'string' },
+  'fail-rate': { type: 'string' },
+  'busy-rate': { type: 'string' },
+  'transient-rate': { type: 'string' },
+  'lost-webhook-rate': { type: 'string' },
+  'duplicate-webhook-rate': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
 
 function range(value: string | undefined, fallback: [number, number]): [number, number] {
   if (!value) return fallback;
@@ -35,29 +53,34 @@ function rate(value: string | undefined): number | undefined {
   return n;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      seed: { type: 'string' },
-      concurrency: { type: 'string' },
-      'api-key': { type: 'string', multiple: true },
-      latency: { type: 'string' },
-      duration: { type: 'string' },
-      queue: { type: 'string' },
-      'fail-rate': { type: 'string' },
-      'busy-rate': { type: 'string' },
-      'transient-rate': { type: 'string' },
-      'lost-webhook-rate': { type: 'string' },
-      'duplicate-webhook-rate': { type: 'string' },
-      help: { type: 'boolean' },
-    },
-  });
+/**
+ * Runs the command line `argv` (without node and the script). Resolves to the exit code once the
+ * simulator listens (it then serves until SIGINT or SIGTERM), or at once for `--help` and errors.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let values: SimValues;
+  try {
+    values = parseArgs({ args: [...argv], options: SIM_OPTIONS }).values;
+  } catch (error) {
+    process.stderr.write(`jobgate-runninghub-sim: ${messageOf(error)}\n\n${HELP}`);
+    return 2;
+  }
   if (values.help) {
     process.stdout.write(HELP);
-    return;
+    return 0;
   }
+  try {
+    return await serve(values);
+  } catch (error) {
+    process.stderr.write(`jobgate-runninghub-sim: ${messageOf(error)}\n`);
+    return 1;
+  }
+}
+
+type SimValues = ReturnType<typeof parseArgs<{ options: typeof SIM_OPTIONS }>>['values'];
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+async function serve(values: SimValues): Promise<number> {
   const rates = {
     fail: rate(values['fail-rate']),
     busy: rate(values['busy-rate']),
@@ -85,9 +108,5 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  return 0;
 }
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});

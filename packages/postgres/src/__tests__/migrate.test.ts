@@ -82,28 +82,19 @@ describeWith('postgres', 'migrations on the server', () => {
 
   it('runs from the CLI: jobgate-postgres migrate --url … --schema …', async () => {
     const schema = freshSchema('cli');
-    const cli = [
-      '--conditions=@jobgate/source',
-      join(pkg, 'src', 'cli.ts'),
-      'migrate',
-      '--url',
-      DATABASE_URL!,
-      '--schema',
-      schema,
-    ];
-    const tsx = join(pkg, '..', '..', 'node_modules', '.bin', 'tsx');
+    // The package's bin, as npx runs it: in this checkout it runs the TypeScript source.
+    const bin = join(pkg, 'bin', 'jobgate-postgres.js');
+    const cli = [bin, 'migrate', '--url', DATABASE_URL!, '--schema', schema];
     try {
-      const first = await run(tsx, cli);
+      const first = await run(process.execPath, cli);
       expect(first.stdout).toContain(
         `applied migrations ${migrations.map((m) => m.version).join(', ')}`,
       );
-      const second = await run(tsx, cli);
+      const second = await run(process.execPath, cli);
       expect(second.stdout).toContain('up to date');
-      const bad = await run(tsx, [
-        '--conditions=@jobgate/source',
-        join(pkg, 'src', 'cli.ts'),
-        'frobnicate',
-      ]).catch((e: { code: number; stderr: string }) => e);
+      const bad = await run(process.execPath, [bin, 'frobnicate']).catch(
+        (e: { code: number; stderr: string }) => e,
+      );
       expect(bad).toMatchObject({ code: 2 });
       expect((bad as { stderr: string }).stderr).toContain('usage: jobgate-postgres migrate');
     } finally {

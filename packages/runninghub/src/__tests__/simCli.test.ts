@@ -1,12 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunningHubProvider } from '../runningHubProvider.js';
+import { HELP, SIM_OPTIONS } from '../simCli.js';
 import { jobFor, rejectionOf } from './helpers.js';
 
-const tsx = fileURLToPath(new URL('../../../../node_modules/.bin/tsx', import.meta.url));
-const cli = fileURLToPath(new URL('../simCli.ts', import.meta.url));
+// The package's bin, as npx runs it: in this checkout it runs the TypeScript source.
+const bin = fileURLToPath(new URL('../../bin/jobgate-runninghub-sim.js', import.meta.url));
 
 let child: ChildProcess | undefined;
 afterEach(async () => {
@@ -19,7 +21,7 @@ afterEach(async () => {
 });
 
 function startCli(args: string[]): Promise<string> {
-  child = spawn(tsx, ['--conditions=@jobgate/source', cli, ...args], {
+  child = spawn(process.execPath, [bin, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {
@@ -78,5 +80,26 @@ describe('npx jobgate-runninghub-sim', () => {
 
   it('refuses a bad rate', async () => {
     await expect(startCli(['--fail-rate', '2'])).rejects.toThrow(/a rate is a number in 0..1/);
+  });
+
+  it('--help prints the help, which lists exactly the flags it accepts', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, '--help']);
+    expect(stdout).toBe(HELP);
+    const listed = [...HELP.matchAll(/(?:^|[\s,])(--?[a-z][a-z-]*)/gm)].map((m) => m[1]);
+    const accepted = Object.entries(SIM_OPTIONS).flatMap(([name, o]) =>
+      'short' in o ? [`--${name}`, `-${o.short}`] : [`--${name}`],
+    );
+    expect(listed.sort()).toEqual(accepted.sort());
+  });
+
+  it('answers an unknown flag with the help and exit code 2, not a stack trace', async () => {
+    const failure = await promisify(execFile)(process.execPath, [bin, '--nope']).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
+    expect(failure).toMatchObject({ code: 2 });
+    const { stderr } = failure as { stderr: string };
+    expect(stderr).toContain("Unknown option '--nope'");
+    expect(stderr).toContain(HELP);
+    expect(stderr).not.toContain('    at ');
   });
 });
