@@ -41,6 +41,8 @@ export interface RunningStarter {
   webUrl: string | null;
   /** An access token for a demo user, as the sign-in would give it. */
   token(email: string): Promise<string>;
+  /** The local Supabase stand-in (its database, storage, Realtime deliveries). */
+  project: LocalSupabase;
   stop(): Promise<void>;
 }
 
@@ -126,6 +128,7 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
       functionUrl,
       webUrl,
       token: async (email) => project.userToken(await devUserId(email), email),
+      project,
       stop,
     };
   } catch (error) {

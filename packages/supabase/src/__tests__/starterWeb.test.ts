@@ -69,6 +69,9 @@ describeWith(['postgres', 'chromium'], 'the starter front end in Chromium', () =
       .poll(() => page.getByTestId('status').textContent(), { timeout: 20_000 })
       .toBe('Done.');
     expect(await page.getByTestId('result').locator('a').count()).toBeGreaterThan(0);
+    // The page followed the job through Realtime (RLS-filtered changes), not only by polling.
+    const [job] = await starter!.project.sql<{ id: string }[]>`select id from jobgate_jobs`;
+    expect(starter!.project.realtimeDeliveries().some((d) => d.id === job?.id)).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   });

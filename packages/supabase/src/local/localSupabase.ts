@@ -59,6 +59,8 @@ export interface LocalSupabase {
   setFunction(name: string, url: string): void;
   /** Keys (`bucket/path`) of the stored objects. */
   storageKeys(): string[];
+  /** The job changes Realtime delivered so far (topic and job id). */
+  realtimeDeliveries(): ReadonlyArray<{ topic: string; id: string }>;
   close(): Promise<void>;
 }
 
@@ -225,6 +227,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
     userToken,
     setFunction: (name, target) => functions.set(name, target),
     storageKeys: () => storage.keys(),
+    realtimeDeliveries: () => realtime.deliveries,
     async close() {
       await realtime.close();
       server.closeAllConnections();
