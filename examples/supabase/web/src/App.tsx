@@ -72,6 +72,16 @@ function SignIn() {
       <button type="submit" data-testid="sign-in">
         Sign in
       </button>
+      <button
+        type="button"
+        onClick={() =>
+          void supabase.auth
+            .signUp({ email, password })
+            .then(({ error: e }) => setError(e ? e.message : null))
+        }
+      >
+        Sign up
+      </button>
       {error ? <p role="alert">{error}</p> : null}
     </form>
   );

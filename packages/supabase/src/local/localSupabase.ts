@@ -127,7 +127,8 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
 
   const auth = async (request: Request, url: URL): Promise<Response> => {
     const path = url.pathname.replace(/^\/auth\/v1/, '');
-    if (path === '/token' && request.method === 'POST') {
+    // Sign-up and password sign-in are one: any e-mail gets a session at once (no confirmation).
+    if ((path === '/token' || path === '/signup') && request.method === 'POST') {
       const body = (await request.json().catch(() => ({}))) as Record<string, unknown>;
       const grant = url.searchParams.get('grant_type');
       const email =
