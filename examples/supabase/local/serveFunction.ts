@@ -1,9 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 
 /** The starter's `supabase/` folder. */
 export const SUPABASE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'supabase');
@@ -38,18 +39,8 @@ const PASSED_THROUGH = [
   'DENO_CERT',
 ] as const;
 
-/**
- * Serves an edge function of the starter with Deno as `supabase functions serve` would, but
- * without the CLI and without the network: the function's own `deno.json` import map, with its
- * `npm:` packages taken from this project's node_modules (`--node-modules-dir=manual`,
- * `--cached-only`, an empty DENO_DIR of its own), so nothing is downloaded and no earlier
- * cache matters. Resolves once the function listens.
- */
-export async function serveFunction(
-  name: string,
-  env: Record<string, string>,
-  options: { timeoutMs?: number } = {},
-): Promise<ServedFunction> {
+/** Deno for one function of the starter, offline: its import map, packages from node_modules. */
+function denoFor(name: string) {
   const functionDir = join(SUPABASE_DIR, 'functions', name);
   const own = JSON.parse(readFileSync(join(functionDir, 'deno.json'), 'utf8')) as {
     imports?: Record<string, string>;
@@ -64,35 +55,68 @@ export async function serveFunction(
       unstable: ['sloppy-imports'],
     }),
   );
-  const child = spawn(
-    denoBinary(),
-    [
-      'run',
+  return {
+    functionDir,
+    home,
+    entry: join(functionDir, 'index.ts'),
+    flags: [
       '--cached-only',
       '--node-modules-dir=manual',
-      '--allow-net',
-      '--allow-env',
-      '--allow-read',
-      '--allow-sys',
       // The repository's packages export their sources under this condition.
       '--conditions=@jobgate/source',
       '--config',
       config,
-      join(functionDir, 'index.ts'),
     ],
+    env: {
+      ...Object.fromEntries(
+        PASSED_THROUGH.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])),
+      ),
+      HOME: home,
+      DENO_DIR: join(home, 'cache'),
+      DENO_NO_UPDATE_CHECK: '1',
+      NO_COLOR: '1',
+    } as Record<string, string>,
+  };
+}
+
+/**
+ * Type-checks an edge function of the starter with Deno (`deno check`), offline like
+ * {@link serveFunction}. Resolves with Deno's output; rejects with it when the check fails.
+ */
+export async function checkFunction(name: string): Promise<string> {
+  const deno = denoFor(name);
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      denoBinary(),
+      ['check', ...deno.flags, deno.entry],
+      { cwd: deno.functionDir, env: deno.env },
+    );
+    return stdout + stderr;
+  } finally {
+    rmSync(deno.home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Serves an edge function of the starter with Deno as `supabase functions serve` would, but
+ * without the CLI and without the network: the function's own `deno.json` import map, with its
+ * `npm:` packages taken from this project's node_modules (`--node-modules-dir=manual`,
+ * `--cached-only`, an empty DENO_DIR of its own), so nothing is downloaded and no earlier
+ * cache matters. Resolves once the function listens.
+ */
+export async function serveFunction(
+  name: string,
+  env: Record<string, string>,
+  options: { timeoutMs?: number } = {},
+): Promise<ServedFunction> {
+  const deno = denoFor(name);
+  const home = deno.home;
+  const child = spawn(
+    denoBinary(),
+    ['run', ...deno.flags, '--allow-net', '--allow-env', '--allow-read', '--allow-sys', deno.entry],
     {
-      cwd: functionDir,
-      env: {
-        ...Object.fromEntries(
-          PASSED_THROUGH.flatMap((key) => (process.env[key] ? [[key, process.env[key]]] : [])),
-        ),
-        HOME: home,
-        DENO_DIR: join(home, 'cache'),
-        DENO_NO_UPDATE_CHECK: '1',
-        NO_COLOR: '1',
-        PORT: '0',
-        ...env,
-      },
+      cwd: deno.functionDir,
+      env: { ...deno.env, PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

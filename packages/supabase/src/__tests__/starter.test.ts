@@ -9,8 +9,9 @@ import { type RunningHubSimulator, startRunningHubSimulator } from '@jobgate/run
 import { describeWith } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkFunction,
   type ServedFunction,
   SUPABASE_DIR,
   serveFunction,
@@ -236,6 +237,12 @@ describeWith('postgres', 'the quick start: npm run dev:supabase', () => {
     process.kill(-child.pid!, 'SIGINT');
     await exited;
     await expect(fetch(`${url}/rest/v1/`)).rejects.toThrow();
+  }, 120_000);
+});
+
+describe('the starter function type-checks in Deno', () => {
+  it('deno check passes offline, with the same import map it is served with', async () => {
+    expect(await checkFunction('jobgate')).toMatch(/Check index\.ts/);
   }, 120_000);
 });
 
