@@ -1,6 +1,6 @@
 // The starter on this machine without the Supabase CLI: `npm run dev` (here) or
-// `npm run dev:supabase` (repository root). A fresh database on your PostgreSQL with the
-// project's migrations and seed, a local stand-in for the Supabase APIs, the simulated
+// `npm run dev:supabase` (repository root). A fresh database (in-memory PGlite, or on your
+// PostgreSQL with DATABASE_URL) with the project's migrations and seed, a local stand-in for the Supabase APIs, the simulated
 // RunningHub, the edge function in Deno, and the maintenance route called every minute.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -17,9 +17,12 @@ import postgres from 'postgres';
 import { type ServedFunction, SUPABASE_DIR, serveFunction } from './serveFunction.ts';
 
 export interface StarterOptions {
-  /** A PostgreSQL server (any database on it); the starter's database is created beside it. */
-  databaseUrl: string;
-  /** Name of the database to (re)create. Default `jobgate_starter`. */
+  /**
+   * A PostgreSQL server (any database on it); the starter's database is created beside it.
+   * Without one, an in-memory PGlite in this process (nothing to install; gone at stop).
+   */
+  databaseUrl?: string;
+  /** Name of the database to (re)create on the server. Default `jobgate_starter`. */
   database?: string;
   /** Port of the Supabase stand-in (`SUPABASE_URL`). Default 54321, 0 = a free one. */
   port?: number;
@@ -48,18 +51,7 @@ export interface RunningStarter {
 
 /** Starts everything; `stop()` ends it and drops nothing (the next start recreates the database). */
 export async function startStarter(options: StarterOptions): Promise<RunningStarter> {
-  const name = options.database ?? 'jobgate_starter';
-  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name "${name}"`);
-  // Like `supabase db reset`: a fresh database, then migrations and seed.
-  const admin = postgres(options.databaseUrl, { max: 1, onnotice: () => undefined });
-  try {
-    await admin.unsafe(`drop database if exists ${name} with (force)`);
-    await admin.unsafe(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(options.databaseUrl);
-  url.pathname = `/${name}`;
+  const databaseUrl = options.databaseUrl ? await freshDatabase(options) : undefined;
   const jwtSecret = randomBytes(32).toString('hex');
 
   let local: LocalSupabase | undefined;
@@ -76,12 +68,12 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
   };
   try {
     local = await startLocalSupabase({
-      databaseUrl: url.toString(),
+      ...(databaseUrl ? { databaseUrl } : {}),
       jwtSecret,
       port: options.port ?? 54321,
       tables: ['jobgate_jobs', 'credits'],
     });
-    await applyMigrations(local.sql, SUPABASE_DIR, { seed: true });
+    await applyMigrations(local.db, SUPABASE_DIR, { seed: true });
     sim = await startRunningHubSimulator({
       apiKeys: ['local-runninghub-key'],
       durationMs: options.taskMs ?? [4_000, 10_000],
@@ -137,6 +129,22 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
   }
 }
 
+/** Like `supabase db reset`: the database dropped and created again (migrations come next). */
+async function freshDatabase(options: StarterOptions): Promise<string> {
+  const name = options.database ?? 'jobgate_starter';
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`bad database name "${name}"`);
+  const admin = postgres(options.databaseUrl!, { max: 1, onnotice: () => undefined });
+  try {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.unsafe(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(options.databaseUrl!);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -150,19 +158,16 @@ async function main(): Promise<void> {
   if (values.help) {
     process.stdout.write(`npm run dev -- [--database-url <url>] [--database <name>] [--port <n>]
 
-  --database-url  a PostgreSQL server (default DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres)
+  --database-url  a PostgreSQL server (default DATABASE_URL; without either, PGlite in memory)
   --database      the database (re)created on it for the starter (default jobgate_starter)
   --port          port of the local Supabase stand-in (default 54321, 0 = any free port)
   --web-port      port of the front end (default 5173, 0 = any free port)
 `);
     return;
   }
-  const databaseUrl =
-    values['database-url'] ??
-    process.env.DATABASE_URL ??
-    'postgres://postgres@127.0.0.1:5432/postgres';
+  const databaseUrl = values['database-url'] ?? process.env.DATABASE_URL;
   const starter = await startStarter({
-    databaseUrl,
+    ...(databaseUrl ? { databaseUrl } : {}),
     ...(values.database ? { database: values.database } : {}),
     ...(values.port ? { port: Number(values.port) } : {}),
     ...(values['web-port'] ? { webPort: Number(values['web-port']) } : {}),
@@ -171,6 +176,7 @@ async function main(): Promise<void> {
   process.stdout.write(`
 jobgate starter running (no Supabase CLI: a local stand-in for its APIs)
 
+  database           ${databaseUrl ? `${values.database ?? 'jobgate_starter'} on your PostgreSQL (recreated at each start)` : 'PGlite, in memory (set DATABASE_URL to use a PostgreSQL server)'}
   front end          ${starter.webUrl}
   SUPABASE_URL       ${starter.url}
   anon key           ${starter.anonKey}

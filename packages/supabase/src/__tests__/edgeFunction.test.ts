@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, webhookToken } from '@jobgate/core';
 import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
+import type { SqlClient } from '@jobgate/postgres';
 import { signHs256Jwt } from '@jobgate/server';
 import { describeWith } from '@jobgate/testkit';
-import type postgres from 'postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ServedFunction,
@@ -42,7 +42,7 @@ describeWith(
     let fn: ServedFunction | undefined;
     let local: LocalSupabase | undefined;
     let project: Awaited<ReturnType<typeof starterProject>> | undefined;
-    let sql: postgres.Sql;
+    let sql: SqlClient;
     let base = '';
     const usersSeen = new Set<string>();
 
@@ -97,7 +97,7 @@ describeWith(
       return { status: response.status, headers: response.headers, body: parsed };
     };
     const row = async (id: string) =>
-      (await sql.unsafe(`select * from jobgate_jobs where id = $1`, [id]))[0];
+      (await sql.query(`select * from jobgate_jobs where id = $1`, [id]))[0];
     /** Ends every active job of the users a test used, through the API (frees the slots). */
     const cleanup = async () => {
       for (const user of usersSeen) {
@@ -112,7 +112,7 @@ describeWith(
       usersSeen.clear();
     };
     const nonTerminal = async (users: readonly string[]) =>
-      sql.unsafe(
+      sql.query(
         `select id, status from jobgate_jobs where user_id = any($1::text[]) and status in ('starting','queued','running')`,
         [users],
       );
@@ -120,7 +120,7 @@ describeWith(
     beforeAll(async () => {
       project = await starterProject({ name: 'jobgate_starter', jwtSecret: JWT_SECRET });
       local = project.local;
-      sql = local.sql;
+      sql = local.db;
       fn = await serveFunction('jobgate', {
         SUPABASE_URL: local.url,
         SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey,
@@ -230,7 +230,7 @@ describeWith(
         const user = randomUUID();
         const t = await token(user);
         const phantom = randomUUID();
-        await sql.unsafe(
+        await sql.query(
           `insert into jobgate_jobs (id, tool, user_id, status, waited_in_queue, position, task_id, user_credit_cost, created_at, updated_at)
          values ($1, $2, $3, 'queued', false, null, null, 0, now() - interval '60 seconds', now() - interval '60 seconds')`,
           [phantom, tool, user],
@@ -252,7 +252,7 @@ describeWith(
         const owner = randomUUID();
         const t = await token(owner);
         const unreal = randomUUID();
-        await sql.unsafe(
+        await sql.query(
           `insert into jobgate_jobs (id, tool, user_id, status, created_at, updated_at)
          values ($1, $2, $3, 'queued', now(), now())`,
           [unreal, tool, owner],
@@ -434,7 +434,7 @@ describeWith(
     it('POST /maintenance with the service role heals, users are refused', async () => {
       const user = randomUUID();
       const stale = randomUUID();
-      await sql.unsafe(
+      await sql.query(
         `insert into jobgate_jobs (id, tool, user_id, status, created_at, updated_at)
        values ($1, 'upscaler', $2, 'starting', now() - interval '1 minute', now() - interval '1 minute')`,
         [stale, user],

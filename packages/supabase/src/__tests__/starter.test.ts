@@ -8,8 +8,8 @@ import { sampleInputs, tools } from '@jobgate/example-tools';
 import { type RunningHubSimulator, startRunningHubSimulator } from '@jobgate/runninghub/simulator';
 import { describeWith } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningStarter, startStarter } from '../../../../examples/supabase/local/dev.ts';
 import {
   checkFunction,
   type ServedFunction,
@@ -29,7 +29,6 @@ import { starterProject } from './starterProject.js';
  * simulated RunningHub server, which calls back through the gateway with no Authorization
  * header (what `verify_jwt = false` is for). The browser side is real supabase-js.
  */
-const DATABASE_URL = process.env.DATABASE_URL;
 const JWT_SECRET = 'starter-test-jwt-secret-with-at-least-32-characters';
 
 describeWith('postgres', 'the Supabase starter with the simulated RunningHub', () => {
@@ -75,9 +74,10 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
   });
 
   it('the migrations and seed apply again over themselves (an upgrade re-applies the jobgate file)', async () => {
-    const before = await local.sql`select count(*)::int as n from credits`;
-    expect(await applyMigrations(local.sql, SUPABASE_DIR, { seed: true })).toHaveLength(3);
-    expect(await local.sql`select count(*)::int as n from credits`).toEqual(before);
+    const count = 'select count(*)::int as n from credits';
+    const before = await local.db.query(count);
+    expect(await applyMigrations(local.db, SUPABASE_DIR, { seed: true })).toHaveLength(3);
+    expect(await local.db.query(count)).toEqual(before);
   });
 
   it('the seed gives the demo users credits; each reads only their own row (RLS)', async () => {
@@ -174,9 +174,8 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
   });
 });
 
-describeWith('postgres', 'the quick start: npm run dev:supabase', () => {
+describe('the quick start: npm run dev:supabase, as docs/quick-start.md runs it', () => {
   const root = fileURLToPath(new URL('../../../../', import.meta.url));
-  const database = `jobgate_quick_${process.pid}_${Math.random().toString(36).slice(2, 7)}`;
   let child: ChildProcess | undefined;
 
   afterAll(async () => {
@@ -185,23 +184,18 @@ describeWith('postgres', 'the quick start: npm run dev:supabase', () => {
       process.kill(-child.pid!, 'SIGKILL');
       await exited;
     }
-    const admin = postgres(DATABASE_URL!, { max: 1, onnotice: () => undefined });
-    await admin.unsafe(`drop database if exists ${database} with (force)`);
-    await admin.end();
   });
 
   it('starts everything with one command; a signed-in browser runs a job to its end; Ctrl-C stops it', async () => {
-    child = spawn(
-      'npm',
-      ['run', 'dev:supabase', '--', '--port', '0', '--web-port', '0', '--database', database],
-      {
-        cwd: root,
-        env: { ...process.env, DATABASE_URL: DATABASE_URL! },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own process group: Ctrl-C reaches npm, tsx and Deno alike.
-        detached: true,
-      },
-    );
+    // No DATABASE_URL: the quick start needs no PostgreSQL server (PGlite in memory).
+    const { DATABASE_URL: _server, ...env } = process.env;
+    child = spawn('npm', ['run', 'dev:supabase', '--', '--port', '0', '--web-port', '0'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C reaches npm, tsx and Deno alike.
+      detached: true,
+    });
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -327,3 +321,31 @@ function startJwks() {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
+
+describe('the starter on PGlite: no PostgreSQL server at all', () => {
+  let starter: RunningStarter | undefined;
+
+  afterAll(async () => {
+    await starter?.stop();
+  });
+
+  it('npm run dev:supabase without DATABASE_URL: a signed-in user runs a job to its end', async () => {
+    starter = await startStarter({ port: 0, webPort: null, taskMs: [300, 300] });
+    const supabase = createClient(starter.url, starter.anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      ...withNodeRealtime(),
+    });
+    await supabase.auth.signInWithPassword({ email: 'bob@example.com', password: 'x' });
+    expect((await supabase.from('credits').select('balance')).data).toEqual([{ balance: 120 }]);
+    const transport = functionsTransport(supabase);
+    const job = await transport.submit({
+      jobId: randomUUID(),
+      tool: 'pose-changer',
+      input: sampleInputs['pose-changer'],
+    });
+    expect(job.status).toBe('running');
+    await expect
+      .poll(async () => (await transport.get(job.id)).status, { timeout: 15_000 })
+      .toBe('completed');
+  }, 120_000);
+});

@@ -29,7 +29,7 @@ export async function starterProject(options: {
       jwtSecret: options.jwtSecret,
       tables: ['jobgate_jobs', 'credits'],
     });
-    await applyMigrations(local.sql, SUPABASE_DIR, { seed: options.seed ?? true });
+    await applyMigrations(local.db, SUPABASE_DIR, { seed: options.seed ?? true });
     return { local, drop };
   } catch (error) {
     await drop();

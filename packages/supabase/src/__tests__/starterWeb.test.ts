@@ -70,7 +70,7 @@ describeWith(['postgres', 'chromium'], 'the starter front end in Chromium', () =
       .toBe('Done.');
     expect(await page.getByTestId('result').locator('a').count()).toBeGreaterThan(0);
     // The page followed the job through Realtime (RLS-filtered changes), not only by polling.
-    const [job] = await starter!.project.sql<{ id: string }[]>`select id from jobgate_jobs`;
+    const [job] = await starter!.project.db.query<{ id: string }>('select id from jobgate_jobs');
     expect(starter!.project.realtimeDeliveries().some((d) => d.id === job?.id)).toBe(true);
     expect(errors).toEqual([]);
     await page.close();

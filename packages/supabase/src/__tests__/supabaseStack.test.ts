@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, JobRunner, SimulatedProvider, webhookToken } from '@jobgate/core';
 import { invalidInputs, sampleInputs, tools } from '@jobgate/example-tools';
+import { postgresJsClient } from '@jobgate/postgres';
 import { counterRateLimiter, createJobHandler, supabaseJwtAuthenticator } from '@jobgate/server';
 import { describeWith } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
@@ -50,7 +51,7 @@ describeWith(
     beforeAll(async () => {
       db = await createSupabaseTestDb();
       realtime = await fakeRealtime({
-        sql: db.sql,
+        client: postgresJsClient(db.sql),
         jwtSecret: JWT_SECRET,
         channel: 'jobgate_jobs',
         table: 'jobgate_jobs',

@@ -1,4 +1,5 @@
 import { type Job, type JobRow, jobFromRow } from '@jobgate/core';
+import { postgresJsClient } from '@jobgate/postgres';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import { buildMigration } from '../../scripts/buildMigrations.mjs';
@@ -50,7 +51,11 @@ export async function createSupabaseTestDb(
     await admin.end();
     throw error;
   }
-  const fetch = fakePostgrest({ sql, jwtSecret: JWT_SECRET, tables: ['jobgate_jobs'] });
+  const fetch = fakePostgrest({
+    client: postgresJsClient(sql),
+    jwtSecret: JWT_SECRET,
+    tables: ['jobgate_jobs'],
+  });
   const client = async (token: string): Promise<SupabaseClient> =>
     createClient(SUPABASE_URL, await anonKey(), {
       global: { fetch, headers: { Authorization: `Bearer ${token}` } },

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type postgres from 'postgres';
+import type { SqlClient } from '@jobgate/postgres';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { inTransaction, verify } from './fakePostgrest.js';
 
@@ -11,7 +11,7 @@ import { inTransaction, verify } from './fakePostgrest.js';
  * JWT role with its claims, so RLS decides what a subscriber receives, as on Supabase.
  */
 export async function fakeRealtime(options: {
-  sql: postgres.Sql;
+  client: SqlClient;
   jwtSecret: string;
   channel: string;
   table: string;
@@ -103,13 +103,15 @@ export async function fakeRealtime(options: {
   });
 
   const deliveries: Array<{ topic: string; id: string }> = [];
-  const listener = await options.sql.listen(options.channel, async (raw) => {
+  if (!options.client.listen)
+    throw new Error('the Realtime stand-in needs a client that can LISTEN');
+  const unlisten = await options.client.listen(options.channel, async (raw) => {
     const change = JSON.parse(raw) as { id: string };
     for (const sub of [...subs]) {
       const role = String(sub.claims.role ?? 'anon');
       // The row as this subscriber may see it: RLS under the subscriber's role and claims.
-      const rows = await inTransaction(options.sql, role, sub.claims, (tx) =>
-        tx.unsafe(`select to_jsonb(j) as row from ${options.table} j where j.id = $1`, [change.id]),
+      const rows = await inTransaction(options.client, role, sub.claims, (tx) =>
+        tx.query(`select to_jsonb(j) as row from ${options.table} j where j.id = $1`, [change.id]),
       ).catch(() => []);
       const row = (rows[0] as { row?: Record<string, unknown> } | undefined)?.row;
       if (!row) continue;
@@ -145,7 +147,7 @@ export async function fakeRealtime(options: {
     deliveries,
     subscribers: () => subs.size,
     async close() {
-      await listener.unlisten();
+      await unlisten();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { base64Url, hmacSha256 } from '@jobgate/core';
+import { pgliteClient, postgresJsClient, type SqlClient } from '@jobgate/postgres';
 import { toNodeListener } from '@jobgate/server/node';
-import postgres from 'postgres';
 import { fakePostgrest } from './fakePostgrest.js';
 import { fakeRealtime } from './fakeRealtime.js';
 import { fakeStorage } from './fakeStorage.js';
@@ -30,8 +30,11 @@ grant usage on schema public to anon, authenticated, service_role;
 `;
 
 export interface LocalSupabaseOptions {
-  /** The PostgreSQL database to serve (it gets SUPABASE_BASICS; apply migrations yourself). */
-  databaseUrl: string;
+  /**
+   * The PostgreSQL database to serve (it gets SUPABASE_BASICS; apply migrations yourself).
+   * Without one, an in-memory PGlite (PostgreSQL in WebAssembly, in this process).
+   */
+  databaseUrl?: string;
   /** Signs and checks every token, like a project's legacy JWT secret (32+ characters). */
   jwtSecret: string;
   /** Port on 127.0.0.1; default a free one. */
@@ -51,8 +54,8 @@ export interface LocalSupabase {
   readonly anonKey: string;
   /** A JWT with role `service_role` (the project's service role key). */
   readonly serviceRoleKey: string;
-  /** postgres.js on the database (for migrations and checks). */
-  readonly sql: postgres.Sql;
+  /** The database (for migrations and checks): postgres.js, or PGlite without a URL. */
+  readonly db: SqlClient;
   /** An access token for a user, as Supabase Auth would issue it. */
   userToken(userId: string, email?: string): Promise<string>;
   /** Sends `/functions/v1/{name}/…` to `url`. */
@@ -74,8 +77,8 @@ const HOUR = 3600;
  * to a function served elsewhere (Deno). Listens on 127.0.0.1 only.
  */
 export async function startLocalSupabase(options: LocalSupabaseOptions): Promise<LocalSupabase> {
-  const sql = postgres(options.databaseUrl, { max: 4, onnotice: () => undefined });
-  await sql.unsafe(SUPABASE_BASICS);
+  const db = await openDatabase(options.databaseUrl);
+  await db.exec(SUPABASE_BASICS);
   const now = () => Math.floor(Date.now() / 1000);
   const signJwt = async (claims: Record<string, unknown>) => {
     const enc = (v: unknown) => base64Url(new TextEncoder().encode(JSON.stringify(v)));
@@ -106,7 +109,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
   });
   const functions = new Map(Object.entries(options.functions ?? {}));
   const rest = fakePostgrest({
-    sql,
+    client: db,
     jwtSecret: options.jwtSecret,
     tables: options.tables ?? ['jobgate_jobs'],
   });
@@ -211,7 +214,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
 
   const server: Server = createServer(toNodeListener(handler));
   const realtime = await fakeRealtime({
-    sql,
+    client: db,
     jwtSecret: options.jwtSecret,
     channel: 'jobgate_jobs',
     table: 'jobgate_jobs',
@@ -224,7 +227,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
     url,
     anonKey,
     serviceRoleKey,
-    sql,
+    db,
     userToken,
     setFunction: (name, target) => functions.set(name, target),
     storageKeys: () => storage.keys(),
@@ -233,7 +236,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
       await realtime.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await sql.end();
+      await db.close?.();
     },
   };
 }
@@ -244,7 +247,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
  * one multi-statement query.
  */
 export async function applyMigrations(
-  sql: postgres.Sql,
+  db: SqlClient,
   supabaseDir: string,
   options: { seed?: boolean } = {},
 ): Promise<string[]> {
@@ -252,9 +255,19 @@ export async function applyMigrations(
   const files = readdirSync(dir)
     .filter((name) => name.endsWith('.sql'))
     .sort();
-  for (const name of files) await sql.unsafe(readFileSync(join(dir, name), 'utf8'));
-  if (options.seed) await sql.unsafe(readFileSync(join(supabaseDir, 'seed.sql'), 'utf8'));
+  for (const name of files) await db.exec(readFileSync(join(dir, name), 'utf8'));
+  if (options.seed) await db.exec(readFileSync(join(supabaseDir, 'seed.sql'), 'utf8'));
   return files;
+}
+
+/** postgres.js on a URL, or an in-memory PGlite; each loaded only when used. */
+async function openDatabase(url: string | undefined): Promise<SqlClient> {
+  if (url) {
+    const { default: postgres } = await import('postgres');
+    return postgresJsClient(postgres(url, { max: 4, onnotice: () => undefined }));
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  return pgliteClient(await PGlite.create());
 }
 
 /** The user id the local sign-in gives an e-mail: stable, so seed data can name it. */
