@@ -5,16 +5,13 @@ export function benchNotes(result: BenchResult): string[] {
   const work = result.systems.find((s) => s.id === 'pg-boss-work');
   const notes = ['## Notes', ''];
   notes.push(
-    "- **jobgate (JobRunner)** is what an app runs: `JobRunner.submit` creates and starts each job (it takes a slot or queues); the provider is an in-process stand-in with no latency whose task is the workload's body. When a body ends, the completion is applied through `JobRunner.applyUpdate` (as a webhook would be), once the task id is saved: `finish` ends the job, frees its slot and claims the queue head in one transaction, and the runner starts the promoted job at the provider (that call is the next job's start). Before the measured jobs are enqueued, three held jobs take the three slots; releasing them starts the round, and their ends count as the first hand-offs.",
-    "- **jobgate (store protocol)** drives the PostgresStore directly: at a body's end one `finish` call, and the promoted job's body starts when it returns. The two rows differ by the runner's own work per job (a `get` and an `attach_task`), which is within the noise of this machine next to the finish itself.",
-    "- **jobgate store, no renumber/NOTIFY (diagnostic)** is the store protocol again, with `jobgate_renumber` replaced by a no-op and the row NOTIFY trigger disabled in the run's own schema: not a configuration anyone should run (queue positions go stale), only a measure of what the slot protocol costs without its O(queue) work, at the workload's full N.",
+    "- **jobgate (JobRunner)** is what an app runs: `JobRunner.submit` creates and starts each job (it takes a slot or queues); the provider is an in-process stand-in with no latency whose task is the workload's body. When a body ends, the completion is applied through `JobRunner.applyUpdate` (as a webhook would be), once the task id is saved: one `finish` call (no read before it: it checks the task id itself) ends the job, frees its slot and claims the queue head in one transaction, and the runner starts the promoted job at the provider (that call is the next job's start) and records its task id (`attach_task`). Lifecycle timestamps come from the database clock. Before the measured jobs are enqueued, three held jobs take the three slots; releasing them starts the round, and their ends count as the first hand-offs.",
+    "- **jobgate (store protocol)** drives the PostgresStore directly: at a body's end one `finish` call, and the promoted job's body starts when it returns. The two rows differ by the runner's own work per job (an `attach_task`, and the runner's events).",
     '- Because jobgate pushes the next job from the process that finished the previous one, its jobs run in the processes that held the slots at the start (at most `cap` of them); the other processes only enqueue. The pull-based peers spread jobs over every process.',
   );
   const limit = result.jobgateLimit;
   if (limit && limit.jobs !== null) {
-    notes.push(
-      `- **jobgate runs at most ${limit.jobs} jobs per round** (${limit.reason}; \`--jobgate-jobs 0\` runs the workload's N): its finish cost grows with the queue length (see "Where jobgate spends its time"), so a 2,000-job queue took minutes. Its figures are therefore measured with a shorter queue than the peers'; with the full N they are worse.`,
-    );
+    notes.push(`- **jobgate ran at most ${limit.jobs} jobs per round** (${limit.reason}).`);
   }
   if (work) {
     notes.push(

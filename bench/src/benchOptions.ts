@@ -24,10 +24,7 @@ export interface BenchOptions {
   /** Where benchmarks.md/.json/-handoff.svg go; null = do not write. */
   outDir: string | null;
   quick: boolean;
-  /**
-   * jobgate's jobs per round at most (0 = the workload's N); null = decided by the probe: limited
-   * to JOBGATE_DEFAULT_JOBS while a finish rewrites the queue, else the workload's N.
-   */
+  /** jobgate's jobs per round at most, for a shorter try (null or 0 = the workload's N, like every system). */
   jobgateJobs: number | null;
   /** Time jobgate's finish against the queue length (docs evidence). */
   probe: boolean;
@@ -35,12 +32,8 @@ export interface BenchOptions {
   fromJson: string | null;
 }
 
-/**
- * While jobgate's finish rewrites every queued row (see the finish-cost probe), a 2,000-job
- * queue takes minutes: jobgate then runs at most this many jobs per round.
- */
-export const JOBGATE_DEFAULT_JOBS = 300;
-export const PROBE_QUEUE_LENGTHS = [50, 200, 1_000, 2_000];
+/** Queue lengths of the finish-cost probe: the cost of a hand-off must not grow with them. */
+export const PROBE_QUEUE_LENGTHS = [10, 100, 1_000, 10_000];
 
 export const DEFAULT_WORKLOADS: readonly Workload[] = [
   { bodyMs: 0, jobs: 2_000 },
@@ -55,11 +48,10 @@ npm run bench -w @jobgate/bench -- [options]       (from the repository root)
   --body-ms MS      one workload with this body (default: both 0 ms and 5 ms)
   --processes 1,4   process counts (default 1,4)
   --warmup N        warm-up jobs before each measured round (default N/10, 20..200)
-  --systems a,b     systems to run (default all): jobgate, jobgate-store, jobgate-diag, pg-boss-work,
+  --systems a,b     systems to run (default all): jobgate, jobgate-store, pg-boss-work,
                     pg-boss-fetch, graphile-worker, bullmq-redis, bullmq-postgres
-  --jobgate-jobs N  jobgate's jobs per round at most (0 = the workload's N; default: the workload's
-                    N, or ${JOBGATE_DEFAULT_JOBS} when the probe finds a finish rewriting the queue)
-  --no-probe        skip the probe of jobgate's finish cost against the queue length
+  --jobgate-jobs N  jobgate's jobs per round at most, for a shorter try (default: the workload's N)
+  --no-probe        skip the probe of jobgate's finish cost against the queue length (10 to 10,000)
   --quick           smoke run: 30 jobs, jobgate + BullMQ (Redis), nothing written
   --out DIR         write benchmarks.md/.json/-handoff.svg there (default: the repo's docs/)
   --no-write        print the JSON result instead of writing files

@@ -7,23 +7,16 @@ import { benchNow } from './benchClock.js';
 import { dropSchema } from './sqlAdmin.js';
 
 export interface FinishCost {
-  /** Jobs waiting in the queue before the samples (each sample takes one off). */
+  /** Jobs waiting in the queue during the samples (refilled at the tail after each one). */
   queued: number;
   samples: number;
   /** Time of one `jobgate_finish` transaction, BEGIN to COMMIT, as the client sees it (ms). */
   p50Ms: number;
   p95Ms: number;
-  /** Rows the call updated (pg_stat_xact_user_tables), i.e. also NOTIFYs sent by the trigger. */
+  /** Rows the call updated (pg_stat_xact_user_tables): the finished job and the promoted one. */
   rowsUpdatedPerFinish: number;
-  /** p50 of the next `samples` finishes with the row trigger (one NOTIFY per changed row) disabled in the bench's schema. */
+  /** p50 of the next `samples` finishes with the NOTIFY trigger disabled in the probe's schema. */
   p50MsWithoutNotify: number;
-  /**
-   * p50 of the next `samples` finishes with, in addition, `jobgate_renumber` replaced by a no-op
-   * in the bench's schema (a diagnostic only: queue positions are then stale).
-   */
-  p50MsWithoutRenumber: number;
-  /** Rows updated per finish in that last configuration. */
-  rowsUpdatedWithoutRenumber: number;
   /** Reference: a transaction updating one row (no trigger), BEGIN to COMMIT: the commit's own cost. */
   p50MsOneRowUpdate: number;
 }
@@ -31,19 +24,18 @@ export interface FinishCost {
 const LIMITS = createSlotPolicy({ globalCap: 3 }).limits;
 
 /**
- * How the cost of one finish (end a running job, release, promote the head) grows with the
- * queue: for each queue length, fills a fresh schema, then times `samples` finishes, each in
- * its own transaction, reading how many rows it updated.
+ * How the cost of one finish (end a running job, release, promote the queue head) grows with
+ * the queue: for each queue length, fills a fresh schema, then times `samples` finishes, each
+ * in its own transaction, reading how many rows it updated; after each, one job joins the
+ * tail (untimed), so the queue keeps its length.
  */
 export async function probeFinishCost(
   databaseUrl: string,
   queueLengths: readonly number[],
-  samples = 15,
+  samples = 25,
 ): Promise<FinishCost[]> {
   const results: FinishCost[] = [];
   for (const queued of queueLengths) {
-    if (queued < 3 * samples)
-      throw new Error(`a queue of ${queued} is too short for ${samples} × 3 samples`);
     const schema = `bench_probe_${Date.now().toString(36)}_${queued}`;
     const sql = postgres(databaseUrl, { max: 8, prepare: false, onnotice: () => undefined });
     try {
@@ -68,16 +60,16 @@ export async function probeFinishCost(
       };
       const running: string[] = [];
       for (let i = 0; i < 3; i++) running.push((await place()).id);
-      const total = queued;
       let next = 0;
       await Promise.all(
         Array.from({ length: 8 }, async () => {
-          while (next < total) {
+          while (next < queued) {
             next++;
             await place();
           }
         }),
       );
+      await sql.unsafe(`ANALYZE "${schema}".jobgate_jobs`);
       const measure = async (n: number): Promise<{ times: number[]; rows: number[] }> => {
         const times: number[] = [];
         const rows: number[] = [];
@@ -101,24 +93,21 @@ export async function probeFinishCost(
             };
             const before = await updated();
             const [r] = await tx.unsafe(
-              `SELECT "${schema}".jobgate_finish(p_id => $1::text, p_status => 'completed', p_output => NULL, p_error_code => NULL, p_error_message => NULL, p_from => '["running"]'::jsonb, p_limits => $2::text::jsonb, p_now => $3::bigint) AS r`,
-              [id, JSON.stringify(LIMITS), now()],
+              `SELECT "${schema}".jobgate_finish(p_id => $1::text, p_status => 'completed', p_output => NULL, p_error_code => NULL, p_error_message => NULL, p_from => '["running"]'::jsonb, p_limits => $2::text::jsonb, p_now => NULL) AS r`,
+              [id, JSON.stringify(LIMITS)],
             );
             rows.push((await updated()) - before);
             const result = r?.['r'] as { promoted: { id: string }[] } | undefined;
             for (const p of result?.promoted ?? []) running.push(p.id);
           });
           times.push(benchNow() - t0 - statMs);
+          await place();
         }
         return { times, rows };
       };
       const withNotify = await measure(samples);
       await sql.unsafe(`ALTER TABLE "${schema}".jobgate_jobs DISABLE TRIGGER jobgate_jobs_notify`);
       const withoutNotify = await measure(samples);
-      await sql.unsafe(
-        `CREATE OR REPLACE FUNCTION "${schema}".jobgate_renumber(p_pool text, p_ts timestamptz) RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$`,
-      );
-      const withoutRenumber = await measure(samples);
       const oneRow: number[] = [];
       for (let i = 0; i < samples; i++) {
         const t0 = benchNow();
@@ -138,8 +127,6 @@ export async function probeFinishCost(
         p95Ms: gapStats(withNotify.times).p95,
         rowsUpdatedPerFinish: median(withNotify.rows),
         p50MsWithoutNotify: gapStats(withoutNotify.times).p50,
-        p50MsWithoutRenumber: gapStats(withoutRenumber.times).p50,
-        rowsUpdatedWithoutRenumber: median(withoutRenumber.rows),
         p50MsOneRowUpdate: gapStats(oneRow).p50,
       });
     } finally {

@@ -59,7 +59,7 @@ function panel(
     const x50 = xOf(h.p50);
     const x95 = xOf(h.p95);
     const x99 = xOf(h.p99);
-    const fill = run.system === 'jobgate-diag' ? '#9cc3ee' : jobgate ? '#2b7bd6' : '#9aa5b1';
+    const fill = jobgate ? '#2b7bd6' : '#9aa5b1';
     const extra = [
       run.jobs < workloadJobs ? `${run.jobs} jobs` : '',
       run.slots !== cap ? `${run.slots} slots` : '',

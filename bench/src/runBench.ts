@@ -3,7 +3,6 @@ import { loadavg } from 'node:os';
 import { analyzeRun, type GapStats } from './analyzeRun.js';
 import {
   type BenchOptions,
-  JOBGATE_DEFAULT_JOBS,
   PROBE_QUEUE_LENGTHS,
   type Workload,
   warmupFor,
@@ -82,36 +81,11 @@ export interface BenchResult {
   loadAverageAtEnd: number;
 }
 
-/**
- * How many jobs jobgate runs per round: as asked; else the workload's N, unless the probe shows
- * a finish updating rows in proportion to the queue (then a 2,000-job round takes minutes).
- */
-export function decideJobgateLimit(
-  options: BenchOptions,
-  cost: readonly FinishCost[] | null,
-): { jobs: number | null; reason: string } {
-  if (options.jobgateJobs !== null) {
-    return options.jobgateJobs === 0
-      ? { jobs: null, reason: '--jobgate-jobs 0' }
-      : { jobs: options.jobgateJobs, reason: `--jobgate-jobs ${options.jobgateJobs}` };
-  }
-  const last = cost?.[cost.length - 1];
-  if (!last) {
-    return {
-      jobs: options.quick ? null : JOBGATE_DEFAULT_JOBS,
-      reason: options.quick ? 'quick run' : 'no probe of the finish cost: the safe default',
-    };
-  }
-  if (last.rowsUpdatedPerFinish >= last.queued / 2) {
-    return {
-      jobs: JOBGATE_DEFAULT_JOBS,
-      reason: `the probe found a finish updating ${last.rowsUpdatedPerFinish} rows with ${last.queued} queued`,
-    };
-  }
-  return {
-    jobs: null,
-    reason: `the probe found a finish updating ${last.rowsUpdatedPerFinish} rows with ${last.queued} queued`,
-  };
+/** How many jobs jobgate runs per round: the workload's N like every system, unless asked. */
+export function decideJobgateLimit(options: BenchOptions): { jobs: number | null; reason: string } {
+  return options.jobgateJobs === null || options.jobgateJobs === 0
+    ? { jobs: null, reason: "the workload's N" }
+    : { jobs: options.jobgateJobs, reason: `--jobgate-jobs ${options.jobgateJobs}` };
 }
 
 export function selectSystems(ids: readonly string[]): BenchSystem[] {
@@ -134,8 +108,8 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       for (const c of finishCost) {
         log(
           `jobgate finish probe: queue ${String(c.queued).padStart(5)}  p50 ${c.p50Ms.toFixed(2)} ms  p95 ${c.p95Ms.toFixed(2)} ms  ` +
-            `rows updated ${c.rowsUpdatedPerFinish}  p50 without NOTIFY trigger ${c.p50MsWithoutNotify.toFixed(2)} ms, ` +
-            `and without renumbering ${c.p50MsWithoutRenumber.toFixed(2)} ms (${c.rowsUpdatedWithoutRenumber} rows); one-row update ${c.p50MsOneRowUpdate.toFixed(2)} ms`,
+            `rows updated ${c.rowsUpdatedPerFinish}  p50 without NOTIFY trigger ${c.p50MsWithoutNotify.toFixed(2)} ms; ` +
+            `one-row update ${c.p50MsOneRowUpdate.toFixed(2)} ms`,
         );
       }
       log(`(probe ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -143,7 +117,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       log(`jobgate finish probe FAILED: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const jobgateLimit = decideJobgateLimit(options, finishCost);
+  const jobgateLimit = decideJobgateLimit(options);
   if (jobgateLimit.jobs !== null)
     log(`jobgate: at most ${jobgateLimit.jobs} jobs per round (${jobgateLimit.reason})`);
   const jobLimits: Record<string, number> =

@@ -1,18 +1,13 @@
 import type { BenchSystem } from '../benchSystem.js';
 import { bullmqPostgresSystem, bullmqRedisSystem } from './bullmqSystems.js';
 import { graphileWorkerSystem } from './graphileWorkerSystem.js';
-import {
-  jobgateDiagnosticSystem,
-  jobgateRunnerSystem,
-  jobgateStoreSystem,
-} from './jobgateSystems.js';
+import { jobgateRunnerSystem, jobgateStoreSystem } from './jobgateSystems.js';
 import { pgBossFetchSystem, pgBossWorkSystem } from './pgBossSystems.js';
 
 /** Every system of the benchmark, jobgate first, in the order of the report. */
 export const allSystems: readonly BenchSystem[] = [
   jobgateRunnerSystem,
   jobgateStoreSystem,
-  jobgateDiagnosticSystem,
   pgBossWorkSystem,
   pgBossFetchSystem,
   graphileWorkerSystem,

@@ -14,7 +14,7 @@ import {
 import { benchNow, jobBody } from '../benchClock.js';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
-import { dropSchema, withSql } from '../sqlAdmin.js';
+import { dropSchema } from '../sqlAdmin.js';
 import {
   closeJobgateStore,
   type JobgateStore,
@@ -190,8 +190,8 @@ export const jobgateRunnerSystem: BenchSystem = {
   globalCap: true,
   heldSlots: 3,
   setup:
-    'JobRunner + PostgresStore (postgres.js), globalCap = cap; provider = in-process body; ' +
-    'completion applied once the task id is attached (as a webhook would be)',
+    'JobRunner + PostgresStore (postgres.js, lifecycle times from the database clock), globalCap = cap; ' +
+    'provider = in-process body; completion applied once the task id is attached (as a webhook would be)',
   prepare,
   cleanup,
   async createWorker(context: WorkerContext): Promise<SystemWorker> {
@@ -333,29 +333,5 @@ export const jobgateStoreSystem: BenchSystem = {
         await closeJobgateStore(store);
       },
     };
-  },
-};
-
-/**
- * A diagnostic, not a product configuration: the store protocol with `jobgate_renumber`
- * replaced by a no-op and the row NOTIFY trigger disabled, in the bench's own schema only (queue
- * positions go stale). It shows what the slot protocol costs without the O(queue) work.
- */
-export const jobgateDiagnosticSystem: BenchSystem = {
-  ...jobgateStoreSystem,
-  id: 'jobgate-diag',
-  label: 'jobgate store, no renumber/NOTIFY (diagnostic)',
-  setup:
-    'as the store protocol, with jobgate_renumber replaced by a no-op and the jobgate_jobs_notify trigger disabled in the run schema (diagnostic only: positions are stale)',
-  async prepare(spec) {
-    await migrateJobgate(spec);
-    await withSql(spec.databaseUrl, async (sql) => {
-      await sql.unsafe(
-        `ALTER TABLE "${spec.schema}".jobgate_jobs DISABLE TRIGGER jobgate_jobs_notify`,
-      );
-      await sql.unsafe(
-        `CREATE OR REPLACE FUNCTION "${spec.schema}".jobgate_renumber(p_pool text, p_ts timestamptz) RETURNS void LANGUAGE plpgsql AS $$ BEGIN END $$`,
-      );
-    });
   },
 };

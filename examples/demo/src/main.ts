@@ -19,7 +19,11 @@ async function openStore(
     mkdirSync(dirname(snapshot), { recursive: true });
     writeFileSync(snapshot, Buffer.from(await (await createPgliteSnapshot()).arrayBuffer()));
   }
-  const store = await createPgliteStore({ loadDataDir: new Blob([readFileSync(snapshot)]) });
+  // The simulation runs on a virtual clock: the store takes its time from the calls.
+  const store = await createPgliteStore({
+    loadDataDir: new Blob([readFileSync(snapshot)]),
+    clock: 'caller',
+  });
   return { store, close: () => store.close() };
 }
 

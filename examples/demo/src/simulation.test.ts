@@ -39,7 +39,8 @@ describe('the demo simulation', () => {
   });
 
   it('gives exactly the same report on the embedded PGlite store as on the memory store', async () => {
-    const store = await createPgliteStore();
+    // The simulation's virtual clock drives the store's timestamps, as in the demo.
+    const store = await createPgliteStore({ clock: 'caller' });
     try {
       const {
         realMs: _p,

@@ -71,7 +71,7 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
       ...(databaseUrl ? { databaseUrl } : {}),
       jwtSecret,
       port: options.port ?? 54321,
-      tables: ['jobgate_jobs', 'credits'],
+      tables: ['credits'],
     });
     await applyMigrations(local.db, SUPABASE_DIR, { seed: true });
     sim = await startRunningHubSimulator({

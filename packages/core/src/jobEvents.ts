@@ -2,6 +2,10 @@ import type { Job } from './job.js';
 
 /** Events of a JobRunner, each with the job as it is after the change. */
 export interface JobEvents {
+  /**
+   * A new job's row exists. When nothing is charged before the slot decision, the job is
+   * created and placed in one step, so it is already `running` or `queued` here.
+   */
   created: [Job];
   /** Entered (or went back to) the queue; `job.position` is its place. */
   queued: [Job];

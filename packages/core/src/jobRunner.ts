@@ -188,12 +188,17 @@ export class JobRunner {
       input,
       userCreditCost: price,
     };
+    // Nothing to charge before the slot decision: create and start in one store call (one
+    // statement in SQL). With a charge, the intent is recorded between the two.
+    const oneStep = !this.#billing || price <= 0;
     const create = () =>
       this.store.create(newJob, {
         maxActivePerUser: this.policy.maxActivePerUser,
         now: this.clock.now(),
+        ...(oneStep ? { start: this.policy.limits } : {}),
       });
     let job: Job;
+    let placedNow: { job: Job; promoted: Job[] } | null = null;
     try {
       let created: Awaited<ReturnType<typeof create>>;
       try {
@@ -206,6 +211,7 @@ export class JobRunner {
       }
       if (!created.created) return created.job;
       job = created.job;
+      placedNow = created.promoted ? { job: created.job, promoted: created.promoted } : null;
     } catch (error) {
       const err = toJobGateError(error, 'INTERNAL', jobId);
       if (err.code === 'CONFLICT') throw err;
@@ -214,15 +220,19 @@ export class JobRunner {
     this.#emit('created', job);
 
     try {
-      await this.#charge(job);
-      const { job: placed, promoted } = await this.store.start(job.id, this.#slot());
+      let placement = placedNow;
+      if (!placement) {
+        await this.#charge(job);
+        placement = await this.store.start(job.id, this.#slot());
+      }
+      const { job: placed, promoted } = placement;
       await this.#launchAll(promoted);
       if (placed.status === 'queued') {
         this.#emit('queued', placed);
         if (!this.#healOnRequest) return placed;
         // Queued only when the cap is really full: a slot held by a lost start is freed
         // now (and the queue head, maybe this job, promoted) rather than at the next tick.
-        const { healed } = await this.#healStore().catch((e) => {
+        const { healed } = await this.#healStore(tool.pool).catch((e) => {
           this.#report(e, 'heal');
           return { healed: [] };
         });
@@ -337,6 +347,35 @@ export class JobRunner {
    * change nothing; a task id that does not match the job's is refused.
    */
   async applyUpdate(jobId: string, update: ProviderStatus & { taskId?: string }): Promise<Job> {
+    // An outcome is one store call: finish checks (and records) the task id itself, so the
+    // slot is handed on without a read before it.
+    if (update.state === 'completed') {
+      return (
+        await this.#finish(
+          jobId,
+          { status: 'completed', output: update.output ?? null },
+          ['running'],
+          update.taskId,
+        )
+      ).job;
+    }
+    if (update.state === 'failed' || update.state === 'cancelled') {
+      const text = update.error
+        ? `${update.error.message} (provider code ${update.error.code})`
+        : `the provider reported the task ${update.state}`;
+      return (
+        await this.#finish(
+          jobId,
+          {
+            status: 'failed',
+            errorCode: 'PROVIDER_ERROR',
+            errorMessage: `PROVIDER_ERROR: ${text}`,
+          },
+          ['running'],
+          update.taskId,
+        )
+      ).job;
+    }
     const job = await this.store.get(jobId);
     if (!job) throw new JobGateError('NOT_FOUND', 'no such job', { jobId });
     if (update.taskId !== undefined && job.taskId !== null && update.taskId !== job.taskId) {
@@ -356,29 +395,6 @@ export class JobRunner {
           this.#emit('progress', current);
         }
         return current;
-      }
-      case 'completed':
-        return (
-          await this.#finish(jobId, { status: 'completed', output: update.output ?? null }, [
-            'running',
-          ])
-        ).job;
-      case 'failed':
-      case 'cancelled': {
-        const text = update.error
-          ? `${update.error.message} (provider code ${update.error.code})`
-          : `the provider reported the task ${update.state}`;
-        return (
-          await this.#finish(
-            jobId,
-            {
-              status: 'failed',
-              errorCode: 'PROVIDER_ERROR',
-              errorMessage: `PROVIDER_ERROR: ${text}`,
-            },
-            ['running'],
-          )
-        ).job;
       }
       default:
         return job;
@@ -479,9 +495,11 @@ export class JobRunner {
     return { limits: this.policy.limits, now: this.clock.now() };
   }
 
-  async #healStore(): Promise<HealResult> {
+  /** Heals one pool (a submit's own), or every pool one at a time. */
+  async #healStore(pool?: string): Promise<HealResult> {
     const result = await this.store.heal({
       ...this.#slot(),
+      ...(pool === undefined ? {} : { pool }),
       staleStartMs: this.#timeouts.staleStartMs,
       lostStartMs: this.#timeouts.lostStartMs,
       maxQueueMs: this.#timeouts.maxQueueMs,
@@ -499,8 +517,13 @@ export class JobRunner {
     jobId: string,
     outcome: FinishOutcome,
     from: readonly JobStatus[],
+    taskId?: string,
   ): Promise<FinishResult> {
-    const result = await this.store.finish(jobId, outcome, { ...this.#slot(), from });
+    const result = await this.store.finish(jobId, outcome, {
+      ...this.#slot(),
+      from,
+      ...(taskId === undefined ? {} : { taskId }),
+    });
     if (result.changed) {
       if (outcome.status !== 'completed' && from.includes('running'))
         await this.#cancelAtProvider(result.job);

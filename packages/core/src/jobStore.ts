@@ -25,12 +25,20 @@ export interface CreateOptions {
   /** Refuse with ACTIVE_JOB_EXISTS when the user already has this many active jobs. */
   maxActivePerUser: number;
   now: number;
+  /**
+   * Also start the new job in the same atomic step, as `start` would (take a slot or queue
+   * at the tail): a submit is then one statement. A job that existed already is returned
+   * as it is, not started.
+   */
+  start?: SlotLimits;
 }
 
 export interface CreateResult {
   job: Job;
   /** False when the id existed already (idempotent retry): nothing was changed. */
   created: boolean;
+  /** With `start`: queued jobs that took free slots first (FIFO), now `running`. */
+  promoted?: Job[];
 }
 
 export interface SlotOptions {
@@ -52,6 +60,12 @@ export type FinishOutcome =
 export interface FinishOptions extends SlotOptions {
   /** Compare-and-set: only finish if the job's status is one of these. Default: any active. */
   from?: readonly JobStatus[];
+  /**
+   * The provider task the outcome is about: refused with VALIDATION if the job records
+   * another task, recorded if it has none yet. Lets a provider's answer finish a job
+   * without a read before it.
+   */
+  taskId?: string;
 }
 
 export interface FinishResult {
@@ -76,6 +90,8 @@ export interface HealOptions extends SlotOptions {
   lostStartMs: number;
   /** `queued` longer than this (from queued_at) → failed TIMEOUT; null = no limit. */
   maxQueueMs: number | null;
+  /** Heal only this pool (a submit heals its own pool); default every pool, one at a time. */
+  pool?: string;
 }
 
 export interface HealResult {
@@ -133,11 +149,22 @@ export interface JobStore {
   /** The user's oldest active job, or null. */
   findActive(userId: string): Promise<Job | null>;
   list(query: JobQuery): Promise<Job[]>;
-  /** The queue of a pool (all pools if omitted), in order, positions 1..n per pool. */
+  /**
+   * The queue of a pool (all pools if omitted), in order, positions 1..n per pool. Positions
+   * are computed when read (from the FIFO order), never stored: a promotion writes one row.
+   */
   queue(pool?: string): Promise<Job[]>;
   /** Running and queued counts of a pool. */
   counts(pool: string): Promise<{ running: number; queued: number }>;
-  /** Change notices; returns the unsubscribe function. */
-  subscribe(listener: (change: JobChange) => void): () => void;
+  /**
+   * Change notices; returns the unsubscribe function. `listener` hears every changed job.
+   * `onQueueMoved` hears one notice per pool whose queue moved (a job left it, or went back
+   * in at its head): the positions of the jobs waiting there changed without their rows
+   * changing, so whoever shows a position re-reads it.
+   */
+  subscribe(
+    listener: (change: JobChange) => void,
+    onQueueMoved?: (pool: string) => void,
+  ): () => void;
   close(): Promise<void>;
 }

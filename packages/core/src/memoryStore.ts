@@ -38,7 +38,7 @@ export class MemoryStore implements JobStore {
   /** Queue order key: lower runs first. Requeue at the head takes min - 1. */
   readonly #queueSeq = new Map<string, number>();
   #seq = 0;
-  readonly #events = new EventEmitter<{ change: [JobChange] }>();
+  readonly #events = new EventEmitter<{ change: [JobChange]; queue: [string] }>();
 
   async create(input: NewJob, options: CreateOptions): Promise<CreateResult> {
     const existing = this.#jobs.get(input.id);
@@ -53,7 +53,11 @@ export class MemoryStore implements JobStore {
     const job = this.#newJob(input, 'starting', options.now);
     this.#jobs.set(job.id, job);
     this.#emit(job);
-    return { job: clone(job), created: true };
+    if (options.start) {
+      const started = await this.start(job.id, { limits: options.start, now: options.now });
+      return { job: started.job, created: true, promoted: started.promoted };
+    }
+    return { job: this.#view(job), created: true };
   }
 
   async createFailed(
@@ -71,12 +75,12 @@ export class MemoryStore implements JobStore {
     };
     this.#jobs.set(job.id, job);
     this.#emit(job);
-    return { job: clone(job), created: true };
+    return { job: this.#view(job), created: true };
   }
 
   async get(id: string): Promise<Job | null> {
     const job = this.#jobs.get(id);
-    return job ? clone(job) : null;
+    return job ? this.#view(job) : null;
   }
 
   async start(id: string, options: SlotOptions): Promise<StartResult> {
@@ -96,7 +100,7 @@ export class MemoryStore implements JobStore {
     } else {
       this.#enqueue(job, options.now, 'tail');
     }
-    return { job: clone(job), promoted: promoted.map(clone) };
+    return { job: this.#view(job), promoted: promoted.map(clone) };
   }
 
   async attachTask(id: string, taskId: string, now: number): Promise<Job> {
@@ -114,7 +118,7 @@ export class MemoryStore implements JobStore {
     job.taskId = taskId;
     job.updatedAt = isoAt(now);
     this.#emit(job);
-    return clone(job);
+    return this.#view(job);
   }
 
   async progress(id: string, progress: number, now: number): Promise<Job> {
@@ -131,7 +135,7 @@ export class MemoryStore implements JobStore {
     job.progress = progress;
     job.updatedAt = isoAt(now);
     this.#emit(job);
-    return clone(job);
+    return this.#view(job);
   }
 
   async requeue(id: string, options: RequeueOptions): Promise<StartResult> {
@@ -150,17 +154,21 @@ export class MemoryStore implements JobStore {
     job.startedAt = null;
     this.#enqueue(job, options.now, 'head');
     const promoted = this.#promote(job.pool, options);
-    return { job: clone(job), promoted: promoted.map(clone) };
+    return { job: this.#view(job), promoted: promoted.map(clone) };
   }
 
   async finish(id: string, outcome: FinishOutcome, options: FinishOptions): Promise<FinishResult> {
     const job = this.#require(id);
     const from = options.from ?? ACTIVE;
+    if (options.taskId !== undefined && job.taskId !== null && job.taskId !== options.taskId) {
+      throw new JobGateError('VALIDATION', 'the update is for another task', { jobId: id });
+    }
     if (isTerminal(job.status) || !from.includes(job.status)) {
-      return { job: clone(job), changed: false, promoted: [] };
+      return { job: this.#view(job), changed: false, promoted: [] };
     }
     assertTransition(job.status, outcome.status, id);
-    const wasQueued = job.status === 'queued';
+    const inQueue = this.#queueSeq.has(id);
+    if (job.status === 'running' && options.taskId !== undefined) job.taskId ??= options.taskId;
     const now = options.now;
     job.status = outcome.status;
     job.completedAt = isoAt(now);
@@ -177,26 +185,33 @@ export class MemoryStore implements JobStore {
       job.errorMessage = outcome.errorMessage;
     }
     this.#queueSeq.delete(id);
-    if (wasQueued) this.#renumber(job.pool, now);
     this.#emit(job);
+    if (inQueue) this.#queueMoved(job.pool);
     const promoted = this.#promote(job.pool, options);
-    return { job: clone(job), changed: true, promoted: promoted.map(clone) };
+    return { job: this.#view(job), changed: true, promoted: promoted.map(clone) };
   }
 
   async promote(options: SlotOptions): Promise<Job[]> {
-    const pools = new Set(
-      [...this.#jobs.values()].filter((j) => j.status === 'queued').map((j) => j.pool),
-    );
+    return this.#promoteAll(options).map(clone);
+  }
+
+  /** Promotes pool by pool, in pool name order (as the SQL stores do). */
+  #promoteAll(options: SlotOptions, only?: string): Job[] {
+    const pools = [
+      ...new Set([...this.#jobs.values()].filter((j) => j.status === 'queued').map((j) => j.pool)),
+    ]
+      .filter((pool) => only === undefined || pool === only)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const promoted: Job[] = [];
     for (const pool of pools) promoted.push(...this.#promote(pool, options));
-    return promoted.map(clone);
+    return promoted;
   }
 
   async heal(options: HealOptions): Promise<HealResult> {
     const { now } = options;
     const healed: Job[] = [];
     const end = (job: Job, status: 'failed' | 'cancelled', code: string, text: string) => {
-      const wasQueued = job.status === 'queued';
+      const inQueue = this.#queueSeq.has(job.id);
       job.status = status;
       job.errorCode = code;
       job.errorMessage = `${code}: ${text}`;
@@ -205,11 +220,12 @@ export class MemoryStore implements JobStore {
       job.position = null;
       job.retryAt = null;
       this.#queueSeq.delete(job.id);
-      if (wasQueued) this.#renumber(job.pool, now);
       healed.push(job);
       this.#emit(job);
+      if (inQueue) this.#queueMoved(job.pool);
     };
     for (const job of [...this.#jobs.values()]) {
+      if (options.pool !== undefined && job.pool !== options.pool) continue;
       const created = Date.parse(job.createdAt);
       if (job.status === 'starting' && now - created > options.staleStartMs) {
         end(
@@ -218,10 +234,7 @@ export class MemoryStore implements JobStore {
           'STALE_START',
           `the job was still starting ${Math.round((now - created) / 1000)} s after it was created`,
         );
-      } else if (
-        job.status === 'queued' &&
-        (!job.waitedInQueue || job.position === null || !this.#queueSeq.has(job.id))
-      ) {
+      } else if (job.status === 'queued' && (!job.waitedInQueue || !this.#queueSeq.has(job.id))) {
         // A phantom: `queued` without really being in the queue (the old app's bug shape).
         if (now - created > options.staleStartMs)
           end(
@@ -256,7 +269,7 @@ export class MemoryStore implements JobStore {
         );
       }
     }
-    const promoted = await this.promote(options);
+    const promoted = this.#promoteAll(options, options.pool).map(clone);
     return { healed: healed.map(clone), promoted };
   }
 
@@ -276,7 +289,7 @@ export class MemoryStore implements JobStore {
 
   async findActive(userId: string): Promise<Job | null> {
     const active = this.#activeOf(userId);
-    return active[0] ? clone(active[0]) : null;
+    return active[0] ? this.#view(active[0]) : null;
   }
 
   async list(query: JobQuery): Promise<Job[]> {
@@ -286,7 +299,7 @@ export class MemoryStore implements JobStore {
       if (query.status && !query.status.includes(job.status)) continue;
       if (query.tool !== undefined && job.tool !== query.tool) continue;
       if (query.creditState !== undefined && job.creditState !== query.creditState) continue;
-      out.push(clone(job));
+      out.push(this.#view(job));
     }
     out.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
     return query.limit === undefined ? out : out.slice(0, query.limit);
@@ -295,7 +308,9 @@ export class MemoryStore implements JobStore {
   async queue(pool?: string): Promise<Job[]> {
     const pools =
       pool === undefined ? new Set([...this.#jobs.values()].map((j) => j.pool)) : [pool];
-    return [...pools].flatMap((p) => this.#queueOf(p)).map(clone);
+    return [...pools].flatMap((p) =>
+      this.#queueOf(p).map((job, index) => ({ ...clone(job), position: index + 1 })),
+    );
   }
 
   async counts(pool: string): Promise<{ running: number; queued: number }> {
@@ -309,9 +324,16 @@ export class MemoryStore implements JobStore {
     return { running, queued };
   }
 
-  subscribe(listener: (change: JobChange) => void): () => void {
+  subscribe(
+    listener: (change: JobChange) => void,
+    onQueueMoved?: (pool: string) => void,
+  ): () => void {
     this.#events.on('change', listener);
-    return () => this.#events.off('change', listener);
+    if (onQueueMoved) this.#events.on('queue', onQueueMoved);
+    return () => {
+      this.#events.off('change', listener);
+      if (onQueueMoved) this.#events.off('queue', onQueueMoved);
+    };
   }
 
   async close(): Promise<void> {
@@ -320,14 +342,17 @@ export class MemoryStore implements JobStore {
 
   /** The raw rows, for tests that check invariants independently of the store's methods. */
   snapshot(): Job[] {
-    return [...this.#jobs.values()].map(clone);
+    return [...this.#jobs.values()].map((job) => this.#view(job));
   }
 
   /** Writes a row as is (legacy data, crash scenarios). Bypasses every rule: tests only. */
   unsafeInsert(job: Job): void {
-    this.#jobs.set(job.id, clone(job));
+    // Positions are computed when read: a row inserted with one joins the queue's tail.
+    this.#jobs.set(job.id, { ...clone(job), position: null });
     if (job.status === 'queued' && job.waitedInQueue && job.position !== null) {
       this.#queueSeq.set(job.id, ++this.#seq);
+    } else {
+      this.#queueSeq.delete(job.id);
     }
   }
 
@@ -341,7 +366,7 @@ export class MemoryStore implements JobStore {
         jobId: input.id,
       });
     }
-    return clone(existing);
+    return this.#view(existing);
   }
 
   #require(id: string): Job {
@@ -379,14 +404,16 @@ export class MemoryStore implements JobStore {
   }
 
   #enqueue(job: Job, now: number, where: 'head' | 'tail'): void {
-    const seqs = [...this.#queueSeq.values()];
+    const seqs = this.#queueOf(job.pool).map((j) => this.#queueSeq.get(j.id)!);
     const seq = where === 'tail' ? ++this.#seq : Math.min(0, ...seqs) - 1;
     this.#queueSeq.set(job.id, seq);
     job.status = 'queued';
     job.waitedInQueue = true;
     job.queuedAt ??= isoAt(now);
     job.updatedAt = isoAt(now);
-    this.#renumber(job.pool, now);
+    this.#emit(job);
+    // Joining at the tail moves nobody; going back in at the head moves everyone behind.
+    if (where === 'head') this.#queueMoved(job.pool);
   }
 
   #promote(pool: string, options: SlotOptions): Job[] {
@@ -400,19 +427,31 @@ export class MemoryStore implements JobStore {
       job.retryAt = null;
       this.#toRunning(job, options.now);
     }
-    if (claimed.length > 0) this.#renumber(pool, options.now);
+    if (claimed.length > 0) this.#queueMoved(pool);
     return claimed;
   }
 
-  /** Positions are exactly 1..n in queue order; emits a change for each job that moved. */
-  #renumber(pool: string, now: number): void {
-    this.#queueOf(pool).forEach((job, index) => {
-      if (job.position !== index + 1) {
-        job.position = index + 1;
-        job.updatedAt = isoAt(now);
-        this.#emit(job);
+  /** One notice per queue change: the positions behind moved, no row was written. */
+  #queueMoved(pool: string): void {
+    this.#events.emit('queue', pool);
+  }
+
+  /**
+   * A job as the API shows it: a copy, with its position computed now (its place in its
+   * pool's queue, 1 = next), never stored.
+   */
+  #view(job: Job): Job {
+    const copy = clone(job);
+    const seq = this.#queueSeq.get(job.id);
+    copy.position = null;
+    if (job.status === 'queued' && job.waitedInQueue && seq !== undefined) {
+      let ahead = 0;
+      for (const [id, other] of this.#queueSeq) {
+        if (other < seq && this.#jobs.get(id)?.pool === job.pool) ahead++;
       }
-    });
+      copy.position = ahead + 1;
+    }
+    return copy;
   }
 
   #emit(job: Job): void {
@@ -420,7 +459,7 @@ export class MemoryStore implements JobStore {
       id: job.id,
       status: job.status,
       userId: job.userId,
-      job: clone(job),
+      job: this.#view(job),
     });
   }
 }

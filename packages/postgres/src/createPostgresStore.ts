@@ -21,6 +21,11 @@ export interface CreatePostgresStoreOptions {
   listen?: boolean;
   /** Polling interval of `subscribe` when it does not LISTEN. Default 1000 ms. */
   pollIntervalMs?: number;
+  /**
+   * Lifecycle timestamps from the database clock (default) or from the `now` each call
+   * passes (`caller`: fake clocks in tests). See PostgresStoreOptions.clock.
+   */
+  clock?: 'database' | 'caller';
 }
 
 /**
@@ -52,6 +57,7 @@ export async function createPostgresStore(
     ...(listenClient === undefined ? {} : { listenClient }),
     ...(options.listen === undefined ? {} : { listen: options.listen }),
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
 }
 
@@ -65,6 +71,11 @@ export interface CreatePgliteStoreOptions {
   loadDataDir?: Blob;
   /** Default `public`. */
   schema?: string;
+  /**
+   * Lifecycle timestamps from the database clock (default) or from the `now` each call
+   * passes (`caller`: fake clocks in tests). See PostgresStoreOptions.clock.
+   */
+  clock?: 'database' | 'caller';
 }
 
 /**
@@ -91,6 +102,7 @@ export async function createPgliteStore(
     schema: options.schema ?? 'public',
     durable: options.dataDir !== undefined,
     shared: false,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
 }
 

@@ -47,6 +47,13 @@ export interface PostgresStoreOptions {
   pollIntervalMs?: number;
   /** Close the client when the store closes. Default true. */
   closeClient?: boolean;
+  /**
+   * Where lifecycle timestamps (created_at, queued_at, started_at, completed_at) and the
+   * time rules of heal come from. `database` (default): the database clock, read under the
+   * lock of each change, so the columns show the real order across server instances.
+   * `caller`: the `now` passed to each method (fake clocks in tests, replays).
+   */
+  clock?: 'database' | 'caller';
 }
 
 /** A positional argument of a SQL function call, with its SQL type. */
@@ -89,6 +96,8 @@ export class PostgresStore implements JobStore {
   readonly #closeClient: boolean;
   readonly #listener: Pick<SqlClient, 'listen' | 'close'> | null;
   readonly #listeners = new Set<(change: JobChange) => void>();
+  readonly #queueListeners = new Set<(pool: string) => void>();
+  readonly #callerClock: boolean;
   #listening: Promise<(() => Promise<void>) | null> | null = null;
   #poll: {
     timer: ReturnType<typeof setInterval>;
@@ -103,6 +112,7 @@ export class PostgresStore implements JobStore {
     this.#q = `"${this.schema}"`;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1_000;
     this.#closeClient = options.closeClient ?? true;
+    this.#callerClock = options.clock === 'caller';
     const listener = options.listenClient ?? client;
     this.#listener = options.listen !== false && listener.listen !== undefined ? listener : null;
     const shared = options.shared ?? true;
@@ -134,6 +144,11 @@ export class PostgresStore implements JobStore {
     }
   }
 
+  /** The time a call passes: null lets the database clock decide (see `clock`). */
+  #now(now: number): number | null {
+    return this.#callerClock ? now : null;
+  }
+
   #newJobArgs(job: NewJob): Arg[] {
     return [
       ['p_id', job.id, 'text'],
@@ -146,16 +161,21 @@ export class PostgresStore implements JobStore {
   }
 
   async create(job: NewJob, options: CreateOptions): Promise<CreateResult> {
-    const r = await this.#call<{ job: JobRow; created: boolean }>(
+    const r = await this.#call<{ job: JobRow; created: boolean; promoted?: JobRow[] }>(
       'create',
       [
         ...this.#newJobArgs(job),
         ['p_max_active', options.maxActivePerUser, 'int'],
-        ['p_now', options.now, 'bigint'],
+        ['p_now', this.#now(options.now), 'bigint'],
+        ...(options.start ? ([['p_limits', json(options.start), 'jsonb']] as Arg[]) : []),
       ],
       job.id,
     );
-    return { job: jobFromRow(r.job), created: r.created };
+    return {
+      job: jobFromRow(r.job),
+      created: r.created,
+      ...(r.promoted ? { promoted: jobs(r.promoted) } : {}),
+    };
   }
 
   async createFailed(
@@ -169,7 +189,7 @@ export class PostgresStore implements JobStore {
         ...this.#newJobArgs(job),
         ['p_error_code', error.errorCode, 'text'],
         ['p_error_message', error.errorMessage, 'text'],
-        ['p_now', now, 'bigint'],
+        ['p_now', this.#now(now), 'bigint'],
       ],
       job.id,
     );
@@ -187,7 +207,7 @@ export class PostgresStore implements JobStore {
       [
         ['p_id', id, 'text'],
         ['p_limits', json(options.limits), 'jsonb'],
-        ['p_now', options.now, 'bigint'],
+        ['p_now', this.#now(options.now), 'bigint'],
       ],
       id,
     );
@@ -200,7 +220,7 @@ export class PostgresStore implements JobStore {
       [
         ['p_id', id, 'text'],
         ['p_task_id', taskId, 'text'],
-        ['p_now', now, 'bigint'],
+        ['p_now', this.#now(now), 'bigint'],
       ],
       id,
     );
@@ -213,7 +233,7 @@ export class PostgresStore implements JobStore {
       [
         ['p_id', id, 'text'],
         ['p_progress', Number.isFinite(progress) ? progress : null, 'float'],
-        ['p_now', now, 'bigint'],
+        ['p_now', this.#now(now), 'bigint'],
       ],
       id,
     );
@@ -226,7 +246,7 @@ export class PostgresStore implements JobStore {
       [
         ['p_id', id, 'text'],
         ['p_limits', json(options.limits), 'jsonb'],
-        ['p_now', options.now, 'bigint'],
+        ['p_now', this.#now(options.now), 'bigint'],
         ['p_retry_at', options.retryAt, 'bigint'],
         ['p_error_code', options.errorCode, 'text'],
         ['p_error_message', options.errorMessage, 'text'],
@@ -248,7 +268,8 @@ export class PostgresStore implements JobStore {
         ['p_error_message', completed ? null : outcome.errorMessage, 'text'],
         ['p_from', options.from === undefined ? null : json(options.from), 'jsonb'],
         ['p_limits', json(options.limits), 'jsonb'],
-        ['p_now', options.now, 'bigint'],
+        ['p_now', this.#now(options.now), 'bigint'],
+        ['p_task_id', options.taskId ?? null, 'text'],
       ],
       id,
     );
@@ -258,7 +279,7 @@ export class PostgresStore implements JobStore {
   async promote(options: SlotOptions): Promise<Job[]> {
     const rows = await this.#call<JobRow[]>('promote', [
       ['p_limits', json(options.limits), 'jsonb'],
-      ['p_now', options.now, 'bigint'],
+      ['p_now', this.#now(options.now), 'bigint'],
     ]);
     return jobs(rows);
   }
@@ -266,10 +287,11 @@ export class PostgresStore implements JobStore {
   async heal(options: HealOptions): Promise<HealResult> {
     const r = await this.#call<{ healed: JobRow[]; promoted: JobRow[] }>('heal', [
       ['p_limits', json(options.limits), 'jsonb'],
-      ['p_now', options.now, 'bigint'],
+      ['p_now', this.#now(options.now), 'bigint'],
       ['p_stale_start_ms', options.staleStartMs, 'bigint'],
       ['p_lost_start_ms', options.lostStartMs, 'bigint'],
       ['p_max_queue_ms', options.maxQueueMs, 'bigint'],
+      ['p_pool', options.pool ?? null, 'text'],
     ]);
     return { healed: jobs(r.healed), promoted: jobs(r.promoted) };
   }
@@ -286,7 +308,7 @@ export class PostgresStore implements JobStore {
         ['p_id', id, 'text'],
         ['p_from', from, 'text'],
         ['p_to', to, 'text'],
-        ['p_now', now, 'bigint'],
+        ['p_now', this.#now(now), 'bigint'],
       ],
       id,
     );
@@ -321,11 +343,16 @@ export class PostgresStore implements JobStore {
 
   /**
    * Change notices: LISTEN on the schema's channel where the client can (one NOTIFY per
-   * changed row, sent by a trigger), else polling `updated_at`. Store calls made after
-   * `subscribe` returns wait until LISTEN is in place, so their changes are seen.
+   * changed row and one per pool whose queue moved, sent by a trigger), else polling
+   * `updated_at`. Store calls made after `subscribe` returns wait until LISTEN is in place,
+   * so their changes are seen.
    */
-  subscribe(listener: (change: JobChange) => void): () => void {
+  subscribe(
+    listener: (change: JobChange) => void,
+    onQueueMoved?: (pool: string) => void,
+  ): () => void {
     this.#listeners.add(listener);
+    if (onQueueMoved) this.#queueListeners.add(onQueueMoved);
     if (!this.#closed && this.#listening === null && this.#poll === null) {
       if (this.#listener?.listen) {
         this.#listening = this.#listener
@@ -341,6 +368,7 @@ export class PostgresStore implements JobStore {
     }
     return () => {
       this.#listeners.delete(listener);
+      if (onQueueMoved) this.#queueListeners.delete(onQueueMoved);
     };
   }
 
@@ -348,6 +376,7 @@ export class PostgresStore implements JobStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
+    this.#queueListeners.clear();
     if (this.#poll) clearInterval(this.#poll.timer);
     this.#poll = null;
     const unlisten = this.#listening ? await this.#listening : null;
@@ -363,10 +392,17 @@ export class PostgresStore implements JobStore {
     for (const listener of [...this.#listeners]) listener(change);
   }
 
+  #emitQueueMoved(pool: string): void {
+    for (const listener of [...this.#queueListeners]) listener(pool);
+  }
+
   #onPayload(payload: string): void {
     try {
-      const p = JSON.parse(payload) as { id: string; status: JobStatus; user_id: string };
-      this.#emit({ id: p.id, status: p.status, userId: p.user_id });
+      const p = JSON.parse(payload) as
+        | { id: string; status: JobStatus; user_id: string }
+        | { pool: string; queue: 'moved' };
+      if ('queue' in p) this.#emitQueueMoved(p.pool);
+      else this.#emit({ id: p.id, status: p.status, userId: p.user_id });
     } catch {
       // Not ours: ignore.
     }
@@ -399,20 +435,26 @@ export class PostgresStore implements JobStore {
         id: string;
         status: JobStatus;
         user_id: string;
+        pool: string;
         at: string;
       }>(
-        `SELECT id, status, user_id, updated_at::text AS at FROM ${this.#q}.jobgate_jobs
+        `SELECT id, status, user_id, pool, updated_at::text AS at FROM ${this.#q}.jobgate_jobs
           WHERE updated_at >= $1::text::timestamptz ORDER BY updated_at LIMIT 10000`,
         [poll.watermark],
       );
       if (poll.seen.size > 10_000) poll.seen.clear();
+      // Polling cannot tell which change moved a queue: every pool with a change this tick
+      // gets one queue notice (positions are cheap to re-read).
+      const pools = new Set<string>();
       for (const row of rows) {
         const key = `${row.status}|${row.at}`;
         if (poll.seen.get(row.id) === key) continue;
         poll.seen.set(row.id, key);
         poll.watermark = row.at;
         this.#emit({ id: row.id, status: row.status, userId: row.user_id });
+        pools.add(row.pool);
       }
+      for (const pool of pools) this.#emitQueueMoved(pool);
     } catch {
       // Try again on the next tick.
     }

@@ -18,8 +18,8 @@ export interface JobEventStreamOptions {
 const encoder = new TextEncoder();
 
 /**
- * Server-sent events for one job: `event: job` with the whole job on every change (the first
- * event is the current state), `: ping` comments, and the end of the stream after a terminal
+ * Server-sent events for one job: `event: job` with the whole job on every change, its new
+ * queue position included (the first event is the current state), `: ping` comments, and the end of the stream after a terminal
  * state. For hosts without Supabase Realtime.
  */
 export function jobEventStream(options: JobEventStreamOptions): ReadableStream<Uint8Array> {
@@ -80,9 +80,16 @@ export function jobEventStream(options: JobEventStreamOptions): ReadableStream<U
           });
       };
 
-      const unsubscribe = store.subscribe((change) => {
-        if (change.id === job.id) refresh(change.job);
-      });
+      // Its own row's changes, and its pool's "queue moved" notices: a position is computed
+      // when read, so when the jobs ahead leave, this row does not change; re-read it.
+      const unsubscribe = store.subscribe(
+        (change) => {
+          if (change.id === job.id) refresh(change.job);
+        },
+        (pool) => {
+          if (pool === job.pool) refresh();
+        },
+      );
       timers.push(
         setInterval(() => {
           if (!closed) controller.enqueue(encoder.encode(': ping\n\n'));

@@ -79,6 +79,66 @@ begin
 end;
 $$;
 
+-- Positions are computed when read (never stored: a promotion writes one row). Users read
+-- their jobs through this view: RLS of the table applies (security_invoker); the place in
+-- the queue is counted by a SECURITY DEFINER function that sees the whole queue and returns
+-- only a number.
+create or replace function jobgate_queue_place(p_pool text, p_queue_seq bigint) returns integer
+language sql stable security definer set search_path from current as $$
+  select count(*)::integer from jobgate_jobs q
+   where q.status = 'queued' and q.pool = p_pool and q.queue_seq <= p_queue_seq
+$$;
+revoke all on function jobgate_queue_place(text, bigint) from public, anon;
+grant execute on function jobgate_queue_place(text, bigint) to authenticated, service_role;
+
+create or replace view jobgate_jobs_view with (security_invoker = true) as
+  select j.id, j.tool, j.user_id, j.pool, j.status, j.input, j.output, j.waited_in_queue,
+         case when j.status = 'queued' and j.waited_in_queue and j.queue_seq is not null
+              then jobgate_queue_place(j.pool, j.queue_seq) end as position,
+         j.task_id, j.user_credit_cost, j.credit_state, j.error_code, j.error_message,
+         j.progress, j.attempts, j.retry_at, j.created_at, j.queued_at, j.started_at,
+         j.completed_at, j.updated_at, j.row_seq
+    from jobgate_jobs j;
+revoke all on table jobgate_jobs_view from public, anon, authenticated;
+grant select on table jobgate_jobs_view to authenticated, service_role;
+
+-- One small row per pool, touched once per transaction in which the pool's queue moved (a
+-- job left it, or went back in at its head). It is in the Realtime publication: a waiting
+-- browser listens to its pool's row and re-reads its own position, so a promotion costs
+-- O(1) Realtime messages however long the queue is.
+create table if not exists jobgate_queue_moves (
+  pool     text        primary key,
+  moves    bigint      not null default 0,
+  moved_at timestamptz not null
+);
+alter table jobgate_queue_moves enable row level security;
+revoke all on table jobgate_queue_moves from public, anon, authenticated;
+grant select on table jobgate_queue_moves to authenticated;
+grant select, insert, update, delete on table jobgate_queue_moves to service_role;
+drop policy if exists jobgate_queue_moves_read on jobgate_queue_moves;
+create policy jobgate_queue_moves_read on jobgate_queue_moves for select to authenticated using (true);
+drop policy if exists jobgate_queue_moves_service on jobgate_queue_moves;
+create policy jobgate_queue_moves_service on jobgate_queue_moves
+  for all to service_role using (true) with check (true);
+
+create or replace function jobgate_touch_queue_moves() returns trigger
+language plpgsql security definer set search_path from current as $$
+begin
+  insert into jobgate_queue_moves as m (pool, moves, moved_at)
+  select distinct n.pool, 1, clock_timestamp()
+    from jobgate_after n join jobgate_before o on o.id = n.id
+   where (o.status = 'queued' and n.status <> 'queued')
+      or (n.status = 'queued' and n.queue_seq < 0 and o.queue_seq is distinct from n.queue_seq)
+  on conflict (pool) do update set moves = m.moves + 1, moved_at = excluded.moved_at;
+  return null;
+end;
+$$;
+revoke all on function jobgate_touch_queue_moves() from public, anon, authenticated;
+drop trigger if exists jobgate_jobs_queue_moves on jobgate_jobs;
+create trigger jobgate_jobs_queue_moves
+  after update on jobgate_jobs referencing old table as jobgate_before new table as jobgate_after
+  for each statement execute function jobgate_touch_queue_moves();
+
 -- Realtime: the jobs table in the supabase_realtime publication (skipped where there is no
 -- such publication, e.g. a plain PostgreSQL; a no-op when the table is in it already).
 do $$
@@ -90,6 +150,14 @@ begin
           and schemaname = current_schema() and tablename = 'jobgate_jobs')
   then
     execute format('alter publication supabase_realtime add table %I.jobgate_jobs', current_schema());
+  end if;
+  if exists (select 1 from pg_publication where pubname = 'supabase_realtime')
+     and not exists (
+       select 1 from pg_publication_tables
+        where pubname = 'supabase_realtime'
+          and schemaname = current_schema() and tablename = 'jobgate_queue_moves')
+  then
+    execute format('alter publication supabase_realtime add table %I.jobgate_queue_moves', current_schema());
   end if;
 end;
 $$;

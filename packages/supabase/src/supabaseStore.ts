@@ -39,6 +39,16 @@ export interface SupabaseStoreOptions {
   schema?: string;
   /** Table name. Default `jobgate_jobs`. */
   table?: string;
+  /**
+   * The view reads go through: the table's rows with `position` computed when read (positions
+   * are never stored). Default `jobgate_jobs_view`.
+   */
+  view?: string;
+  /**
+   * Lifecycle timestamps from the database clock (default), or from the `now` each call
+   * passes (`caller`: fake clocks in tests).
+   */
+  clock?: 'database' | 'caller';
   /** Also deliver changes made by other processes through Supabase Realtime. Default false. */
   realtime?: boolean;
 }
@@ -61,7 +71,10 @@ export class SupabaseStore implements JobStore {
   readonly #client: SupabaseClient;
   readonly #schema: string;
   readonly #table: string;
+  readonly #view: string;
+  readonly #callerClock: boolean;
   readonly #listeners = new Set<(change: JobChange) => void>();
+  readonly #queueListeners = new Set<(pool: string) => void>();
   readonly #realtime: boolean;
   #channel: ReturnType<SupabaseClient['channel']> | null = null;
 
@@ -69,17 +82,28 @@ export class SupabaseStore implements JobStore {
     this.#client = options.client;
     this.#schema = options.schema ?? 'public';
     this.#table = options.table ?? 'jobgate_jobs';
+    this.#view = options.view ?? 'jobgate_jobs_view';
+    this.#callerClock = options.clock === 'caller';
     this.#realtime = options.realtime === true;
     this.capabilities = { durable: true, shared: true, crossProcessEvents: this.#realtime };
   }
 
   async create(job: NewJob, options: CreateOptions): Promise<CreateResult> {
-    const raw = await this.#rpc<{ job: JobRow; created: boolean }>('jobgate_create', {
-      ...newJobArgs(job),
-      p_max_active: options.maxActivePerUser,
-      p_now: options.now,
-    });
-    return this.#created(raw);
+    const raw = await this.#rpc<{ job: JobRow; created: boolean; promoted?: JobRow[] }>(
+      'jobgate_create',
+      {
+        ...newJobArgs(job),
+        p_max_active: options.maxActivePerUser,
+        p_now: this.#now(options.now),
+        ...(options.start ? { p_limits: options.start } : {}),
+      },
+    );
+    if (!raw.promoted) return this.#created(raw);
+    const { job: placed, promoted } = this.#startResult(
+      { job: raw.job, promoted: raw.promoted },
+      false,
+    );
+    return { job: placed, created: raw.created, promoted };
   }
 
   async createFailed(
@@ -91,14 +115,14 @@ export class SupabaseStore implements JobStore {
       ...newJobArgs(job),
       p_error_code: error.errorCode,
       p_error_message: error.errorMessage,
-      p_now: now,
+      p_now: this.#now(now),
     });
     return this.#created(raw);
   }
 
   async get(id: string): Promise<Job | null> {
     const { data, error, status } = await this.#db()
-      .from(this.#table)
+      .from(this.#view)
       .select(JOB_COLUMNS)
       .eq('id', id)
       .maybeSingle();
@@ -110,20 +134,28 @@ export class SupabaseStore implements JobStore {
     const raw = await this.#rpc<RawStart>('jobgate_start', {
       p_id: id,
       p_limits: options.limits,
-      p_now: options.now,
+      p_now: this.#now(options.now),
     });
-    return this.#startResult(raw);
+    return this.#startResult(raw, false);
   }
 
   async attachTask(id: string, taskId: string, now: number): Promise<Job> {
     return this.#one(
-      await this.#rpc<JobRow>('jobgate_attach_task', { p_id: id, p_task_id: taskId, p_now: now }),
+      await this.#rpc<JobRow>('jobgate_attach_task', {
+        p_id: id,
+        p_task_id: taskId,
+        p_now: this.#now(now),
+      }),
     );
   }
 
   async progress(id: string, progress: number, now: number): Promise<Job> {
     return this.#one(
-      await this.#rpc<JobRow>('jobgate_progress', { p_id: id, p_progress: progress, p_now: now }),
+      await this.#rpc<JobRow>('jobgate_progress', {
+        p_id: id,
+        p_progress: progress,
+        p_now: this.#now(now),
+      }),
     );
   }
 
@@ -131,12 +163,12 @@ export class SupabaseStore implements JobStore {
     const raw = await this.#rpc<RawStart>('jobgate_requeue', {
       p_id: id,
       p_limits: options.limits,
-      p_now: options.now,
+      p_now: this.#now(options.now),
       p_retry_at: options.retryAt,
       p_error_code: options.errorCode,
       p_error_message: options.errorMessage,
     });
-    return this.#startResult(raw);
+    return this.#startResult(raw, true);
   }
 
   async finish(id: string, outcome: FinishOutcome, options: FinishOptions): Promise<FinishResult> {
@@ -150,33 +182,42 @@ export class SupabaseStore implements JobStore {
         p_error_message: outcome.status === 'completed' ? null : outcome.errorMessage,
         p_from: options.from ?? null,
         p_limits: options.limits,
-        p_now: options.now,
+        p_now: this.#now(options.now),
+        p_task_id: options.taskId ?? null,
       },
     );
     const job = jobFromRow(raw.job);
     const promoted = raw.promoted.map(jobFromRow);
     if (raw.changed) this.#emit(job);
     for (const p of promoted) this.#emit(p);
+    // A job that never ran (queued) left the queue, or the head was promoted: the queue moved.
+    if (promoted.length > 0 || (raw.changed && job.startedAt === null)) this.#queueMoved(job.pool);
     return { job, changed: raw.changed, promoted };
   }
 
   async promote(options: SlotOptions): Promise<Job[]> {
     const rows = await this.#rpc<JobRow[]>('jobgate_promote', {
       p_limits: options.limits,
-      p_now: options.now,
+      p_now: this.#now(options.now),
     });
-    return this.#many(rows);
+    const promoted = this.#many(rows);
+    for (const pool of new Set(promoted.map((j) => j.pool))) this.#queueMoved(pool);
+    return promoted;
   }
 
   async heal(options: HealOptions): Promise<HealResult> {
     const raw = await this.#rpc<{ healed: JobRow[]; promoted: JobRow[] }>('jobgate_heal', {
       p_limits: options.limits,
-      p_now: options.now,
+      p_now: this.#now(options.now),
       p_stale_start_ms: options.staleStartMs,
       p_lost_start_ms: options.lostStartMs,
       p_max_queue_ms: options.maxQueueMs,
+      p_pool: options.pool ?? null,
     });
-    return { healed: this.#many(raw.healed), promoted: this.#many(raw.promoted) };
+    const healed = this.#many(raw.healed);
+    const promoted = this.#many(raw.promoted);
+    for (const pool of new Set([...healed, ...promoted].map((j) => j.pool))) this.#queueMoved(pool);
+    return { healed, promoted };
   }
 
   async setCreditState(
@@ -190,14 +231,14 @@ export class SupabaseStore implements JobStore {
         p_id: id,
         p_from: from,
         p_to: to,
-        p_now: now,
+        p_now: this.#now(now),
       })) === true
     );
   }
 
   async findActive(userId: string): Promise<Job | null> {
     const { data, error, status } = await this.#db()
-      .from(this.#table)
+      .from(this.#view)
       .select(JOB_COLUMNS)
       .eq('user_id', userId)
       .in('status', [...ACTIVE])
@@ -210,7 +251,7 @@ export class SupabaseStore implements JobStore {
   }
 
   async list(query: JobQuery): Promise<Job[]> {
-    let builder = this.#db().from(this.#table).select(JOB_COLUMNS);
+    let builder = this.#db().from(this.#view).select(JOB_COLUMNS);
     if (query.userId !== undefined) builder = builder.eq('user_id', query.userId);
     if (query.status) builder = builder.in('status', [...query.status]);
     if (query.tool !== undefined) builder = builder.eq('tool', query.tool);
@@ -236,11 +277,16 @@ export class SupabaseStore implements JobStore {
     return { running: Number(raw.running), queued: Number(raw.queued) };
   }
 
-  subscribe(listener: (change: JobChange) => void): () => void {
+  subscribe(
+    listener: (change: JobChange) => void,
+    onQueueMoved?: (pool: string) => void,
+  ): () => void {
     this.#listeners.add(listener);
+    if (onQueueMoved) this.#queueListeners.add(onQueueMoved);
     if (this.#realtime && !this.#channel) this.#openChannel();
     return () => {
       this.#listeners.delete(listener);
+      if (onQueueMoved) this.#queueListeners.delete(onQueueMoved);
       if (this.#listeners.size === 0 && this.#channel) {
         void this.#client.removeChannel(this.#channel);
         this.#channel = null;
@@ -250,6 +296,7 @@ export class SupabaseStore implements JobStore {
 
   async close(): Promise<void> {
     this.#listeners.clear();
+    this.#queueListeners.clear();
     if (this.#channel) {
       await this.#client.removeChannel(this.#channel);
       this.#channel = null;
@@ -257,6 +304,11 @@ export class SupabaseStore implements JobStore {
   }
 
   // ——— internals ———
+
+  /** The time a call passes: null lets the database clock decide (see `clock`). */
+  #now(now: number): number | null {
+    return this.#callerClock ? now : null;
+  }
 
   #db() {
     return this.#schema === 'public' ? this.#client : this.#client.schema(this.#schema);
@@ -282,12 +334,27 @@ export class SupabaseStore implements JobStore {
     return { job, created: raw.created };
   }
 
-  #startResult(raw: RawStart): StartResult {
+  #startResult(raw: RawStart, queueMoved: boolean): StartResult {
     const job = jobFromRow(raw.job);
     const promoted = raw.promoted.map(jobFromRow);
     this.#emit(job);
     for (const p of promoted) this.#emit(p);
+    if (queueMoved || promoted.length > 0) this.#queueMoved(job.pool);
     return { job, promoted };
+  }
+
+  /**
+   * This process's own "queue moved" notices (what its calls changed); with `realtime`, the
+   * per-pool rows of jobgate_queue_moves bring other processes' too.
+   */
+  #queueMoved(pool: string): void {
+    for (const listener of [...this.#queueListeners]) {
+      try {
+        listener(pool);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
   }
 
   #one(row: JobRow): Job {
@@ -321,6 +388,14 @@ export class SupabaseStore implements JobStore {
           if (row && typeof row === 'object' && typeof row.id === 'string') {
             this.#emit(jobFromRow(row));
           }
+        },
+      )
+      .on(
+        'postgres_changes',
+        { event: '*', schema: this.#schema, table: 'jobgate_queue_moves' },
+        (payload: { new?: unknown }) => {
+          const pool = (payload.new as { pool?: unknown } | undefined)?.pool;
+          if (typeof pool === 'string') this.#queueMoved(pool);
         },
       )
       .subscribe();

@@ -176,6 +176,27 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
     });
 
     describe('start: the slot decision', () => {
+      it('create with start: created and placed in one step (running while there is room, then queued)', async () => {
+        const placed = [];
+        for (let i = 0; i < 4; i++) {
+          const input = newJob();
+          const r = await store.create(input, { maxActivePerUser: 1, now, start: limits });
+          expect(r).toMatchObject({ created: true, promoted: [] });
+          placed.push(r.job);
+        }
+        expect(placed.map((j) => j.status)).toEqual(['running', 'running', 'running', 'queued']);
+        expect(placed[3]).toMatchObject({ waitedInQueue: true, position: 1 });
+        expect(placed[3]).toEqual(await row(placed[3]!.id));
+        // A repeat of the same id changes nothing and starts nothing.
+        const again = await store.create(
+          { ...newJob(), id: placed[3]!.id, userId: placed[3]!.userId },
+          { maxActivePerUser: 1, now, start: limits },
+        );
+        expect(again.created).toBe(false);
+        expect(again.job).toEqual(placed[3]);
+        await invariants();
+      });
+
       it('runs jobs while the cap has room, summed over all tools', async () => {
         const a = await submit({ tool: 'upscaler' });
         const b = await submit({ tool: 'pose-changer' });
@@ -573,6 +594,44 @@ export function describeStoreConformance(name: string, factory: StoreFactory): v
         await submit();
         await new Promise((r) => setTimeout(r, 300));
         expect(seen.length).toBe(count);
+      });
+
+      it('sends one "queue moved" per promotion, none when a job joins the tail; positions are read, not written', async () => {
+        const running = [await submit(), await submit(), await submit()];
+        const queued = [await submit(), await submit(), await submit()];
+        const moved: string[] = [];
+        const changed: string[] = [];
+        const stop = store.subscribe(
+          (c) => changed.push(`${c.id}:${c.status}`),
+          (pool) => moved.push(pool),
+        );
+        const tail = await submit();
+        expect(tail).toMatchObject({ status: 'queued', position: 4 });
+        await vi.waitFor(() => expect(changed).toContain(`${tail.id}:queued`), { timeout: 5_000 });
+        expect(moved).toEqual([]);
+        // Notices arrive in commit order: once the tail's is in, none of the earlier ones is
+        // still on its way. Count only what the finish causes.
+        changed.length = 0;
+        const { promoted } = await store.finish(
+          running[0]!.id,
+          { status: 'completed' },
+          { limits, now },
+        );
+        expect(promoted.map((j) => j.id)).toEqual([queued[0]!.id]);
+        await vi.waitFor(() => expect(moved).toEqual(['default']), { timeout: 5_000 });
+        // Only the finished and the promoted job changed; the three behind just moved up.
+        await vi.waitFor(() => expect(changed).toContain(`${queued[0]!.id}:running`), {
+          timeout: 5_000,
+        });
+        const behind = [queued[1]!.id, queued[2]!.id, tail.id];
+        expect(changed.filter((c) => behind.includes(c.split(':')[0]!))).toEqual([]);
+        expect(
+          await Promise.all(
+            [queued[1]!, queued[2]!, tail].map(async (j) => (await store.get(j.id))?.position),
+          ),
+        ).toEqual([1, 2, 3]);
+        stop();
+        await invariants();
       });
     });
   });

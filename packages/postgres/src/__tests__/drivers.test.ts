@@ -96,7 +96,7 @@ describe('PGlite', () => {
   it('keeps jobs in a data directory across restarts (createPgliteStore)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'jobgate-pglite-test-'));
     try {
-      const first = await createPgliteStore({ dataDir: dir });
+      const first = await createPgliteStore({ dataDir: dir, clock: 'caller' });
       expect(first.capabilities).toEqual({
         durable: true,
         shared: false,
@@ -105,7 +105,7 @@ describe('PGlite', () => {
       await first.create(job('kept'), { maxActivePerUser: 1, now: T0 });
       await first.start('kept', { limits, now: T0 });
       await first.close();
-      const second = await createPgliteStore({ dataDir: dir });
+      const second = await createPgliteStore({ dataDir: dir, clock: 'caller' });
       expect(await second.get('kept')).toMatchObject({
         status: 'running',
         startedAt: new Date(T0).toISOString(),
@@ -170,7 +170,7 @@ describeWith('postgres', 'node-postgres (pg) driver', () => {
     const client = pgClient(pool);
     const schema = freshSchema('pgd');
     await migrate(client, { schema });
-    const store = new PostgresStore(client, { schema, closeClient: false });
+    const store = new PostgresStore(client, { schema, closeClient: false, clock: 'caller' });
     return {
       store,
       rows: () => rawRows(client, schema),

@@ -191,6 +191,16 @@ describeWith('postgres', 'PostgreSQL server: many processes, one cap', () => {
       peak = Math.max(peak, now);
     }
     expect(peak).toBeLessThanOrEqual(3);
+
+    // The jobs' own timestamps come from the database clock under the lock: across the four
+    // processes, started_at follows the order in which the slot decisions were taken (the
+    // audit's lock order), with no out-of-order pair.
+    const startOrder = log.filter((e) => e.new_status === 'running').map((e) => e.id);
+    const startedAt = new Map(rows.map((j) => [j.id, Date.parse(j.startedAt ?? '')]));
+    const startTimes = startOrder.map((id) => startedAt.get(id)!);
+    const outOfOrder = startTimes.filter((t, i) => i > 0 && t < startTimes[i - 1]!).length;
+    expect(startTimes.every(Number.isFinite)).toBe(true);
+    expect(outOfOrder).toBe(0);
     console.info(
       `multi-process: ${total} jobs in ${(elapsed / 1000).toFixed(1)} s; queued ${sum('queued')}, woken by NOTIFY ${sum('notified')}, by poll ${sum('polled')}; heals ${sum('heals')}`,
     );
@@ -198,7 +208,7 @@ describeWith('postgres', 'PostgreSQL server: many processes, one cap', () => {
 
   it('heals what a killed (-9) process left: starting → STALE_START, running → START_LOST, slots to the queue head', async () => {
     const T0 = Date.UTC(2026, 5, 1);
-    const store = new PostgresStore(client, { schema, closeClient: false });
+    const store = new PostgresStore(client, { schema, closeClient: false, clock: 'caller' });
     const crash = spawnWorker('crashWorker.ts', [DATABASE_URL!, schema, String(T0)]);
     try {
       expect((await crash.next('jobs')).type).toBe('jobs');

@@ -16,10 +16,19 @@ export const freshSchema = (tag = 't'): string =>
 
 /** Every column, read straight from the table: the independent read of the test suites. */
 export async function rawRows(client: SqlClient, schema: string): Promise<Job[]> {
-  const rows = await client.query<JobRow>(
-    `SELECT * FROM "${schema}".jobgate_jobs ORDER BY row_seq`,
+  // Positions are not stored: computed here, independently of the store's own functions,
+  // as the place in the pool's queue (queued rows with a queue_seq, in queue_seq order).
+  const rows = await client.query<JobRow & { queue_place: number | null }>(
+    `SELECT j.*, q.rn::integer AS queue_place FROM "${schema}".jobgate_jobs j
+       LEFT JOIN (SELECT id, row_number() OVER (PARTITION BY pool ORDER BY queue_seq) AS rn
+                    FROM "${schema}".jobgate_jobs
+                   WHERE status = 'queued' AND waited_in_queue AND queue_seq IS NOT NULL) q
+         ON q.id = j.id
+      ORDER BY j.row_seq`,
   );
-  return rows.map(jobFromRow);
+  return rows.map(({ queue_place, ...row }) =>
+    jobFromRow({ ...row, position: queue_place === null ? null : Number(queue_place) }),
+  );
 }
 
 /** Writes a row as is (an upsert that bypasses every rule): legacy data, crash scenarios. */
@@ -76,6 +85,8 @@ export async function pgliteHarness(): Promise<StoreHarness> {
     durable: false,
     shared: false,
     closeClient: false,
+    // The shared suites drive time with a fake clock.
+    clock: 'caller',
   });
   return harnessOf(client, schema, store, () => db.close());
 }
@@ -98,6 +109,7 @@ export async function serverHarness(
   const store = new PostgresStore(client, {
     schema,
     closeClient: false,
+    clock: 'caller',
     ...(options.listen === false ? { listen: false, pollIntervalMs: 50 } : {}),
     ...(direct ? { listenClient: postgresJsClient(direct) } : {}),
   });

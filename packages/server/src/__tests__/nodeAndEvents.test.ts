@@ -59,6 +59,39 @@ describe('server-sent events (in process)', () => {
     expect(text).toContain('"progress":0.5');
   });
 
+  it('a queued job: a new event with its new position each time the queue ahead moves', async () => {
+    const { call, handler } = setup({ events: { pingMs: 10_000 } });
+    const users = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
+    for (const [i, user] of users.entries()) {
+      const answer = await call('POST', '/jobs', {
+        token: TOKENS[user],
+        body: { jobId: uuid(i + 1), tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+      });
+      expect(answer.status).toBe(200);
+    }
+    const response = await handler(
+      new Request(`https://api.example.test/jobs/${uuid(5)}/events`, {
+        headers: { authorization: `Bearer ${TOKENS.erin}` },
+      }),
+    );
+    const first = await readEvents(response, (jobs) => jobs.length >= 1);
+    expect(first.jobs.at(-1)).toMatchObject({ status: 'queued', position: 2 });
+    // alice's job ends: dave's is promoted; erin's row is not written, her position is.
+    await call('POST', `/jobs/${uuid(1)}/cancel`, { token: TOKENS.alice, body: { confirm: true } });
+    let text = first.text;
+    const positions = () =>
+      text
+        .split('\n\n')
+        .filter((b) => b.startsWith('event: job'))
+        .map((b) => JSON.parse(b.split('\ndata: ')[1]!) as Job)
+        .map((j) => `${j.status}:${j.position}`);
+    while (!positions().includes('queued:1')) text += (await first.reader.read()).value ?? '';
+    await call('POST', `/jobs/${uuid(2)}/cancel`, { token: TOKENS.bob, body: { confirm: true } });
+    while (!positions().includes('running:null')) text += (await first.reader.read()).value ?? '';
+    expect(positions()).toEqual(['queued:2', 'queued:1', 'running:null']);
+    await first.reader.cancel();
+  });
+
   it('a terminal job: one event, then the end; a foreign job: 404', async () => {
     const { call, handler } = setup();
     await call('POST', '/jobs', {

@@ -27,7 +27,7 @@ export async function starterProject(options: {
     local = await startLocalSupabase({
       databaseUrl: url.toString(),
       jwtSecret: options.jwtSecret,
-      tables: ['jobgate_jobs', 'credits'],
+      tables: ['credits'],
     });
     await applyMigrations(local.db, SUPABASE_DIR, { seed: options.seed ?? true });
     return { local, drop };

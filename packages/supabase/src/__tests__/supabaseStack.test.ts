@@ -210,6 +210,61 @@ describeWith(
       bobClient.realtime.disconnect();
     });
 
+    it('Realtime: a queued browser follows its position (view + one queue notice per promotion), then runs', async () => {
+      await finishAll();
+      const users = Array.from({ length: 5 }, () => randomUUID());
+      const jobs: Job[] = [];
+      for (const u of users) {
+        jobs.push(
+          await runner.submit({
+            jobId: randomUUID(),
+            tool: 'veste-ai',
+            userId: u,
+            input: sampleInputs['veste-ai'],
+          }),
+        );
+      }
+      expect(jobs.map((j) => j.status)).toEqual([
+        'running',
+        'running',
+        'running',
+        'queued',
+        'queued',
+      ]);
+      const mine = jobs[4]!;
+      const client = await browser(users[4]!);
+      await client.realtime.setAuth();
+      // Read through the view under the user's own RLS: the position is computed when read.
+      const { data } = await client
+        .from('jobgate_jobs_view')
+        .select('id,position')
+        .eq('id', mine.id);
+      expect(data).toEqual([{ id: mine.id, position: 2 }]);
+      const seen: Job[] = [];
+      const errors: unknown[] = [];
+      const before = realtime.subscribers();
+      const stop = realtimeJobSource(client).subscribe(
+        mine.id,
+        (j) => seen.push(j),
+        (e) => errors.push(e),
+      );
+      await expect.poll(() => realtime.subscribers(), { timeout: 5_000 }).toBe(before + 1);
+      const moves = () => realtime.deliveries.filter((d) => d.id === 'queue:default').length;
+      // The first running job ends: the head is promoted, ours moves to 1 without its row changing.
+      await runner.cancel({ jobId: jobs[0]!.id, userId: users[0]!, confirm: true });
+      await expect.poll(() => seen.at(-1)?.position, { timeout: 5_000 }).toBe(1);
+      expect(moves()).toBe(1);
+      await runner.cancel({ jobId: jobs[1]!.id, userId: users[1]!, confirm: true });
+      await expect.poll(() => seen.at(-1)?.status, { timeout: 5_000 }).toBe('running');
+      expect(seen.at(-1)?.position).toBeNull();
+      // One queue notice per promotion, not one per waiting job.
+      expect(moves()).toBe(2);
+      expect(errors).toEqual([]);
+      stop();
+      client.realtime.disconnect();
+      await finishAll();
+    });
+
     it('SupabaseStore({ realtime: true }) hears changes made by another process', async () => {
       const token = await serviceKey();
       const client = createClient(realtime.url, await anonKey(), {

@@ -54,7 +54,7 @@ export async function createSupabaseTestDb(
   const fetch = fakePostgrest({
     client: postgresJsClient(sql),
     jwtSecret: JWT_SECRET,
-    tables: ['jobgate_jobs'],
+    tables: ['jobgate_jobs', 'jobgate_jobs_view'],
   });
   const client = async (token: string): Promise<SupabaseClient> =>
     createClient(SUPABASE_URL, await anonKey(), {
@@ -69,8 +69,17 @@ export async function createSupabaseTestDb(
     fetch,
     client,
     async rows(): Promise<Job[]> {
-      const rows = await sql<JobRow[]>`select * from jobgate_jobs order by row_seq`;
-      return rows.map((r) => jobFromRow(r));
+      // Positions are computed when read: here independently of the view, from queue_seq.
+      const rows = await sql<(JobRow & { queue_place: number | null })[]>`
+        select j.*, q.rn::integer as queue_place from jobgate_jobs j
+          left join (select id, row_number() over (partition by pool order by queue_seq) as rn
+                       from jobgate_jobs
+                      where status = 'queued' and waited_in_queue and queue_seq is not null) q
+            on q.id = j.id
+         order by j.row_seq`;
+      return rows.map(({ queue_place, ...r }) =>
+        jobFromRow({ ...r, position: queue_place === null ? null : Number(queue_place) }),
+      );
     },
     async insertRow(job: Job): Promise<void> {
       const inQueue = job.status === 'queued' && job.waitedInQueue && job.position !== null;

@@ -106,20 +106,31 @@ export async function fakeRealtime(options: {
   if (!options.client.listen)
     throw new Error('the Realtime stand-in needs a client that can LISTEN');
   const unlisten = await options.client.listen(options.channel, async (raw) => {
-    const change = JSON.parse(raw) as { id: string };
+    // A job's change {id,…}, or a pool's "queue moved" {pool, queue} (the per-pool row of
+    // jobgate_queue_moves, as Realtime would carry it from the publication).
+    const change = JSON.parse(raw) as { id?: string; pool?: string; queue?: string };
+    const queue = change.queue !== undefined;
+    const table = queue ? 'jobgate_queue_moves' : options.table;
+    const key = queue ? `pool=eq.${change.pool}` : `id=eq.${change.id}`;
     for (const sub of [...subs]) {
       const role = String(sub.claims.role ?? 'anon');
       // The row as this subscriber may see it: RLS under the subscriber's role and claims.
       const rows = await inTransaction(options.client, role, sub.claims, (tx) =>
-        tx.query(`select to_jsonb(j) as row from ${options.table} j where j.id = $1`, [change.id]),
+        queue
+          ? tx.query('select to_jsonb(m) as row from jobgate_queue_moves m where m.pool = $1', [
+              change.pool!,
+            ])
+          : tx.query(`select to_jsonb(j) as row from ${options.table} j where j.id = $1`, [
+              change.id!,
+            ]),
       ).catch(() => []);
       const row = (rows[0] as { row?: Record<string, unknown> } | undefined)?.row;
       if (!row) continue;
       const ids = sub.bindings
-        .filter((b) => !b.filter || b.filter === `id=eq.${change.id}`)
+        .filter((b) => (b.table ?? options.table) === table && (!b.filter || b.filter === key))
         .map((b) => b.id);
       if (ids.length === 0) continue;
-      deliveries.push({ topic: sub.topic, id: change.id });
+      deliveries.push({ topic: sub.topic, id: queue ? `queue:${change.pool}` : change.id! });
       send(sub.socket, [
         null,
         null,
@@ -130,11 +141,11 @@ export async function fakeRealtime(options: {
           data: {
             type: 'UPDATE',
             schema: 'public',
-            table: options.table,
+            table,
             commit_timestamp: new Date().toISOString(),
             columns: [],
             record: row,
-            old_record: { id: change.id },
+            old_record: queue ? { pool: change.pool } : { id: change.id },
             errors: null,
           },
         },

@@ -39,7 +39,7 @@ export interface LocalSupabaseOptions {
   jwtSecret: string;
   /** Port on 127.0.0.1; default a free one. */
   port?: number;
-  /** Tables readable through /rest/v1 (under RLS). Default `['jobgate_jobs']`. */
+  /** The app's own tables readable through /rest/v1 (under RLS), besides jobgate's. */
   tables?: readonly string[];
   /** Storage buckets. Default `['job-inputs']`. */
   buckets?: readonly string[];
@@ -68,6 +68,8 @@ export interface LocalSupabase {
 }
 
 const HOUR = 3600;
+/** What @jobgate/supabase reads through PostgREST: jobs, the positions view, queue moves. */
+const JOBGATE_TABLES = ['jobgate_jobs', 'jobgate_jobs_view', 'jobgate_queue_moves'];
 
 /**
  * A Supabase project on a plain PostgreSQL, for development without the Supabase CLI (and for
@@ -111,7 +113,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
   const rest = fakePostgrest({
     client: db,
     jwtSecret: options.jwtSecret,
-    tables: options.tables ?? ['jobgate_jobs'],
+    tables: [...JOBGATE_TABLES, ...(options.tables ?? [])],
   });
   const storage = fakeStorage({
     jwtSecret: options.jwtSecret,

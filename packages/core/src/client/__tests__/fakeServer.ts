@@ -80,12 +80,20 @@ export function createFakeServer(options: FakeServerOptions = {}) {
             controller.close();
           }
         };
-        unsubscribe = store.subscribe((change) => {
-          if (change.id !== job.id) return;
+        const reread = () =>
           void store.get(job.id).then((j) => {
             if (j && streams.has(controller)) send(j);
           });
-        });
+        // As the real SSE route: the job's own changes, and its pool's queue moves (its
+        // position is computed when read, so its row does not change when the queue moves).
+        unsubscribe = store.subscribe(
+          (change) => {
+            if (change.id === job.id) reread();
+          },
+          (pool) => {
+            if (pool === job.pool) reread();
+          },
+        );
         // Subscribed first, then the current state: no change can fall in between.
         void store.get(job.id).then((j) => {
           if (j && streams.has(controller)) send(j);
