@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { base64Url, hmacSha256 } from '@jobgate/core';
 import { pgliteClient, postgresJsClient, type SqlClient } from '@jobgate/postgres';
 import { toNodeListener } from '@jobgate/server/node';
-import { fakePostgrest } from './fakePostgrest.js';
+import { fakePostgrest, verify } from './fakePostgrest.js';
 import { fakeRealtime } from './fakeRealtime.js';
 import { fakeStorage } from './fakeStorage.js';
 
@@ -136,19 +136,14 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
     if ((path === '/token' || path === '/signup') && request.method === 'POST') {
       const body = (await request.json().catch(() => ({}))) as Record<string, unknown>;
       const grant = url.searchParams.get('grant_type');
-      const email =
-        grant === 'refresh_token'
-          ? new TextDecoder().decode(
-              Uint8Array.from(
-                atob(
-                  String(body.refresh_token ?? '')
-                    .replace(/-/g, '+')
-                    .replace(/_/g, '/'),
-                ),
-                (c) => c.charCodeAt(0),
-              ),
-            )
-          : String(body.email ?? '');
+      let email = String(body.email ?? '');
+      if (grant === 'refresh_token') {
+        try {
+          email = new TextDecoder().decode(fromBase64Url(String(body.refresh_token ?? '')));
+        } catch {
+          email = '';
+        }
+      }
       if (!/^[^@\s]+@[^@\s]+$/.test(email)) {
         return json(400, {
           code: 400,
@@ -159,16 +154,9 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
       return json(200, await session(await devUserId(email), email));
     }
     if (path === '/user' && request.method === 'GET') {
-      const token = request.headers.get('authorization')?.replace(/^Bearer /, '') ?? '';
-      const claims = JSON.parse(
-        new TextDecoder().decode(
-          Uint8Array.from(
-            atob((token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/')),
-            (c) => c.charCodeAt(0),
-          ),
-        ) || '{}',
-      ) as Record<string, unknown>;
-      if (!claims.sub) return json(401, { code: 401, msg: 'no user' });
+      const claims = await verify(request, options.jwtSecret);
+      if (claims instanceof Response || !claims.sub)
+        return json(401, { code: 401, msg: 'no user' });
       return json(200, userOf(String(claims.sub), String(claims.email ?? '')));
     }
     if (path === '/logout') return new Response(null, { status: 204 });
@@ -281,6 +269,10 @@ export async function devUserId(email: string): Promise<string> {
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = [...hash.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  return Uint8Array.from(atob(text.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 }
 
 function userOf(id: string, email: string) {
