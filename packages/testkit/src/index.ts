@@ -1,5 +1,4 @@
 export { checkInvariants } from './checkInvariants.js';
-export { type DenoProcess, type DenoRunOptions, denoBinary, runDeno } from './denoProcess.js';
 export { describeLifecycleProperty } from './lifecycleProperty.js';
 export { memoryHarness } from './memoryHarness.js';
 export { ScriptedProvider, type StartAnswer } from './scriptedProvider.js';
