@@ -90,7 +90,7 @@ export class JobGateError extends Error {
     this.status = ERROR_CODES[code].status;
     this.jobId = options.jobId;
     this.providerCode = options.providerCode;
-    this.kind = options.kind ?? defaultKind(code);
+    this.kind = options.kind ?? DEFAULT_KINDS[code];
     this.retryAfterMs = options.retryAfterMs;
     this.details = options.details;
   }
@@ -129,20 +129,13 @@ export class JobGateError extends Error {
   }
 }
 
-function defaultKind(code: ErrorCode): ProviderErrorKind | undefined {
-  switch (code) {
-    case 'PROVIDER_BUSY':
-      return 'busy';
-    case 'PROVIDER_REJECTED':
-      return 'invalid';
-    case 'PROVIDER_ERROR':
-      return 'transient';
-    case 'PROVIDER_CONFIG':
-      return 'fatal';
-    default:
-      return undefined;
-  }
-}
+/** The kind a provider error has when none was given. */
+const DEFAULT_KINDS: Partial<Record<ErrorCode, ProviderErrorKind>> = {
+  PROVIDER_BUSY: 'busy',
+  PROVIDER_REJECTED: 'invalid',
+  PROVIDER_ERROR: 'transient',
+  PROVIDER_CONFIG: 'fatal',
+};
 
 export function isJobGateError(value: unknown): value is JobGateError {
   return (
@@ -169,7 +162,7 @@ export function toJobGateError(
     return new JobGateError(e.code, e.message, { jobId: jobId ?? e.jobId, cause: error });
   }
   if (isAbortError(error)) {
-    return new JobGateError('TIMEOUT', 'the operation was aborted or timed out', {
+    return new JobGateError('TIMEOUT', 'aborted or timed out', {
       jobId,
       cause: error,
     });
@@ -180,12 +173,8 @@ export function toJobGateError(
 }
 
 function isAbortError(error: unknown): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    ((error as { name?: unknown }).name === 'AbortError' ||
-      (error as { name?: unknown }).name === 'TimeoutError')
-  );
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'AbortError' || name === 'TimeoutError';
 }
 
 /** Builds an error from the wire format `{ error: { code, message, jobId? } }`. */
@@ -201,30 +190,21 @@ export function errorFromJSON(body: unknown, status?: number): JobGateError | un
   });
 }
 
+const STATUS_CODES: Readonly<Record<number, ErrorCode>> = {
+  400: 'VALIDATION',
+  422: 'VALIDATION',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  429: 'RATE_LIMITED',
+  502: 'NETWORK_ERROR',
+  503: 'NETWORK_ERROR',
+  504: 'TIMEOUT',
+};
+
 /** The best code for an HTTP status with no jobgate body. */
 export function statusToCode(status: number | undefined): ErrorCode {
-  switch (status) {
-    case 400:
-    case 422:
-      return 'VALIDATION';
-    case 401:
-      return 'UNAUTHENTICATED';
-    case 403:
-      return 'FORBIDDEN';
-    case 404:
-      return 'NOT_FOUND';
-    case 409:
-      return 'CONFLICT';
-    case 413:
-      return 'PAYLOAD_TOO_LARGE';
-    case 429:
-      return 'RATE_LIMITED';
-    case 502:
-    case 503:
-      return 'NETWORK_ERROR';
-    case 504:
-      return 'TIMEOUT';
-    default:
-      return 'INTERNAL';
-  }
+  return (status !== undefined && STATUS_CODES[status]) || 'INTERNAL';
 }

@@ -4,9 +4,14 @@ import { formatIssues, type InferOutput, type StandardSchemaV1 } from './standar
 
 export const DEFAULT_POOL = 'default';
 
-export interface ToolConfig<S extends StandardSchemaV1 = StandardSchemaV1, P = unknown> {
+export interface ToolConfig<
+  S extends StandardSchemaV1 = StandardSchemaV1,
+  P = unknown,
+  Id extends string = string,
+  F extends string = string,
+> {
   /** Stable id, used in job rows, storage paths and URLs: lowercase letters, digits, `-`. */
-  id: string;
+  id: Id;
   /** A human name for UIs. */
   name?: string;
   /** The input schema (zod, valibot, … anything implementing Standard Schema). */
@@ -22,20 +27,29 @@ export interface ToolConfig<S extends StandardSchemaV1 = StandardSchemaV1, P = u
   /** The slot pool (one provider account); `default` unless set. */
   pool?: string;
   /** Input fields that hold uploaded files (storage paths). */
-  files?: readonly string[];
+  files?: readonly F[];
   /** Provider-specific mapping (e.g. RunningHub app id and node map). */
   provider?: P;
 }
 
-export interface ToolDefinition<S extends StandardSchemaV1 = StandardSchemaV1, P = unknown> {
-  readonly id: string;
+/**
+ * A registered tool. `Id` and `F` keep the literal id and file fields, so a browser can take
+ * the tool's types (`import type`) without its code: see `ToolInput` in `@jobgate/core/client`.
+ */
+export interface ToolDefinition<
+  S extends StandardSchemaV1 = StandardSchemaV1,
+  P = unknown,
+  Id extends string = string,
+  F extends string = string,
+> {
+  readonly id: Id;
   readonly name: string;
   readonly input: S;
   readonly maxRunMs: number;
   readonly pollIntervalMs: number;
   readonly maxConcurrent: number | null;
   readonly pool: string;
-  readonly files: readonly string[];
+  readonly files: readonly F[];
   readonly provider: P;
   /** Validates input; throws `VALIDATION` with the schema's messages. */
   parse(input: unknown): Promise<InferOutput<S> & JsonObject>;
@@ -46,9 +60,12 @@ export interface ToolDefinition<S extends StandardSchemaV1 = StandardSchemaV1, P
 const TOOL_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /** The whole registration of a tool: nothing else in jobgate lists tools. */
-export function defineTool<S extends StandardSchemaV1, P = unknown>(
-  config: ToolConfig<S, P>,
-): ToolDefinition<S, P> {
+export function defineTool<
+  S extends StandardSchemaV1,
+  P = unknown,
+  const Id extends string = string,
+  const F extends string = string,
+>(config: ToolConfig<S, P, Id, F>): ToolDefinition<S, P, Id, F> {
   if (!TOOL_ID.test(config.id)) {
     throw new JobGateError('VALIDATION', `tool id "${config.id}" must match ${TOOL_ID}`);
   }
@@ -100,7 +117,7 @@ export function defineTool<S extends StandardSchemaV1, P = unknown>(
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry holds tools of any input type
-export type AnyTool = ToolDefinition<any, any>;
+export type AnyTool = ToolDefinition<any, any, string, string>;
 
 /** Every tool of an app, by id. Unknown ids are a `VALIDATION` error, never a lookup in SQL. */
 export class ToolRegistry {

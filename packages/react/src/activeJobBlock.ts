@@ -5,14 +5,7 @@ import {
   type JobGateError,
   toJobGateError,
 } from '@jobgate/core/client';
-import {
-  createElement,
-  Fragment,
-  type ReactElement,
-  type ReactNode,
-  useCallback,
-  useState,
-} from 'react';
+import { createElement, type ReactElement, type ReactNode, useCallback, useState } from 'react';
 import { useActiveJob } from './useActiveJob.js';
 import type { JobRunnerHandle } from './useJobRunner.js';
 
@@ -60,20 +53,16 @@ interface Source {
  * queue (or runs) is cancelled only after `confirmCancel()`.
  */
 export function ActiveJobBlock(props: ActiveJobBlockProps): ReactElement {
-  return props.runner
-    ? createElement(RunnerBlock, { ...props, runner: props.runner })
-    : createElement(StandaloneBlock, props);
+  return createElement(props.runner ? RunnerBlock : StandaloneBlock, props);
 }
 
 // Return types are ReactElement | null (not ReactNode) so the components type-check as JSX
-// with the React 18 typings too.
+// with the React 18 typings too; React renders any node a component returns.
 const render = (view: ActiveJobBlockRenderProps, children: ActiveJobBlockProps['children']) =>
-  createElement(Fragment, null, children(view));
+  children(view) as ReactElement;
 
-function RunnerBlock(
-  props: ActiveJobBlockProps & { runner: JobRunnerHandle },
-): ReactElement | null {
-  const { runner } = props;
+function RunnerBlock(props: ActiveJobBlockProps): ReactElement | null {
+  const runner = props.runner!;
   const view = useBlock(
     {
       state: runner.state,

@@ -12,4 +12,10 @@ export {
 export { type ActiveJobHandle, useActiveJob } from './useActiveJob.js';
 export { useJob } from './useJob.js';
 export { useJobClient } from './useJobClient.js';
-export { type JobRunnerHandle, useJobRunner } from './useJobRunner.js';
+export { type JobRunnerHandle, type ToolRunnerHook, useJobRunner } from './useJobRunner.js';
+export {
+  type PoolViewHandle,
+  type PoolViewOptions,
+  useQueue,
+  useSlots,
+} from './usePoolView.js';

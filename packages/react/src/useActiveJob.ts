@@ -1,7 +1,7 @@
 'use client';
 import type { Job, JobClient, JobClientState, JobGateError } from '@jobgate/core/client';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { useJobClient } from './useJobClient.js';
+import { quiet, useJobClient } from './useJobClient.js';
 
 export interface ActiveJobHandle {
   /** The user's active job (starting, queued or running), live; null when there is none. */
@@ -21,11 +21,6 @@ export interface ActiveJobHandle {
   cancel(confirm?: boolean): Promise<Job | null>;
   readonly client: JobClient;
 }
-
-const quiet = <T>(promise: Promise<T>): Promise<T> => {
-  promise.catch(() => {});
-  return promise;
-};
 
 /**
  * The user's active job, checked on mount and whenever the tab becomes visible again

@@ -19,3 +19,9 @@ export function useJobClient(): readonly [JobClient, JobClientState] {
   useEffect(() => () => client.dispose(), [client]);
   return [client, state] as const;
 }
+
+/** The state carries every outcome: an action whose promise nobody awaits must not reject unhandled. */
+export const quiet = <T>(promise: Promise<T>): Promise<T> => {
+  promise.catch(() => {});
+  return promise;
+};

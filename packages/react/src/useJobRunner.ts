@@ -1,10 +1,25 @@
 'use client';
-import type { ClientFile, Job, JobClient, JobClientState, JsonObject } from '@jobgate/core/client';
+import type {
+  ClientFile,
+  Job,
+  JobClient,
+  JobClientState,
+  JsonObject,
+  JsonValue,
+  RunTypes,
+  ToolId,
+  ToolRun,
+  ToolSet,
+  UntypedRun,
+} from '@jobgate/core/client';
 import { useCallback, useMemo } from 'react';
-import { useJobClient } from './useJobClient.js';
+import { quiet, useJobClient } from './useJobClient.js';
 
 /** What {@link useJobRunner} returns: the state, flattened, plus the actions. */
-export interface JobRunnerHandle extends JobClientState {
+export interface JobRunnerHandle<T extends RunTypes = UntypedRun>
+  extends Omit<JobClientState, 'output'> {
+  /** `completed`: the job's output. */
+  readonly output: T['output'] | null;
   /** The whole (immutable) state object. */
   readonly state: JobClientState;
   /**
@@ -12,7 +27,7 @@ export interface JobRunnerHandle extends JobClientState {
    * error is in `state.error`, so an onClick handler may ignore the promise). A call while
    * busy rejects with CLIENT_BUSY and sends nothing.
    */
-  run(input: JsonObject, files?: Readonly<Record<string, ClientFile>>): Promise<Job>;
+  run(...args: T['args']): Promise<Job>;
   /** Cancels the job on screen; `confirm` for a job that really waits in the queue or runs. */
   cancel(confirm?: boolean): Promise<Job | null>;
   /** Follows an existing job (e.g. the active job that blocked the run). */
@@ -22,13 +37,18 @@ export interface JobRunnerHandle extends JobClientState {
   readonly client: JobClient;
 }
 
-const quiet = <T>(promise: Promise<T>): Promise<T> => {
-  promise.catch(() => {});
-  return promise;
-};
+/**
+ * {@link useJobRunner} typed by the app's tools, with no code added: declare it once,
+ * `export const useToolRunner: ToolRunnerHook<typeof tools> = useJobRunner;` with
+ * `import type { tools } from './tools'`. Unknown ids and wrong inputs then fail to typecheck.
+ * `Output` is the type of a completed job's output (the provider's, e.g. RunningHubOutput).
+ */
+export type ToolRunnerHook<R extends ToolSet, Output = JsonValue> = <Id extends ToolId<R>>(
+  tool: Id,
+) => JobRunnerHandle<ToolRun<R, Id, Output>>;
 
 /** Runs jobs of one tool: the whole client flow, as state + actions. */
-export function useJobRunner(tool: string): JobRunnerHandle {
+export function useJobRunner<T extends RunTypes = UntypedRun>(tool: string): JobRunnerHandle<T> {
   const [client, state] = useJobClient();
   const run = useCallback(
     (input: JsonObject, files?: Readonly<Record<string, ClientFile>>) =>
@@ -39,7 +59,7 @@ export function useJobRunner(tool: string): JobRunnerHandle {
   const follow = useCallback((jobId: string) => client.follow(jobId), [client]);
   const reset = useCallback(() => client.reset(), [client]);
   return useMemo(
-    () => ({ ...state, state, run, cancel, follow, reset, client }),
+    () => ({ ...state, state, run, cancel, follow, reset, client }) as JobRunnerHandle<T>,
     [state, run, cancel, follow, reset, client],
   );
 }

@@ -36,8 +36,14 @@ export interface RunningHubSimulatorOptions {
   latencyMs?: readonly [number, number];
   /** Time a task spends QUEUED before it runs, [min, max] ms. Default [0, 0]. */
   queueMs?: readonly [number, number];
-  /** Time a task runs, [min, max] ms. Default [50, 150]. */
-  durationMs?: readonly [number, number];
+  /** Time a task runs, [min, max] ms, or per task (e.g. longer for video). Default [50, 150]. */
+  durationMs?: readonly [number, number] | ((task: SimTask) => readonly [number, number]);
+  /**
+   * The file a successful task produces (e.g. its input image with a visible mark), served
+   * at the task's output URL. Computed when the task ends; a throw fails the task. Default:
+   * a short text placeholder.
+   */
+  output?: (task: SimTask) => SimOutputFile | Promise<SimOutputFile>;
   /** Tasks run until {@link RunningHubSimulator.finish} is called. Default false. */
   manual?: boolean;
   rates?: SimRates;
@@ -47,6 +53,13 @@ export interface RunningHubSimulatorOptions {
   workflows?: Record<string, readonly string[] | null>;
   /** Coins shown by the account status. Default 100000. */
   coins?: number;
+}
+
+/** A generated file: its bytes, content type and extension (`png`, `svg`, `mp4`…). */
+export interface SimOutputFile {
+  data: Uint8Array;
+  contentType: string;
+  ext: string;
 }
 
 export interface SimNodeInfo {
@@ -71,6 +84,8 @@ export interface SimTask {
   willFail: boolean;
   loseWebhook: boolean;
   duplicateWebhook: boolean;
+  /** The output file, once a successful task produced it. */
+  outputFile?: SimOutputFile;
 }
 
 export interface SimDelivery {
@@ -117,6 +132,10 @@ export interface RunningHubSimulator {
   /** The highest number of active tasks seen at once. */
   readonly maxActive: number;
   setConcurrency(concurrency: number): void;
+  /** Changes the random fault rates for the calls and tasks from now on (chaos controls). */
+  setRates(rates: SimRates): void;
+  /** Changes the delay before each answer, [min, max] ms (a slow provider). */
+  setLatency(latencyMs: readonly [number, number]): void;
   /** Makes the next matching call(s) answer a given code or HTTP status. */
   inject(injection: SimInjection): void;
   /** Drops injections not used up yet. */
@@ -165,7 +184,8 @@ export async function startRunningHubSimulator(
     const [lo, hi] = range ?? fallback;
     return Math.round(lo + (hi - lo) * random());
   };
-  const rates = options.rates ?? {};
+  let rates: SimRates = { ...options.rates };
+  let latencyMs = options.latencyMs;
   const keys = new Set(options.apiKeys ?? ['sim-key']);
   const badKeyCode = options.badKeyCode ?? 801;
   let concurrency = options.concurrency ?? 3;
@@ -236,7 +256,7 @@ export async function startRunningHubSimulator(
         };
       case 'SUCCESS': {
         const video = task.nodeInfoList.some((n) => n.fieldName === 'video');
-        const ext = video ? 'mp4' : 'png';
+        const ext = task.outputFile?.ext ?? (video ? 'mp4' : 'png');
         return {
           code: 0,
           msg: 'success',
@@ -296,12 +316,34 @@ export async function startRunningHubSimulator(
     inFlight.add(promise);
   };
 
+  const isActive = (task: SimTask) => task.status === 'QUEUED' || task.status === 'RUNNING';
   const end = (task: SimTask, outcome: 'SUCCESS' | 'FAILED'): void => {
-    if (task.status !== 'QUEUED' && task.status !== 'RUNNING') return;
+    if (!isActive(task)) return;
     clearTaskTimers(task.taskId);
-    task.status = outcome;
-    task.endedAt = Date.now();
-    deliver(task);
+    const settle = (final: 'SUCCESS' | 'FAILED') => {
+      // Cancelled while the output was being made: the cancel already ended it.
+      if (!isActive(task) || closed) return;
+      task.status = final;
+      task.endedAt = Date.now();
+      deliver(task);
+    };
+    const make = options.output;
+    if (outcome === 'FAILED' || !make) {
+      settle(outcome);
+      return;
+    }
+    // The task stays RUNNING until its file exists, so no poll sees SUCCESS without it.
+    const promise = Promise.resolve()
+      .then(() => make(task))
+      .then(
+        (file) => {
+          task.outputFile = file;
+          settle('SUCCESS');
+        },
+        () => settle('FAILED'),
+      )
+      .finally(() => inFlight.delete(promise));
+    inFlight.add(promise);
   };
 
   const schedule = (task: SimTask): void => {
@@ -310,7 +352,8 @@ export async function startRunningHubSimulator(
       return;
     }
     const queued = between(options.queueMs, [0, 0]);
-    const duration = between(options.durationMs, [50, 150]);
+    const range = options.durationMs;
+    const duration = between(typeof range === 'function' ? range(task) : range, [50, 150]);
     const handles: ReturnType<typeof setTimeout>[] = [];
     if (queued > 0) {
       handles.push(
@@ -528,15 +571,21 @@ export async function startRunningHubSimulator(
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sim');
     if (req.method === 'GET' && url.pathname.startsWith('/outputs/')) {
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      res.end(Buffer.from(`simulated output ${url.pathname}`));
+      const file = tasks.get(url.pathname.split('/')[2] ?? '')?.outputFile;
+      res.writeHead(200, {
+        'content-type': file?.contentType ?? 'application/octet-stream',
+        // The app's pages show it from another origin.
+        'access-control-allow-origin': '*',
+        'cache-control': 'no-store',
+      });
+      res.end(file ? Buffer.from(file.data) : Buffer.from(`simulated output ${url.pathname}`));
       return;
     }
     const log: SimRequestLog = { path: url.pathname, body: null, code: 0, httpStatus: 200 };
     let answer: Answer;
     try {
       const raw = await readBody(req);
-      await new Promise((r) => later(between(options.latencyMs, [0, 0]), () => r(undefined)));
+      await new Promise((r) => later(between(latencyMs, [0, 0]), () => r(undefined)));
       answer =
         req.method === 'POST' ? await route(req, log, raw) : { httpStatus: 405, body: 'POST only' };
     } catch (error) {
@@ -590,6 +639,12 @@ export async function startRunningHubSimulator(
     },
     setConcurrency(n: number) {
       concurrency = n;
+    },
+    setRates(next: SimRates) {
+      rates = { ...next };
+    },
+    setLatency(next: readonly [number, number]) {
+      latencyMs = next;
     },
     inject(injection: SimInjection) {
       injections.push({ ...injection, times: injection.times ?? 1 });

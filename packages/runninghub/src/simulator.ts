@@ -4,6 +4,7 @@ export {
   type SimDelivery,
   type SimInjection,
   type SimNodeInfo,
+  type SimOutputFile,
   type SimRates,
   type SimRequestLog,
   type SimTask,

@@ -1,9 +1,17 @@
-import { type Job, JobGateError, type JobRunner, jobIdSchema, toJobGateError } from '@jobgate/core';
+import {
+  DEFAULT_POOL,
+  type Job,
+  JobGateError,
+  type JobRunner,
+  jobIdSchema,
+  toJobGateError,
+} from '@jobgate/core';
 import { z } from 'zod';
 import type { AuthContext, Authenticator } from './authenticator.js';
 import { type CorsOptions, createCors } from './cors.js';
 import { jobEventStream } from './jobEventStream.js';
 import { errorResponse, jsonResponse } from './jsonResponse.js';
+import { queueView } from './queueView.js';
 import type { RateLimiter, RateRule } from './rateLimiter.js';
 import { DEFAULT_MAX_BODY_BYTES, readBodyBytes, readJsonBody } from './readJsonBody.js';
 
@@ -34,6 +42,11 @@ export interface JobHandlerOptions {
   maxBodyBytes?: number;
   /** Server-sent events: ping interval and the polling fallback (see jobEventStream). */
   events?: { pingMs?: number; pollMs?: number | null };
+  /**
+   * Who sees the whole queue on `GET /queue` (every user's jobs). Default: service
+   * credentials only. E.g. `(who) => who.role === 'service' || who.claims?.role === 'operator'`.
+   */
+  isOperator?: (who: AuthContext) => boolean;
   /** Sees every error answer (5xx included) for logs. */
   onError?: (error: JobGateError, context: { method: string; path: string }) => void;
 }
@@ -212,6 +225,20 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
     return jsonResponse(await runner.slots(pool ?? undefined));
   };
 
+  const queue: RouteFn = async ({ request, url }) => {
+    const who = await authenticate(request);
+    const operator = (options.isOperator ?? isService)(who);
+    if (!operator && (who.role !== 'user' || !who.userId)) {
+      throw new JobGateError('FORBIDDEN', 'this route is for signed-in users and operators');
+    }
+    await limit('read', who.userId ?? 'service');
+    const pool = url.searchParams.get('pool') ?? DEFAULT_POOL;
+    if (!POOL.test(pool)) {
+      throw new JobGateError('VALIDATION', 'pool must be 1–64 letters, digits, - or _');
+    }
+    return jsonResponse(await queueView(runner, pool, operator ? null : who.userId));
+  };
+
   const events: RouteFn = async ({ request, params }) => {
     const userId = await requireUser(request);
     await limit('events', userId);
@@ -273,6 +300,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
     { method: 'POST', pattern: /^\/jobs\/([^/]+)\/cancel$/, run: cancel },
     { method: 'GET', pattern: /^\/jobs\/([^/]+)$/, run: getJob },
     { method: 'GET', pattern: /^\/slots$/, run: slots },
+    { method: 'GET', pattern: /^\/queue$/, run: queue },
     { method: 'POST', pattern: /^\/webhooks\/([^/]+)\/([^/]+)$/, run: webhook },
     { method: 'POST', pattern: /^\/maintenance$/, run: maintenance },
   ];
@@ -318,6 +346,8 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
     return new Response(response.body, { status: response.status, headers: merged });
   };
 }
+
+const isService = (who: AuthContext): boolean => who.role === 'service';
 
 function validation(error: z.ZodError): JobGateError {
   const issues = error.issues

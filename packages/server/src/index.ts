@@ -9,6 +9,7 @@ export {
 } from './createJobHandler.js';
 export { type JobEventStreamOptions, jobEventStream } from './jobEventStream.js';
 export { errorResponse, jsonResponse } from './jsonResponse.js';
+export { QUEUE_VIEW_LIMIT, type QueueView, queueView } from './queueView.js';
 export {
   counterRateLimiter,
   decide,

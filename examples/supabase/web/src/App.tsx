@@ -1,41 +1,11 @@
-import { JobGateProvider } from '@jobgate/react';
+import { JobGateProvider, useSlots } from '@jobgate/react';
 import type { Session } from '@supabase/supabase-js';
 import { useEffect, useMemo, useState } from 'react';
+// The tool pages of the web app (examples/web), on @jobgate/react alone: one set of pages, two
+// transports. Copying the starter out of this repository? Copy examples/web/src/pages too.
+import { TOOL_PAGES } from '../../../web/src/pages/index.ts';
 import { jobgateConfig } from './jobgateConfig.ts';
 import { supabase } from './supabase.ts';
-import { ToolPage, type ToolPageProps } from './ToolPage.tsx';
-
-const image = 'image/png,image/jpeg,image/webp';
-/** The four tools' pages: their files and fixed inputs (the server validates and prices). */
-const PAGES: ReadonlyArray<ToolPageProps> = [
-  {
-    tool: 'upscaler',
-    name: 'Upscaler Arcano',
-    files: [{ field: 'image', label: 'Photo', accept: image }],
-    input: { category: 'pessoas', version: 'standard', resolution: 2048 },
-  },
-  {
-    tool: 'pose-changer',
-    name: 'Pose Changer',
-    files: [
-      { field: 'person', label: 'Person', accept: image },
-      { field: 'reference', label: 'Pose', accept: image },
-    ],
-  },
-  {
-    tool: 'veste-ai',
-    name: 'Veste AI',
-    files: [
-      { field: 'person', label: 'Person', accept: image },
-      { field: 'clothing', label: 'Clothing', accept: image },
-    ],
-  },
-  {
-    tool: 'video-upscaler',
-    name: 'Video Upscaler',
-    files: [{ field: 'video', label: 'Video', accept: 'video/mp4,video/webm' }],
-  },
-];
 
 export function App() {
   const [session, setSession] = useState<Session | null>(null);
@@ -89,7 +59,7 @@ function SignIn() {
 
 function SignedIn({ userId, email }: { userId: string; email: string }) {
   const config = useMemo(() => jobgateConfig(supabase, userId), [userId]);
-  const [tool, setTool] = useState(PAGES[0]!.tool);
+  const [tool, setTool] = useState<string>(TOOL_PAGES[0].id);
   const [credits, setCredits] = useState<number | null>(null);
   useEffect(() => {
     // The app's own table, read under RLS: a user sees only their row.
@@ -98,7 +68,7 @@ function SignedIn({ userId, email }: { userId: string; email: string }) {
       .select('balance')
       .then(({ data }) => setCredits(data?.[0]?.balance ?? 0));
   }, []);
-  const page = PAGES.find((p) => p.tool === tool)!;
+  const { Page } = TOOL_PAGES.find((p) => p.id === tool) ?? TOOL_PAGES[0];
   return (
     <div>
       <header>
@@ -109,16 +79,27 @@ function SignedIn({ userId, email }: { userId: string; email: string }) {
         </button>
       </header>
       <nav>
-        {PAGES.map((p) => (
-          <button key={p.tool} type="button" onClick={() => setTool(p.tool)}>
+        {TOOL_PAGES.map((p) => (
+          <button key={p.id} type="button" onClick={() => setTool(p.id)}>
             {p.name}
           </button>
         ))}
       </nav>
       {/* A provider per user: nothing of one session reaches the next. */}
       <JobGateProvider key={userId} config={config}>
-        <ToolPage key={page.tool} {...page} />
+        <Slots />
+        <Page key={tool} />
       </JobGateProvider>
     </div>
+  );
+}
+
+/** The global cap at a glance, through the function's `GET /slots`. */
+function Slots() {
+  const { data } = useSlots();
+  return (
+    <p data-testid="slots">
+      {data ? `${data.running}/${data.cap} running, ${data.queued} waiting` : '…'}
+    </p>
   );
 }

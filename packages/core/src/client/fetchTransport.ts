@@ -30,12 +30,27 @@ export interface SlotsAnswer {
   queued: number;
 }
 
-/** The fetch transport: {@link JobTransport} plus the other user routes. */
-export interface FetchTransport extends JobTransport {
-  /** `POST /jobs/cancel-session`: cancels every starting or queued job of the user. */
-  cancelSession(signal?: AbortSignal): Promise<Job[]>;
+/** `GET /queue`: the pool's counts and jobs, all of them for an operator, else the user's own. */
+export interface QueueAnswer extends SlotsAnswer {
+  scope: 'all' | 'own';
+  /** Running jobs (earliest start first), then the queue in order (positions are the pool's). */
+  jobs: Job[];
+  /** Jobs that ended last, newest first, with their error codes. */
+  recent: Job[];
+}
+
+/** The read-only pool routes, for queue panels (`useSlots`, `useQueue`). */
+export interface QueueTransport {
   /** `GET /slots`. */
   slots(signal?: AbortSignal): Promise<SlotsAnswer>;
+  /** `GET /queue`. */
+  queue(signal?: AbortSignal): Promise<QueueAnswer>;
+}
+
+/** The fetch transport: {@link JobTransport} plus the other user routes. */
+export interface FetchTransport extends JobTransport, QueueTransport {
+  /** `POST /jobs/cancel-session`: cancels every starting or queued job of the user. */
+  cancelSession(signal?: AbortSignal): Promise<Job[]>;
 }
 
 /** Joins a base URL and a route path without doubling or dropping the slash. */
@@ -135,6 +150,8 @@ export function fetchTransport(options: FetchTransportOptions): FetchTransport {
     }
   }
 
+  const pickSlots = (json: Record<string, unknown>) =>
+    typeof json.cap === 'number' ? (json as unknown as SlotsAnswer) : undefined;
   const pickJob = (json: Record<string, unknown>) => (isJob(json.job) ? json.job : undefined);
   const id = (jobId: string) => encodeURIComponent(jobId);
 
@@ -166,11 +183,10 @@ export function fetchTransport(options: FetchTransportOptions): FetchTransport {
       request('POST', '/jobs/cancel-session', {}, signal, (json) =>
         Array.isArray(json.jobs) && json.jobs.every(isJob) ? (json.jobs as Job[]) : undefined,
       ),
-    slots: (signal) =>
-      request('GET', '/slots', undefined, signal, (json) =>
-        typeof json.cap === 'number' && typeof json.running === 'number'
-          ? (json as unknown as SlotsAnswer)
-          : undefined,
+    slots: (signal) => request('GET', '/slots', undefined, signal, pickSlots),
+    queue: (signal) =>
+      request('GET', '/queue', undefined, signal, (json) =>
+        Array.isArray(json.jobs) ? (pickSlots(json) as QueueAnswer | undefined) : undefined,
       ),
   };
 }

@@ -29,6 +29,8 @@ export {
   type FetchTransport,
   type FetchTransportOptions,
   fetchTransport,
+  type QueueAnswer,
+  type QueueTransport,
   type SlotsAnswer,
   type TokenGetter,
 } from './fetchTransport.js';
@@ -51,3 +53,17 @@ export {
   sseUpdates,
 } from './sseUpdates.js';
 export { createStateStore, type ReadableStore, type StateStore } from './stateStore.js';
+export type {
+  RunTypes,
+  ToolById,
+  ToolFileField,
+  ToolFiles,
+  ToolId,
+  ToolInput,
+  ToolRun,
+  ToolRunArgs,
+  ToolSet,
+  ToolTypeSource,
+  TypedJobClient,
+  UntypedRun,
+} from './toolTypes.js';

@@ -287,7 +287,7 @@ export class JobClient implements ReadableStore<JobClientState> {
     pending?.reject(
       new JobGateError(
         'CANCELLED_BY_USER',
-        'the client was reset before the job ended; a job already started keeps running',
+        'reset before the job ended (a started job keeps running)',
         { jobId: state.jobId ?? undefined },
       ),
     );
@@ -404,7 +404,7 @@ export class JobClient implements ReadableStore<JobClientState> {
   ): Promise<Record<string, string>> {
     const uploader = this.#options.uploader;
     if (!uploader) {
-      throw new JobGateError('VALIDATION', 'files were given but the client has no uploader', {
+      throw new JobGateError('VALIDATION', 'files need an uploader', {
         jobId,
       });
     }
@@ -669,10 +669,7 @@ function sameView(a: Job, b: Job): boolean {
 }
 
 function busyError(): JobGateError {
-  return new JobGateError(
-    'CLIENT_BUSY',
-    'this client is already running a job; wait for it to end or cancel it',
-  );
+  return new JobGateError('CLIENT_BUSY', 'already running a job: wait for it or cancel it');
 }
 
 function isBlob(value: unknown): value is Blob {

@@ -48,7 +48,7 @@ describeWith(['postgres', 'chromium'], 'the starter front end in Chromium', () =
     await admin.end();
   });
 
-  it('sign in, credits, upload two images, run Veste AI, see it queued or running, then done', async () => {
+  it('sign in, credits, upload two images on the shared Veste AI page, run, follow it to the result', async () => {
     const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -57,6 +57,7 @@ describeWith(['postgres', 'chromium'], 'the starter front end in Chromium', () =
     await page.getByTestId('sign-in').click();
     await expect.poll(() => page.getByTestId('user').textContent()).toBe('alice@example.com');
     await expect.poll(() => page.getByTestId('credits').textContent()).toBe('500 credits');
+    await expect.poll(() => page.getByTestId('slots').textContent()).toBe('0/3 running, 0 waiting');
     await page.getByRole('button', { name: 'Veste AI' }).click();
     const png = { mimeType: 'image/png', buffer: Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]) };
     await page.getByTestId('file-person').setInputFiles({ name: 'me.png', ...png });
@@ -64,11 +65,12 @@ describeWith(['postgres', 'chromium'], 'the starter front end in Chromium', () =
     await page.getByTestId('run').click();
     await expect
       .poll(() => page.getByTestId('status').textContent(), { timeout: 10_000 })
-      .toMatch(/Running|queue|Done/);
+      .toMatch(/uploading|starting|running|queued|completed/);
     await expect
       .poll(() => page.getByTestId('status').textContent(), { timeout: 20_000 })
-      .toBe('Done.');
-    expect(await page.getByTestId('result').locator('a').count()).toBeGreaterThan(0);
+      .toBe('completed');
+    expect(await page.getByTestId('output-image').getAttribute('src')).toMatch(/^http/);
+    expect(await page.getByTestId('price').textContent()).toBe('60 credits');
     // The page followed the job through Realtime (RLS-filtered changes), not only by polling.
     const [job] = await starter!.project.db.query<{ id: string }>('select id from jobgate_jobs');
     expect(starter!.project.realtimeDeliveries().some((d) => d.id === job?.id)).toBe(true);

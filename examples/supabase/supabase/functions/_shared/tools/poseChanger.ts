@@ -7,7 +7,7 @@ export const poseChangerInput = z
   .strict();
 export type PoseChangerInput = z.infer<typeof poseChangerInput>;
 
-export const poseChanger = defineTool<typeof poseChangerInput, RunningHubTarget<PoseChangerInput>>({
+export const poseChanger = defineTool({
   id: 'pose-changer',
   name: 'Pose Changer',
   input: poseChangerInput,
@@ -23,5 +23,5 @@ export const poseChanger = defineTool<typeof poseChangerInput, RunningHubTarget<
         { nodeId: '60', fieldName: 'image', fieldValue: input.reference },
       ],
     }),
-  },
+  } satisfies RunningHubTarget<PoseChangerInput>,
 });

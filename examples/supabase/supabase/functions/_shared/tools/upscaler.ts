@@ -84,7 +84,7 @@ export function upscalerTarget(input: UpscalerInput): {
   }
 }
 
-export const upscaler = defineTool<typeof upscalerInput, RunningHubTarget<UpscalerInput>>({
+export const upscaler = defineTool({
   id: 'upscaler',
   name: 'Upscaler Arcano',
   input: upscalerInput,
@@ -92,5 +92,5 @@ export const upscaler = defineTool<typeof upscalerInput, RunningHubTarget<Upscal
   maxRunMs: 10 * 60_000,
   pollIntervalMs: 20_000,
   files: ['image'],
-  provider: { target: upscalerTarget },
+  provider: { target: upscalerTarget } satisfies RunningHubTarget<UpscalerInput>,
 });

@@ -8,7 +8,7 @@ export const vesteAiInput = z
 export type VesteAiInput = z.infer<typeof vesteAiInput>;
 
 /** Veste AI, the virtual try-on. */
-export const vesteAi = defineTool<typeof vesteAiInput, RunningHubTarget<VesteAiInput>>({
+export const vesteAi = defineTool({
   id: 'veste-ai',
   name: 'Veste AI',
   input: vesteAiInput,
@@ -24,5 +24,5 @@ export const vesteAi = defineTool<typeof vesteAiInput, RunningHubTarget<VesteAiI
         { nodeId: '43', fieldName: 'image', fieldValue: input.clothing },
       ],
     }),
-  },
+  } satisfies RunningHubTarget<VesteAiInput>,
 });

@@ -6,10 +6,7 @@ export const videoUpscalerInput = z.object({ video: z.string().min(1) }).strict(
 export type VideoUpscalerInput = z.infer<typeof videoUpscalerInput>;
 
 /** Runs much longer than the image tools. */
-export const videoUpscaler = defineTool<
-  typeof videoUpscalerInput,
-  RunningHubTarget<VideoUpscalerInput>
->({
+export const videoUpscaler = defineTool({
   id: 'video-upscaler',
   name: 'Video Upscaler',
   input: videoUpscalerInput,
@@ -22,5 +19,5 @@ export const videoUpscaler = defineTool<
       webappId: '2018810750139109378',
       nodeInfoList: [{ nodeId: '3', fieldName: 'video', fieldValue: input.video }],
     }),
-  },
+  } satisfies RunningHubTarget<VideoUpscalerInput>,
 });

@@ -1,0 +1,108 @@
+import { fetchTransport, type JobClientOptions, sseUpdates } from '@jobgate/core/client';
+import { JobGateProvider } from '@jobgate/react';
+import { useEffect, useMemo, useState } from 'react';
+import { TOOL_PAGES } from '../pages/index.js';
+import { ChaosPanel } from './ChaosPanel.js';
+import { currentUser, devToken, OPERATOR, signIn, USERS } from './devSession.js';
+import { localUploader } from './localUploader.js';
+import { QueuePanel } from './QueuePanel.js';
+
+const api = `${location.origin}/api`;
+
+/** The client config of a signed-in user: fetch transport, SSE updates, the local uploader. */
+function userConfig(user: string): JobClientOptions {
+  const getToken = () => devToken(user);
+  return {
+    transport: fetchTransport({ baseUrl: api, getToken }),
+    // Two quick retries, then polling takes over (a proxy that cuts the stream, a cut cable).
+    updates: sseUpdates({ baseUrl: api, getToken, maxAttempts: 2, retryMs: 500 }),
+    uploader: localUploader({ baseUrl: location.origin, getToken }),
+    userId: user,
+    poll: { intervalMs: 1_000, maxIntervalMs: 5_000 },
+  };
+}
+
+const operatorConfig: JobClientOptions = {
+  transport: fetchTransport({ baseUrl: api, getToken: () => devToken(OPERATOR) }),
+};
+
+const toolFromHash = () =>
+  TOOL_PAGES.find((t) => `#${t.id}` === location.hash)?.id ?? TOOL_PAGES[0].id;
+
+export function App() {
+  const [user, setUser] = useState(currentUser);
+  const [tool, setTool] = useState(toolFromHash);
+  useEffect(() => {
+    if (user) signIn(user);
+    const onHash = () => setTool(toolFromHash());
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, [user]);
+  const config = useMemo(() => (user ? userConfig(user) : null), [user]);
+  const Page = TOOL_PAGES.find((t) => t.id === tool)!.Page;
+
+  return (
+    <div className="app">
+      <header>
+        <h1>jobgate · four tools</h1>
+        <div className="users" data-testid="users">
+          {user ? (
+            <>
+              Signed in as <strong data-testid="user">{user}</strong>{' '}
+              <button
+                type="button"
+                onClick={() => {
+                  signIn(null);
+                  setUser(null);
+                }}
+              >
+                Sign out
+              </button>
+            </>
+          ) : (
+            'Sign in as a demo user:'
+          )}
+          {user
+            ? null
+            : USERS.map((u) => (
+                <button
+                  key={u}
+                  type="button"
+                  data-testid={`sign-in-${u}`}
+                  onClick={() => setUser(u)}
+                >
+                  {u}
+                </button>
+              ))}
+        </div>
+      </header>
+      <main>
+        <div className="tools">
+          <nav>
+            {TOOL_PAGES.map((t) => (
+              <a key={t.id} href={`#${t.id}`} className={t.id === tool ? 'current' : ''}>
+                {t.name}
+              </a>
+            ))}
+          </nav>
+          {config && user ? (
+            <JobGateProvider key={user} config={config}>
+              <Page key={tool} />
+            </JobGateProvider>
+          ) : (
+            <p className="hint">
+              Pick a user above. Open a second window as another user to watch the global cap of 3
+              running jobs and the queue.
+            </p>
+          )}
+        </div>
+        <aside>
+          <JobGateProvider config={operatorConfig}>
+            <QueuePanel />
+          </JobGateProvider>
+          <ChaosPanel token={devToken(OPERATOR)} />
+        </aside>
+      </main>
+    </div>
+  );
+}
