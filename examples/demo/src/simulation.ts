@@ -146,8 +146,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     } catch (error) {
       const code = error instanceof JobGateError ? error.code : 'INTERNAL';
       refused[code] = (refused[code] ?? 0) + 1;
-      // The guard's last rule: a non-2xx answer about a job leaves that job terminal.
-      await runner.reject({ jobId, userId, tool, error }).catch(() => {});
+      // A refused request leaves no row; a job submit created is terminal before it throws.
       return null;
     }
   };

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   STALE_START: { status: 500, retryable: true },
   /** A running job never got a provider task id (healed). */
   START_LOST: { status: 502, retryable: true },
+  /** The provider does not know a running job's task (it expired, or was never created). */
+  TASK_LOST: { status: 502, retryable: true },
   /** A running job overran its tool's `maxRunMs`, or a request timed out. */
   TIMEOUT: { status: 504, retryable: true },
   /** The user cancelled the job. */
@@ -48,6 +50,8 @@ export const ERROR_CODES = {
   CLIENT_BUSY: { status: 409, retryable: false },
   /** The network failed between client and server; the request may not have arrived. */
   NETWORK_ERROR: { status: 503, retryable: true },
+  /** The database did not answer in time or refused the connection; retry after `Retry-After`. */
+  STORE_UNAVAILABLE: { status: 503, retryable: true },
   /** Anything unexpected. The message says what; the cause is kept. */
   INTERNAL: { status: 500, retryable: false },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
@@ -118,14 +122,8 @@ export class JobGateError extends Error {
   /** A copy that names the job, keeping everything else. */
   withJob(jobId: string): JobGateError {
     if (this.jobId === jobId) return this;
-    return new JobGateError(this.code, this.message, {
-      jobId,
-      cause: this.cause,
-      providerCode: this.providerCode,
-      kind: this.kind,
-      retryAfterMs: this.retryAfterMs,
-      details: this.details,
-    });
+    // The own fields (providerCode, kind, retryAfterMs, details, …) are the options' names.
+    return new JobGateError(this.code, this.message, { ...this, jobId, cause: this.cause });
   }
 }
 

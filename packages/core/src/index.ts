@@ -72,14 +72,15 @@ export type {
   StoreCapabilities,
 } from './jobStore.js';
 export { MemoryStore } from './memoryStore.js';
-export type {
-  Provider,
-  ProviderContext,
-  ProviderFile,
-  ProviderStartContext,
-  ProviderState,
-  ProviderStatus,
-  ProviderUpdate,
+export {
+  isTaskNotFound,
+  type Provider,
+  type ProviderContext,
+  type ProviderFile,
+  type ProviderStartContext,
+  type ProviderState,
+  type ProviderStatus,
+  type ProviderUpdate,
 } from './provider.js';
 export { seededRandom } from './seededRandom.js';
 export {
@@ -104,6 +105,7 @@ export {
   type StandardIssue,
   type StandardSchemaV1,
 } from './standardSchema.js';
+export { isStoreUnavailable, STORE_RETRY_AFTER_MS, withStoreDeadline } from './storeDeadline.js';
 export {
   type AnyTool,
   createToolRegistry,

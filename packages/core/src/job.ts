@@ -11,7 +11,11 @@ export type JsonValue =
   | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
-export type CreditState = 'none' | 'charged' | 'refunded';
+/**
+ * `refunding`: a process claimed the refund and is calling Billing (at most one process
+ * pays it; a claim whose owner died is taken over later).
+ */
+export type CreditState = 'none' | 'charged' | 'refunding' | 'refunded';
 
 /**
  * A job as every part of jobgate sees it. Timestamps are ISO 8601 strings (UTC), so the
@@ -81,7 +85,7 @@ export const jobSchema = z.object({
   position: z.number().int().positive().nullable(),
   taskId: z.string().nullable(),
   userCreditCost: z.number().nonnegative(),
-  creditState: z.enum(['none', 'charged', 'refunded']),
+  creditState: z.enum(['none', 'charged', 'refunding', 'refunded']),
   errorCode: z.string().nullable(),
   errorMessage: z.string().nullable(),
   progress: z.number().min(0).max(1).nullable(),

@@ -6,21 +6,32 @@ import { type Job, jobIdSchema } from './job.js';
 import type { JobEvents } from './jobEvents.js';
 import { isTerminal, type JobStatus } from './jobStatus.js';
 import type { FinishOutcome, FinishResult, HealResult, JobStore, SlotOptions } from './jobStore.js';
-import type { Provider, ProviderStatus } from './provider.js';
+import { isTaskNotFound, type Provider, type ProviderStatus } from './provider.js';
 import {
   createSlotPolicy,
   poolCap,
   type SlotPolicy,
   type SlotPolicyOptions,
 } from './slotPolicy.js';
+import { isStoreUnavailable, withStoreDeadline } from './storeDeadline.js';
 import { type AnyTool, DEFAULT_POOL, ToolRegistry } from './tool.js';
 import { verifyWebhookToken, webhookToken } from './webhookToken.js';
 
 export interface RunnerTimeouts {
   /** A `starting` job older than this is cancelled (STALE_START). Default 15 s. */
   staleStartMs?: number;
-  /** A running job with no task id after this is failed (START_LOST). Default 60 s. */
+  /** A running job with no task id after this is failed (START_LOST), lease or not. Default 60 s. */
   lostStartMs?: number;
+  /**
+   * The start lease: a process starting a job at the provider holds its slot for this long,
+   * renewed (every third of it) while the provider call is in flight. If the process dies,
+   * heal ends the job as START_LOST once the lease runs out. Default 15 s.
+   */
+  startLeaseMs?: number;
+  /** A refund claimed by a process that died is taken over after this. Default 60 s. */
+  refundClaimMs?: number;
+  /** Deadline of every store call; past it the call fails with STORE_UNAVAILABLE. Default 5 s. */
+  storeCallMs?: number;
   /** A queued job waiting longer than this is failed (TIMEOUT). Default: no limit. */
   maxQueueMs?: number | null;
   /** Abort a provider start after this. Default 30 s. */
@@ -36,6 +47,12 @@ export interface RunnerRetry {
   jitter?: number;
   /** Transient provider errors (network, 5xx) are retried until this many attempts. Default 3. */
   maxTransientAttempts?: number;
+  /**
+   * Past `maxRunMs`, a job whose status calls fail keeps running (polled with backoff) for
+   * this many poll intervals of its tool before it ends as TIMEOUT: finished work at the
+   * provider is not thrown away because its status could not be read. Default 10.
+   */
+  statusGracePolls?: number;
 }
 
 export interface JobRunnerOptions {
@@ -116,11 +133,13 @@ export class JobRunner {
   readonly #random: () => number;
   readonly #events = new EventEmitter<JobEvents>();
   #healTimer: unknown;
+  /** Watchdog status calls that failed, by job id: how many, and not before when to retry. */
+  readonly #statusFailures = new Map<string, { count: number; nextAt: number }>();
   #wakeAt: number | null = null;
   #closed = false;
 
   constructor(options: JobRunnerOptions) {
-    this.store = options.store;
+    this.store = withStoreDeadline(options.store, options.timeouts?.storeCallMs ?? 5_000);
     this.provider = options.provider;
     this.tools =
       options.tools instanceof ToolRegistry ? options.tools : new ToolRegistry(options.tools);
@@ -131,6 +150,9 @@ export class JobRunner {
     this.#timeouts = {
       staleStartMs: 15_000,
       lostStartMs: 60_000,
+      startLeaseMs: 15_000,
+      refundClaimMs: 60_000,
+      storeCallMs: 5_000,
       maxQueueMs: null,
       providerStartMs: 30_000,
       providerCallMs: 15_000,
@@ -140,6 +162,7 @@ export class JobRunner {
       backoffMs: [3_000, 8_000, 15_000],
       jitter: 0.2,
       maxTransientAttempts: 3,
+      statusGracePolls: 10,
       ...options.retry,
     };
     this.#healOnRequest = options.healOnRequest ?? true;
@@ -155,8 +178,11 @@ export class JobRunner {
   /**
    * Creates the job (idempotent on `jobId`) and starts it: it takes a free slot and is
    * started at the provider, or queues when the cap is full. Resolves with the job as it
-   * is (running or queued). Rejects with a JobGateError naming the job, which is then
-   * already terminal.
+   * is (running or queued; for a repeated id, the existing job as it is, unchanged).
+   * Rejects with a JobGateError naming the job. A request refused before its job was
+   * created (invalid input, an active job) writes no row, so refusals cannot grow the table;
+   * a job this call created is terminal before the error is thrown, except when the store
+   * itself is unreachable (STORE_UNAVAILABLE): then heal and the start lease end it.
    */
   async submit(request: SubmitRequest): Promise<Job> {
     const { jobId, userId } = request;
@@ -178,7 +204,7 @@ export class JobRunner {
       input = await tool.parse(request.input);
       price = tool.price(input);
     } catch (error) {
-      throw await this.#rejectNew(jobId, userId, tool, toJobGateError(error, 'VALIDATION', jobId));
+      throw toJobGateError(error, 'VALIDATION', jobId);
     }
     const newJob = {
       id: jobId,
@@ -213,9 +239,7 @@ export class JobRunner {
       job = created.job;
       placedNow = created.promoted ? { job: created.job, promoted: created.promoted } : null;
     } catch (error) {
-      const err = toJobGateError(error, 'INTERNAL', jobId);
-      if (err.code === 'CONFLICT') throw err;
-      throw await this.#rejectNew(jobId, userId, tool, err);
+      throw toJobGateError(error, 'INTERNAL', jobId);
     }
     this.#emit('created', job);
 
@@ -241,33 +265,12 @@ export class JobRunner {
       return await this.#launch(placed);
     } catch (error) {
       const err = toJobGateError(error, 'INTERNAL', jobId);
-      await this.#failSafe(jobId, err);
+      // With the database unreachable the fail-safe cannot write either; and a call that
+      // timed out may still have committed. Heal (STALE_START), the start lease (START_LOST)
+      // and #attachLater settle the job once the database answers again.
+      if (!isStoreUnavailable(err)) await this.#failSafe(jobId, err);
       throw err;
     }
-  }
-
-  /**
-   * For a guard that answers non-2xx about a job: makes sure that job is terminal.
-   * A `starting` job is failed; a job id with no row gets a failed row (if the tool is
-   * known); a queued, running or finished job is left as it is.
-   */
-  async reject(request: {
-    jobId: string;
-    userId: string;
-    tool?: string;
-    error: unknown;
-  }): Promise<Job | null> {
-    const err = toJobGateError(request.error, 'INTERNAL', request.jobId);
-    if (!jobIdSchema.safeParse(request.jobId).success) return null;
-    const existing = await this.store.get(request.jobId);
-    if (existing) {
-      if (existing.userId !== request.userId) return null;
-      if (existing.status !== 'starting') return existing;
-      return this.#failSafe(existing.id, err);
-    }
-    if (!this.tools.has(request.tool)) return null;
-    await this.#rejectNew(request.jobId, request.userId, this.tools.get(request.tool), err);
-    return this.store.get(request.jobId);
   }
 
   /** A job of the user's (NOT_FOUND for someone else's). */
@@ -344,20 +347,26 @@ export class JobRunner {
 
   /**
    * Applies a provider update (webhook or poll) to a job. Duplicate and late deliveries
-   * change nothing; a task id that does not match the job's is refused.
+   * change nothing, except: the task id of an update is recorded on a running job that has
+   * none yet (the callback beat the start answer); a finished result for a job already ended
+   * as TIMEOUT, START_LOST or TASK_LOST is kept (`output`; the job stays failed and refunded);
+   * and a task that still runs for a job that ended without a task id (its starter died) is
+   * cancelled at the provider, since nobody follows it. A task id that does not match the
+   * job's is refused.
    */
   async applyUpdate(jobId: string, update: ProviderStatus & { taskId?: string }): Promise<Job> {
     // An outcome is one store call: finish checks (and records) the task id itself, so the
     // slot is handed on without a read before it.
     if (update.state === 'completed') {
-      return (
-        await this.#finish(
-          jobId,
-          { status: 'completed', output: update.output ?? null },
-          ['running'],
-          update.taskId,
-        )
-      ).job;
+      const result = await this.#finish(
+        jobId,
+        { status: 'completed', output: update.output ?? null },
+        ['running'],
+        update.taskId,
+      );
+      // A result for a job already ended (TIMEOUT, START_LOST, TASK_LOST) is kept on it.
+      if (result.changed || result.job.status !== 'failed') return result.job;
+      return this.#lateUpdate(result.job, update);
     }
     if (update.state === 'failed' || update.state === 'cancelled') {
       const text = update.error
@@ -381,15 +390,16 @@ export class JobRunner {
     if (update.taskId !== undefined && job.taskId !== null && update.taskId !== job.taskId) {
       throw new JobGateError('VALIDATION', 'the update is for another task', { jobId });
     }
-    if (job.status !== 'running') return job;
     const now = this.clock.now();
+    if (isTerminal(job.status)) return this.#lateUpdate(job, update);
+    if (job.status !== 'running') return job;
+    let current = job;
+    if (current.taskId === null && update.taskId !== undefined) {
+      current = await this.store.attachTask(jobId, update.taskId, now);
+    }
     switch (update.state) {
       case 'pending':
       case 'running': {
-        let current = job;
-        if (current.taskId === null && update.taskId !== undefined) {
-          current = await this.store.attachTask(jobId, update.taskId, now);
-        }
         if (update.progress !== undefined && update.progress !== current.progress) {
           current = await this.store.progress(jobId, clamp01(update.progress), now);
           this.#emit('progress', current);
@@ -397,8 +407,30 @@ export class JobRunner {
         return current;
       }
       default:
-        return job;
+        return current;
     }
+  }
+
+  async #lateUpdate(job: Job, update: ProviderStatus & { taskId?: string }): Promise<Job> {
+    if (update.state === 'completed' && job.status === 'failed') {
+      // The job stays failed (its end was already announced); subscribers of the store see
+      // the output arrive as a change of the row.
+      const { job: kept } = await this.store.recordLateOutput(
+        job.id,
+        { taskId: update.taskId ?? null, output: update.output ?? null },
+        this.clock.now(),
+      );
+      return kept;
+    }
+    if (
+      (update.state === 'running' || update.state === 'pending') &&
+      update.taskId !== undefined &&
+      job.taskId === null &&
+      job.status !== 'completed'
+    ) {
+      await this.#cancelAtProvider({ ...job, taskId: update.taskId });
+    }
+    return job;
   }
 
   /**
@@ -422,55 +454,107 @@ export class JobRunner {
     const { healed, promoted } = await this.#healStore();
     const report: HealReport = { healed, promoted, polled: 0, watched: [], refunded: 0 };
     const now = this.clock.now();
-    for (const job of await this.store.list({ status: ['running'] })) {
+    const running = await this.store.list({ status: ['running'] });
+    const live = new Set(running.map((j) => j.id));
+    for (const id of this.#statusFailures.keys())
+      if (!live.has(id)) this.#statusFailures.delete(id);
+    for (const job of running) {
       if (job.taskId === null || !this.tools.has(job.tool)) continue;
-      const tool = this.tools.get(job.tool);
-      const overdue = job.startedAt !== null && now - Date.parse(job.startedAt) > tool.maxRunMs;
-      const quiet = now - Date.parse(job.updatedAt) > tool.pollIntervalMs;
-      if (!overdue && !quiet) continue;
-      report.polled++;
-      let status: ProviderStatus = { state: 'unknown' };
-      try {
-        status = await this.provider.status(job.taskId, {
-          job,
-          tool,
-          signal: this.#signal(this.#timeouts.providerCallMs),
-        });
-      } catch (error) {
-        this.#report(error, 'watchdog', job.id);
-      }
-      let after = await this.applyUpdate(job.id, { ...status, taskId: job.taskId }).catch((e) => {
+      const after = await this.#watch(job, now).catch((e) => {
         this.#report(e, 'watchdog', job.id);
-        return job;
+        return null;
       });
-      if (after.status === 'running' && overdue) {
-        await this.#cancelAtProvider(after);
-        after = (
-          await this.#finish(
-            job.id,
-            {
-              status: 'failed',
-              errorCode: 'TIMEOUT',
-              errorMessage: `TIMEOUT: the job ran longer than ${tool.maxRunMs} ms`,
-            },
-            ['running'],
-          )
-        ).job;
-      }
-      if (isTerminal(after.status)) report.watched.push(after);
+      if (after === 'skipped') continue;
+      report.polled++;
+      if (after && isTerminal(after.status)) report.watched.push(after);
     }
-    // Refunds still owed (the process died between ending a job and refunding it).
-    const owed = await this.store.list({
-      status: ['failed', 'cancelled'],
-      creditState: 'charged',
-      limit: 100,
-    });
-    for (const job of owed) if (await this.#refund(job)) report.refunded++;
+    // Refunds still owed: the process died between ending a job and refunding it, or while
+    // it held the refund claim.
+    for (const creditState of ['charged', 'refunding'] as const) {
+      const owed = await this.store.list({
+        status: ['failed', 'cancelled'],
+        creditState,
+        limit: 100,
+      });
+      for (const job of owed) if (await this.#refund(job)) report.refunded++;
+    }
     return report;
   }
 
-  /** Runs {@link heal} every `intervalMs` (default 5 s) in a long-lived process; returns stop. */
-  startHealing(intervalMs = 5_000): () => void {
+  /**
+   * The watchdog for one running job with a task: asks the provider when the job went quiet,
+   * ran past its tool's `maxRunMs`, or is an old row without `started_at`. Ends it when the
+   * provider says it ended, does not know the task (TASK_LOST), or it is overdue (TIMEOUT);
+   * a status call that fails past `maxRunMs` is retried with backoff within a grace period.
+   */
+  async #watch(job: Job, now: number): Promise<Job | 'skipped' | null> {
+    const taskId = job.taskId!;
+    const tool = this.tools.get(job.tool);
+    const since = Date.parse(job.startedAt ?? job.createdAt);
+    const overdue = now - since > tool.maxRunMs;
+    const graceOver =
+      now - since > tool.maxRunMs + this.#retry.statusGracePolls * tool.pollIntervalMs;
+    const quiet = now - Date.parse(job.updatedAt) > tool.pollIntervalMs;
+    if (!overdue && !quiet && job.startedAt !== null) return 'skipped';
+    const failures = this.#statusFailures.get(job.id);
+    if (failures && failures.nextAt > now && !graceOver) return 'skipped';
+    let status: ProviderStatus;
+    try {
+      const signal = this.#signal(this.#timeouts.providerCallMs);
+      status = await untilAborted(this.provider.status(taskId, { job, tool, signal }), signal);
+      this.#statusFailures.delete(job.id);
+    } catch (error) {
+      this.#report(error, 'watchdog', job.id);
+      const count = (failures?.count ?? 0) + 1;
+      const backoff = tool.pollIntervalMs * 2 ** Math.min(count - 1, 3);
+      this.#statusFailures.set(job.id, { count, nextAt: now + backoff });
+      // The provider could not say: the task may have finished. Only past the grace period
+      // does the job end as overdue.
+      if (!graceOver) return job;
+      return this.#endOverdue(job, tool.maxRunMs);
+    }
+    if (isTaskNotFound(status)) {
+      this.#statusFailures.delete(job.id);
+      return (
+        await this.#finish(
+          job.id,
+          {
+            status: 'failed',
+            errorCode: 'TASK_LOST',
+            errorMessage: `TASK_LOST: the provider does not know task ${taskId}${
+              status.error ? ` (${status.error.message})` : ''
+            }`,
+          },
+          ['running'],
+        )
+      ).job;
+    }
+    const after = await this.applyUpdate(job.id, { ...status, taskId });
+    if (after.status === 'running' && overdue) return this.#endOverdue(after, tool.maxRunMs);
+    return after;
+  }
+
+  async #endOverdue(job: Job, maxRunMs: number): Promise<Job> {
+    this.#statusFailures.delete(job.id);
+    await this.#cancelAtProvider(job);
+    return (
+      await this.#finish(
+        job.id,
+        {
+          status: 'failed',
+          errorCode: 'TIMEOUT',
+          errorMessage: `TIMEOUT: the job ran longer than ${maxRunMs} ms`,
+        },
+        ['running'],
+      )
+    ).job;
+  }
+
+  /**
+   * Runs {@link heal} every `intervalMs` (default 4 s) in a long-lived process; returns stop.
+   * With the 15 s start lease, a dead instance's slots are in use again within 15 s + one tick.
+   */
+  startHealing(intervalMs = 4_000): () => void {
     const tick = () => {
       if (this.#closed) return;
       this.heal()
@@ -503,6 +587,7 @@ export class JobRunner {
       staleStartMs: this.#timeouts.staleStartMs,
       lostStartMs: this.#timeouts.lostStartMs,
       maxQueueMs: this.#timeouts.maxQueueMs,
+      leaseMs: this.#timeouts.startLeaseMs,
     });
     for (const job of result.healed) {
       this.#emit('healed', job);
@@ -555,28 +640,6 @@ export class JobRunner {
     }
   }
 
-  /** A request refused before its job started: record the job as failed, return the error. */
-  async #rejectNew(
-    jobId: string,
-    userId: string,
-    tool: AnyTool,
-    error: JobGateError,
-  ): Promise<JobGateError> {
-    try {
-      const { job, created } = await this.store.createFailed(
-        { id: jobId, tool: tool.id, userId, pool: tool.pool, input: {}, userCreditCost: 0 },
-        { errorCode: error.code, errorMessage: error.toJobMessage() },
-        this.clock.now(),
-      );
-      if (created) this.#emit('failed', job);
-      else if (job.status === 'starting' && job.userId === userId)
-        await this.#failSafe(jobId, error);
-    } catch (failure) {
-      this.#report(failure, 'reject', jobId);
-    }
-    return error.withJob(jobId);
-  }
-
   async #charge(job: Job): Promise<void> {
     if (!this.#billing || job.userCreditCost <= 0) return;
     // Intent first: if the process dies after charging, healing refunds (billing is idempotent).
@@ -591,14 +654,39 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Pays a refund at most once: the store's compare-and-set claims it (`charged` →
+   * `refunding`) before Billing is called, so of several processes healing at once only the
+   * claimer pays. A claim whose process died is taken over after `refundClaimMs`.
+   */
   async #refund(job: Job): Promise<boolean> {
     if (!this.#billing) return false;
+    const now = this.clock.now();
+    let claimed: Job | null;
     try {
-      await this.#billing.refund(job);
-      return await this.store.setCreditState(job.id, 'charged', 'refunded', this.clock.now());
+      claimed = await this.store.claimRefund(job.id, now, this.#timeouts.refundClaimMs);
     } catch (error) {
       this.#report(error, 'refund', job.id);
       return false;
+    }
+    if (!claimed) return false;
+    try {
+      await this.#billing.refund(claimed);
+    } catch (error) {
+      this.#report(error, 'refund', job.id);
+      // Give the claim back, so the next heal tries again at once.
+      await this.store
+        .setCreditState(job.id, 'refunding', 'charged', this.clock.now())
+        .catch((e) => this.#report(e, 'refund', job.id));
+      return false;
+    }
+    try {
+      return await this.store.setCreditState(job.id, 'refunding', 'refunded', this.clock.now());
+    } catch (error) {
+      // Paid but not recorded: the claim goes stale and is paid again later, which
+      // Billing's idempotency by job id absorbs (the only case that relies on it).
+      this.#report(error, 'refund', job.id);
+      return true;
     }
   }
 
@@ -608,25 +696,30 @@ export class JobRunner {
         try {
           await this.#launch(job);
         } catch (error) {
-          await this.#failSafe(job.id, toJobGateError(error, 'PROVIDER_ERROR', job.id));
+          const err = toJobGateError(error, 'PROVIDER_ERROR', job.id);
+          if (!isStoreUnavailable(err)) await this.#failSafe(job.id, err);
         }
       }),
     );
   }
 
-  /** Starts a running job at the provider. Busy/transient answers send it back to the queue head. */
+  /**
+   * Starts a running job at the provider, holding its start lease while the call is in
+   * flight. Busy/transient answers send it back to the queue head.
+   */
   async #launch(job: Job): Promise<Job> {
     const tool = this.tools.get(job.tool);
     let taskId: string;
+    const lease = this.#holdLease(job.id);
     try {
       const webhookUrl = await this.webhookUrl(job.id);
-      ({ taskId } = await this.provider.start({
-        job,
-        tool,
-        webhookUrl,
-        signal: this.#signal(this.#timeouts.providerStartMs),
-      }));
+      const signal = this.#signal(this.#timeouts.providerStartMs);
+      ({ taskId } = await untilAborted(
+        this.provider.start({ job, tool, webhookUrl, signal }),
+        signal,
+      ));
     } catch (error) {
+      lease.stop();
       const err = toJobGateError(error, 'PROVIDER_ERROR', job.id);
       const retry =
         err.kind === 'busy' ||
@@ -648,17 +741,86 @@ export class JobRunner {
     }
     try {
       const started = await this.store.attachTask(job.id, taskId, this.clock.now());
+      lease.stop();
       this.#emit('started', started);
       return started;
     } catch (error) {
+      if (isStoreUnavailable(error)) {
+        // The provider runs the task but the database cannot record it: keep the lease and
+        // record the task once the database answers, so the task is never left unfollowed.
+        this.#attachLater(job, taskId, lease.stop);
+        throw toJobGateError(error, 'STORE_UNAVAILABLE', job.id);
+      }
+      lease.stop();
       const current = await this.store.get(job.id);
       if (current && isTerminal(current.status)) {
         // Cancelled or healed while the provider was starting it: do not leave the task running.
         if (current.status !== 'completed') await this.#cancelAtProvider({ ...current, taskId });
         return current;
       }
+      // The job is about to fail without the task on record: cancel the task, not orphan it.
+      await this.#cancelAtProvider({ ...(current ?? job), taskId });
       throw error;
     }
+  }
+
+  /**
+   * Renews the job's start lease every third of `startLeaseMs` until stopped: the slot stays
+   * this process's while its provider call is in flight, and frees itself if the process dies.
+   */
+  #holdLease(jobId: string): { stop: () => void } {
+    const ms = this.#timeouts.startLeaseMs;
+    let stopped = false;
+    let handle: ReturnType<Clock['setTimeout']> | undefined;
+    const renew = () => {
+      handle = undefined;
+      if (stopped || this.#closed) return;
+      const now = this.clock.now();
+      this.store
+        .renewLeases([jobId], now + ms, now)
+        .catch((e) => this.#report(e, 'lease', jobId))
+        .finally(() => {
+          if (!stopped && !this.#closed) handle = this.clock.setTimeout(renew, ms / 3);
+        });
+    };
+    handle = this.clock.setTimeout(renew, ms / 3);
+    return {
+      stop: () => {
+        stopped = true;
+        if (handle !== undefined) this.clock.clearTimeout(handle);
+        handle = undefined;
+      },
+    };
+  }
+
+  /**
+   * Records a task the provider accepted while the database was unreachable: retried every
+   * second until it is recorded, or the job turns out to be ended (then the task is cancelled
+   * at the provider), or the job's lost-start window has passed (heal has ended it by then).
+   */
+  #attachLater(job: Job, taskId: string, stopLease: () => void): void {
+    const until = this.clock.now() + this.#timeouts.lostStartMs + 60_000;
+    const attempt = () => {
+      if (this.#closed) return stopLease();
+      this.store
+        .attachTask(job.id, taskId, this.clock.now())
+        .then((started) => {
+          stopLease();
+          this.#emit('started', started);
+        })
+        .catch(async (error: unknown) => {
+          if (isStoreUnavailable(error) && this.clock.now() < until) {
+            this.clock.setTimeout(attempt, 1_000);
+            return;
+          }
+          stopLease();
+          const current = await this.store.get(job.id).catch(() => null);
+          if (current && isTerminal(current.status) && current.status !== 'completed')
+            await this.#cancelAtProvider({ ...current, taskId });
+          else this.#report(error, 'attach', job.id);
+        });
+    };
+    this.clock.setTimeout(attempt, 1_000);
   }
 
   async #cancelAtProvider(job: Job): Promise<void> {
@@ -735,6 +897,25 @@ export function isRealQueued(job: Job): boolean {
 }
 
 const clamp01 = (n: number): number => Math.min(1, Math.max(0, n));
+
+/** A provider call that ignores its signal still ends when the signal fires. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
 
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   return new JobRunner(options);

@@ -90,6 +90,13 @@ export interface HealOptions extends SlotOptions {
   lostStartMs: number;
   /** `queued` longer than this (from queued_at) → failed TIMEOUT; null = no limit. */
   maxQueueMs: number | null;
+  /**
+   * Start lease: `running` with no task id whose lease ran out → failed START_LOST. The lease
+   * is the later of the last {@link JobStore.renewLeases} and `started_at + leaseMs`.
+   * Omitted or null: only `lostStartMs` applies. A running job with no task id and no
+   * `started_at` (an old app's shape) is ended in any case.
+   */
+  leaseMs?: number | null;
   /** Heal only this pool (a submit heals its own pool); default every pool, one at a time. */
   pool?: string;
 }
@@ -132,7 +139,10 @@ export interface JobStore {
   get(id: string): Promise<Job | null>;
   /** `starting` → `running` if a slot is free, else `queued` at the tail. Promotes first. */
   start(id: string, options: SlotOptions): Promise<StartResult>;
-  /** Records the provider's task id on a running job. */
+  /**
+   * Records the provider's task id on a running job: the start is done, so its lease and the
+   * error fields of an earlier busy answer are cleared.
+   */
   attachTask(id: string, taskId: string, now: number): Promise<Job>;
   /** Records provider progress (0..1) on a running job. */
   progress(id: string, progress: number, now: number): Promise<Job>;
@@ -146,6 +156,26 @@ export interface JobStore {
   heal(options: HealOptions): Promise<HealResult>;
   /** Compare-and-set of the credit state; true if this call changed it. */
   setCreditState(id: string, from: CreditState, to: CreditState, now: number): Promise<boolean>;
+  /**
+   * Claims the refund of a failed or cancelled job: `charged` (or `refunding` for longer than
+   * `staleMs`, its claimer died) → `refunding`. Resolves with the job if this call claimed it,
+   * else null; only the claimer calls Billing.
+   */
+  claimRefund(id: string, now: number, staleMs: number): Promise<Job | null>;
+  /**
+   * Extends the start lease of running jobs without a task id to `until` (the process whose
+   * provider call is in flight). Resolves with how many jobs it extended.
+   */
+  renewLeases(ids: readonly string[], until: number, now: number): Promise<number>;
+  /**
+   * Keeps the output of a job the provider finished after it was ended as TIMEOUT,
+   * START_LOST or TASK_LOST (the status stays failed). `changed` false for any other job.
+   */
+  recordLateOutput(
+    id: string,
+    update: { taskId: string | null; output: JsonValue },
+    now: number,
+  ): Promise<{ job: Job; changed: boolean }>;
   /** The user's oldest active job, or null. */
   findActive(userId: string): Promise<Job | null>;
   list(query: JobQuery): Promise<Job[]>;

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'eventemitter3';
 import { isoAt } from './clock.js';
 import { JobGateError } from './errors.js';
-import { type CreditState, type Job, jobRecord, type NewJob } from './job.js';
+import { type CreditState, type Job, type JsonValue, jobRecord, type NewJob } from './job.js';
 import { assertTransition, isActive, isTerminal, type JobStatus } from './jobStatus.js';
 import type {
   CreateOptions,
@@ -22,6 +22,8 @@ import type {
 import { newJobRuns, selectPromotions } from './slotPolicy.js';
 
 const ACTIVE: readonly JobStatus[] = ['starting', 'queued', 'running'];
+/** Failed jobs whose late provider result is kept (see recordLateOutput). */
+const LATE_OUTPUT_CODES: readonly (string | null)[] = ['TIMEOUT', 'START_LOST', 'TASK_LOST'];
 
 /**
  * The in-process store, the embedded default. Every method runs synchronously to its end
@@ -38,6 +40,8 @@ export class MemoryStore implements JobStore {
   /** Queue order key: lower runs first. Requeue at the head takes min - 1. */
   readonly #queueSeq = new Map<string, number>();
   #seq = 0;
+  /** Start leases renewed by renewLeases (ms), by job id. */
+  readonly #leases = new Map<string, number>();
   readonly #events = new EventEmitter<{ change: [JobChange]; queue: [string] }>();
 
   async create(input: NewJob, options: CreateOptions): Promise<CreateResult> {
@@ -117,6 +121,11 @@ export class MemoryStore implements JobStore {
     }
     job.taskId = taskId;
     job.updatedAt = isoAt(now);
+    // The start is done: no lease, and an earlier busy answer is no longer the job's state.
+    this.#leases.delete(id);
+    job.errorCode = null;
+    job.errorMessage = null;
+    job.retryAt = null;
     this.#emit(job);
     return this.#view(job);
   }
@@ -255,22 +264,70 @@ export class MemoryStore implements JobStore {
           'TIMEOUT',
           `the job waited in the queue longer than ${options.maxQueueMs} ms`,
         );
-      } else if (
-        job.status === 'running' &&
-        job.taskId === null &&
-        job.startedAt &&
-        now - Date.parse(job.startedAt) > options.lostStartMs
-      ) {
-        end(
-          job,
-          'failed',
-          'START_LOST',
-          `the provider never confirmed the start within ${options.lostStartMs} ms`,
-        );
+      } else if (job.status === 'running' && job.taskId === null) {
+        const lost = this.#lostStart(job, options);
+        if (lost) end(job, 'failed', 'START_LOST', lost);
       }
     }
     const promoted = this.#promoteAll(options, options.pool).map(clone);
     return { healed: healed.map(clone), promoted };
+  }
+
+  /** Why a running job with no task id counts as a lost start now, or null. */
+  #lostStart(job: Job, options: HealOptions): string | null {
+    if (job.startedAt === null)
+      return 'the job was marked running but was never started at the provider';
+    const started = Date.parse(job.startedAt);
+    if (options.now - started > options.lostStartMs)
+      return `the provider never confirmed the start within ${options.lostStartMs} ms`;
+    if (options.leaseMs === undefined || options.leaseMs === null) return null;
+    const lease = Math.max(this.#leases.get(job.id) ?? 0, started + options.leaseMs);
+    return lease < options.now
+      ? 'the process starting the job stopped (its start lease ran out)'
+      : null;
+  }
+
+  async claimRefund(id: string, now: number, staleMs: number): Promise<Job | null> {
+    const job = this.#require(id);
+    if (job.status !== 'failed' && job.status !== 'cancelled') return null;
+    const stale = job.creditState === 'refunding' && Date.parse(job.updatedAt) < now - staleMs;
+    if (job.creditState !== 'charged' && !stale) return null;
+    job.creditState = 'refunding';
+    job.updatedAt = isoAt(now);
+    this.#emit(job);
+    return this.#view(job);
+  }
+
+  async renewLeases(ids: readonly string[], until: number, _now: number): Promise<number> {
+    let renewed = 0;
+    for (const id of ids) {
+      const job = this.#jobs.get(id);
+      if (job?.status !== 'running' || job.taskId !== null) continue;
+      this.#leases.set(id, until);
+      renewed++;
+    }
+    return renewed;
+  }
+
+  async recordLateOutput(
+    id: string,
+    update: { taskId: string | null; output: JsonValue },
+    now: number,
+  ): Promise<{ job: Job; changed: boolean }> {
+    const job = this.#require(id);
+    if (
+      job.status !== 'failed' ||
+      !LATE_OUTPUT_CODES.includes(job.errorCode) ||
+      job.output !== null ||
+      (update.taskId !== null && job.taskId !== null && job.taskId !== update.taskId)
+    ) {
+      return { job: this.#view(job), changed: false };
+    }
+    job.output = structuredClone(update.output);
+    job.taskId ??= update.taskId;
+    job.updatedAt = isoAt(now);
+    this.#emit(job);
+    return { job: this.#view(job), changed: true };
   }
 
   async setCreditState(

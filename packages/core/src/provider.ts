@@ -20,12 +20,22 @@ export type ProviderState =
   | 'cancelled'
   | 'unknown';
 
+/**
+ * A task's state at the provider. `unknown` with an `error` means the provider does not know
+ * the task (RunningHub "task not found"): the watchdog ends the job as TASK_LOST. `unknown`
+ * without an error says nothing.
+ */
 export interface ProviderStatus {
   state: ProviderState;
   /** 0..1, where the provider reports it. */
   progress?: number;
   output?: JsonValue;
   error?: { code: string; message: string };
+}
+
+/** True when the provider answered that it does not know the task. */
+export function isTaskNotFound(status: ProviderStatus): boolean {
+  return status.state === 'unknown' && status.error !== undefined;
 }
 
 /** A status update pushed by the provider (webhook) or pulled by the watchdog. */

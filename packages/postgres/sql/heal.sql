@@ -4,8 +4,9 @@
 -- own slot lock, and only in pools that have something to heal or a queue that could move.
 -- Every scan goes through a partial index that holds only its candidates.
 
--- Superseded: heal gained p_pool.
+-- Superseded: heal gained p_pool, then p_lease_ms.
 DROP FUNCTION IF EXISTS jobgate_heal(jsonb, bigint, bigint, bigint, bigint);
+DROP FUNCTION IF EXISTS jobgate_heal(jsonb, bigint, bigint, bigint, bigint, text);
 
 -- Running jobs the provider never confirmed (START_LOST candidates).
 CREATE INDEX IF NOT EXISTS jobgate_jobs_lost_start_idx
@@ -24,11 +25,15 @@ CREATE INDEX IF NOT EXISTS jobgate_jobs_phantom_idx
 --   starting older than p_stale_start_ms (from created_at)          → cancelled STALE_START
 --   phantom queued (not really in the queue) older than stale start  → cancelled STALE_START
 --   queued longer than p_max_queue_ms (from queued_at; null = never) → failed TIMEOUT
---   running with no task_id longer than p_lost_start_ms (started_at) → failed START_LOST
+--   running with no task_id, and: no started_at at all (an old app's shape), or started_at
+--   older than p_lost_start_ms, or (p_lease_ms given) its start lease ran out  → failed START_LOST
+-- The start lease is the later of lease_until (renewed by the process whose provider call is
+-- in flight) and started_at + p_lease_ms: a renewal left from an earlier attempt (before a
+-- busy requeue) is older than the new started_at and never shortens the new attempt's lease.
 -- p_pool: heal only that pool (a submit heals its own pool, never every pool).
 CREATE OR REPLACE FUNCTION jobgate_heal(
   p_limits jsonb, p_now bigint, p_stale_start_ms bigint, p_lost_start_ms bigint,
-  p_max_queue_ms bigint DEFAULT NULL, p_pool text DEFAULT NULL
+  p_max_queue_ms bigint DEFAULT NULL, p_pool text DEFAULT NULL, p_lease_ms bigint DEFAULT NULL
 ) RETURNS jsonb LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
   v_ts timestamptz;
@@ -40,6 +45,9 @@ BEGIN
   PERFORM jobgate_check_limits(p_limits);
   PERFORM jobgate_require(p_stale_start_ms, 'p_stale_start_ms');
   PERFORM jobgate_require(p_lost_start_ms, 'p_lost_start_ms');
+  IF p_lease_ms IS NOT NULL AND p_lease_ms < 1 THEN
+    PERFORM jobgate_raise('VALIDATION', 'p_lease_ms must be positive');
+  END IF;
   PERFORM jobgate_require_read_committed();
   v_ts := jobgate_clock(p_now);
 
@@ -70,7 +78,11 @@ BEGIN
   FOR v_pool IN
     SELECT DISTINCT c.pool FROM (
       SELECT pool FROM jobgate_jobs
-       WHERE status = 'running' AND task_id IS NULL AND started_at < v_ts - jobgate_ms(p_lost_start_ms)
+       WHERE status = 'running' AND task_id IS NULL
+         AND (started_at IS NULL
+              OR started_at < v_ts - jobgate_ms(p_lost_start_ms)
+              OR (p_lease_ms IS NOT NULL
+                  AND greatest(lease_until, started_at + jobgate_ms(p_lease_ms)) < v_ts))
       UNION ALL
       SELECT pool FROM jobgate_jobs
        WHERE p_max_queue_ms IS NOT NULL AND status = 'queued'
@@ -98,11 +110,20 @@ BEGIN
     WITH ended AS (
       UPDATE jobgate_jobs
          SET status = 'failed', error_code = 'START_LOST',
-             error_message = 'START_LOST: the provider never confirmed the start within '
-               || p_lost_start_ms || ' ms',
-             completed_at = v_ts, updated_at = v_ts, position = NULL, retry_at = NULL, queue_seq = NULL
+             error_message = CASE
+               WHEN started_at IS NULL THEN
+                 'START_LOST: the job was marked running but was never started at the provider'
+               WHEN started_at < v_ts - jobgate_ms(p_lost_start_ms) THEN
+                 'START_LOST: the provider never confirmed the start within ' || p_lost_start_ms || ' ms'
+               ELSE 'START_LOST: the process starting the job stopped (its start lease ran out)'
+             END,
+             completed_at = v_ts, updated_at = v_ts, position = NULL, retry_at = NULL,
+             queue_seq = NULL, lease_until = NULL
        WHERE status = 'running' AND pool = v_pool AND task_id IS NULL
-         AND started_at < v_ts - jobgate_ms(p_lost_start_ms)
+         AND (started_at IS NULL
+              OR started_at < v_ts - jobgate_ms(p_lost_start_ms)
+              OR (p_lease_ms IS NOT NULL
+                  AND greatest(lease_until, started_at + jobgate_ms(p_lease_ms)) < v_ts))
       RETURNING id)
     SELECT coalesce(array_agg(id), '{}') INTO v_part FROM ended;
     v_ids := v_ids || v_part;

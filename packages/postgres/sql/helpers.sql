@@ -6,6 +6,15 @@
 -- they show the real order across server instances. A caller that pins time (fake clocks in
 -- tests) passes p_now (ms since the epoch); p_now NULL means the database clock.
 
+-- Columns and checks added after 001 (idempotent, so this file can be applied again):
+-- lease_until: the start lease of a running job without a task, renewed by the process
+--   whose provider call is in flight (see heal.sql);
+-- credit_state 'refunding': a refund claimed by one process, before it calls Billing.
+ALTER TABLE jobgate_jobs ADD COLUMN IF NOT EXISTS lease_until timestamptz;
+ALTER TABLE jobgate_jobs DROP CONSTRAINT IF EXISTS jobgate_jobs_credit_state_check;
+ALTER TABLE jobgate_jobs ADD CONSTRAINT jobgate_jobs_credit_state_check
+  CHECK (credit_state IN ('none', 'charged', 'refunding', 'refunded'));
+
 CREATE OR REPLACE FUNCTION jobgate_ts(p_ms bigint) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT '1970-01-01 00:00:00+00'::timestamptz + p_ms * interval '1 millisecond'
@@ -75,7 +84,7 @@ $$;
 CREATE OR REPLACE FUNCTION jobgate_job_json(p_job jobgate_jobs) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
 BEGIN
-  RETURN (to_jsonb(p_job) - 'queue_seq' - 'row_seq')
+  RETURN (to_jsonb(p_job) - 'queue_seq' - 'row_seq' - 'lease_until')
          || jsonb_build_object('position', jobgate_position(p_job));
 END;
 $$;
@@ -100,6 +109,15 @@ END;
 $$;
 
 -- Checks the SlotLimits JSON: {poolCaps, defaultPoolCap, toolCaps, maxRunningPerUser}.
+CREATE OR REPLACE FUNCTION jobgate_check_credit_state(p_state text, p_name text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF p_state IS NULL OR p_state NOT IN ('none', 'charged', 'refunding', 'refunded') THEN
+    PERFORM jobgate_raise('VALIDATION', p_name || ' must be none, charged, refunding or refunded');
+  END IF;
+END;
+$$;
+
 CREATE OR REPLACE FUNCTION jobgate_check_limits(p_limits jsonb) RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE

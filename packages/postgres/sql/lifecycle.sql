@@ -111,9 +111,54 @@ BEGIN
   IF v_job.task_id IS NOT NULL AND v_job.task_id <> p_task_id THEN
     PERFORM jobgate_raise('CONFLICT', 'job already has task ' || v_job.task_id, jsonb_build_object('jobId', p_id));
   END IF;
-  UPDATE jobgate_jobs SET task_id = p_task_id, updated_at = jobgate_clock(p_now)
+  -- The start is done: its lease and the error fields of an earlier busy answer go.
+  UPDATE jobgate_jobs
+     SET task_id = p_task_id, updated_at = jobgate_clock(p_now), lease_until = NULL,
+         error_code = NULL, error_message = NULL, retry_at = NULL
    WHERE id = p_id RETURNING * INTO v_job;
   RETURN jobgate_job_json(v_job);
+END;
+$$;
+
+-- renew_leases → integer: the caller's starts in flight keep their slot until p_until.
+CREATE OR REPLACE FUNCTION jobgate_renew_leases(p_ids jsonb, p_until bigint, p_now bigint)
+RETURNS integer LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_n integer;
+BEGIN
+  IF p_ids IS NULL OR jsonb_typeof(p_ids) <> 'array' THEN
+    PERFORM jobgate_raise('VALIDATION', 'p_ids must be a JSON array of job ids');
+  END IF;
+  PERFORM jobgate_require(p_until, 'p_until');
+  UPDATE jobgate_jobs SET lease_until = jobgate_ts(p_until)
+   WHERE id IN (SELECT jsonb_array_elements_text(p_ids))
+     AND status = 'running' AND task_id IS NULL;
+  GET DIAGNOSTICS v_n = ROW_COUNT;
+  RETURN v_n;
+END;
+$$;
+
+-- record_late_output → {"job": row, "changed": bool}: the provider finished a job that heal or
+-- the watchdog had ended (TIMEOUT, START_LOST, TASK_LOST): keep the output and the task id.
+-- The job stays failed (and refunded).
+CREATE OR REPLACE FUNCTION jobgate_record_late_output(
+  p_id text, p_task_id text, p_output jsonb, p_now bigint
+) RETURNS jsonb LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_job jobgate_jobs;
+BEGIN
+  v_job := jobgate_lock_job(p_id);
+  IF v_job.status <> 'failed'
+     OR coalesce(v_job.error_code, '') NOT IN ('TIMEOUT', 'START_LOST', 'TASK_LOST')
+     OR v_job.output IS NOT NULL
+     OR (p_task_id IS NOT NULL AND v_job.task_id IS NOT NULL AND v_job.task_id <> p_task_id) THEN
+    RETURN jsonb_build_object('job', jobgate_job_json(v_job), 'changed', false);
+  END IF;
+  UPDATE jobgate_jobs
+     SET output = coalesce(p_output, 'null'::jsonb), task_id = coalesce(task_id, p_task_id),
+         updated_at = jobgate_clock(p_now)
+   WHERE id = p_id RETURNING * INTO v_job;
+  RETURN jsonb_build_object('job', jobgate_job_json(v_job), 'changed', true);
 END;
 $$;
 
@@ -208,10 +253,8 @@ CREATE OR REPLACE FUNCTION jobgate_set_credit_state(p_id text, p_from text, p_to
 RETURNS boolean LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   PERFORM jobgate_require(p_id, 'p_id');
-  IF p_from IS NULL OR p_from NOT IN ('none', 'charged', 'refunded')
-     OR p_to IS NULL OR p_to NOT IN ('none', 'charged', 'refunded') THEN
-    PERFORM jobgate_raise('VALIDATION', 'credit states are none, charged or refunded', jsonb_build_object('jobId', p_id));
-  END IF;
+  PERFORM jobgate_check_credit_state(p_from, 'p_from');
+  PERFORM jobgate_check_credit_state(p_to, 'p_to');
   UPDATE jobgate_jobs SET credit_state = p_to, updated_at = jobgate_clock(p_now)
    WHERE id = p_id AND credit_state = p_from;
   IF FOUND THEN
@@ -219,5 +262,31 @@ BEGIN
   END IF;
   PERFORM jobgate_pool_of(p_id);
   RETURN false;
+END;
+$$;
+
+-- claim_refund → row or null: a failed or cancelled job that is `charged` (or `refunding`
+-- for longer than p_stale_ms: its claimer died) becomes `refunding` for this caller, who
+-- alone then calls Billing. The claim's age is measured on the caller's clock (p_now, or
+-- the database clock).
+CREATE OR REPLACE FUNCTION jobgate_claim_refund(p_id text, p_now bigint, p_stale_ms bigint)
+RETURNS jsonb LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+  v_job jobgate_jobs;
+  v_ts timestamptz;
+BEGIN
+  PERFORM jobgate_require(p_id, 'p_id');
+  PERFORM jobgate_require(p_stale_ms, 'p_stale_ms');
+  v_ts := jobgate_clock(p_now);
+  UPDATE jobgate_jobs SET credit_state = 'refunding', updated_at = v_ts
+   WHERE id = p_id AND status IN ('failed', 'cancelled')
+     AND (credit_state = 'charged'
+          OR (credit_state = 'refunding' AND updated_at < v_ts - jobgate_ms(p_stale_ms)))
+  RETURNING * INTO v_job;
+  IF FOUND THEN
+    RETURN jobgate_job_json(v_job);
+  END IF;
+  PERFORM jobgate_pool_of(p_id);
+  RETURN NULL;
 END;
 $$;

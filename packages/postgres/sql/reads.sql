@@ -1,5 +1,12 @@
 -- jobgate live SQL: reads. Positions are computed here, when read, from queue_seq.
 
+-- Refunds heal still owes (charged) or whose claimer may have died (refunding): a small
+-- partial index, so heal never reads the job history (replaces 006's charged-only index).
+DROP INDEX IF EXISTS jobgate_jobs_refund_owed_idx;
+CREATE INDEX IF NOT EXISTS jobgate_jobs_refunds_owed_idx
+  ON jobgate_jobs (created_at DESC)
+  WHERE credit_state IN ('charged', 'refunding') AND status IN ('failed', 'cancelled');
+
 -- get → row or null
 CREATE OR REPLACE FUNCTION jobgate_get(p_id text) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
@@ -34,8 +41,8 @@ BEGIN
   IF p_limit IS NOT NULL AND p_limit < 0 THEN
     PERFORM jobgate_raise('VALIDATION', 'p_limit must be >= 0');
   END IF;
-  IF p_credit_state IS NOT NULL AND p_credit_state NOT IN ('none', 'charged', 'refunded') THEN
-    PERFORM jobgate_raise('VALIDATION', 'p_credit_state must be none, charged or refunded');
+  IF p_credit_state IS NOT NULL THEN
+    PERFORM jobgate_check_credit_state(p_credit_state, 'p_credit_state');
   END IF;
   v_status := CASE WHEN p_status IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(p_status)) END;
   RETURN (

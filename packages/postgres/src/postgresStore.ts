@@ -13,6 +13,7 @@ import {
   type JobRow,
   type JobStatus,
   type JobStore,
+  type JsonValue,
   jobFromRow,
   type NewJob,
   type RequeueOptions,
@@ -292,6 +293,7 @@ export class PostgresStore implements JobStore {
       ['p_lost_start_ms', options.lostStartMs, 'bigint'],
       ['p_max_queue_ms', options.maxQueueMs, 'bigint'],
       ['p_pool', options.pool ?? null, 'text'],
+      ['p_lease_ms', options.leaseMs ?? null, 'bigint'],
     ]);
     return { healed: jobs(r.healed), promoted: jobs(r.promoted) };
   }
@@ -312,6 +314,48 @@ export class PostgresStore implements JobStore {
       ],
       id,
     );
+  }
+
+  async claimRefund(id: string, now: number, staleMs: number): Promise<Job | null> {
+    const row = await this.#call<JobRow | null>(
+      'claim_refund',
+      [
+        ['p_id', id, 'text'],
+        ['p_now', now, 'bigint'],
+        ['p_stale_ms', staleMs, 'bigint'],
+      ],
+      id,
+    );
+    return row ? jobFromRow(row) : null;
+  }
+
+  async renewLeases(ids: readonly string[], until: number, now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    return Number(
+      await this.#call<number>('renew_leases', [
+        ['p_ids', json(ids), 'jsonb'],
+        ['p_until', until, 'bigint'],
+        ['p_now', now, 'bigint'],
+      ]),
+    );
+  }
+
+  async recordLateOutput(
+    id: string,
+    update: { taskId: string | null; output: JsonValue },
+    now: number,
+  ): Promise<{ job: Job; changed: boolean }> {
+    const r = await this.#call<{ job: JobRow; changed: boolean }>(
+      'record_late_output',
+      [
+        ['p_id', id, 'text'],
+        ['p_task_id', update.taskId, 'text'],
+        ['p_output', json(update.output), 'jsonb'],
+        ['p_now', now, 'bigint'],
+      ],
+      id,
+    );
+    return { job: jobFromRow(r.job), changed: r.changed };
   }
 
   async findActive(userId: string): Promise<Job | null> {

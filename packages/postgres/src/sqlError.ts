@@ -1,4 +1,4 @@
-import { isErrorCode, JobGateError, toJobGateError } from '@jobgate/core';
+import { isErrorCode, JobGateError, STORE_RETRY_AFTER_MS, toJobGateError } from '@jobgate/core';
 
 const JOBGATE_MESSAGE = /^JOBGATE:([A-Z_]+):([\s\S]*)$/;
 
@@ -8,6 +8,32 @@ interface DriverError {
   detail?: unknown;
   details?: unknown;
   code?: unknown;
+}
+
+/** Socket errors (Node), postgres.js connection codes, SQLSTATE class 08 and shutdowns (57P0x). */
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+function isConnectionFailure(e: DriverError): boolean {
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (CONNECTION_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
+  // pg: "Connection terminated unexpectedly" / "Connection terminated due to connection timeout".
+  return typeof e.message === 'string' && /^Connection terminated\b/.test(e.message);
 }
 
 function parseDetail(detail: unknown): Record<string, unknown> {
@@ -31,6 +57,13 @@ function parseDetail(detail: unknown): Record<string, unknown> {
 export function sqlErrorToJobGateError(error: unknown, jobId?: string): JobGateError {
   if (error instanceof JobGateError) return jobId ? error.withJob(jobId) : error;
   const e = (typeof error === 'object' && error !== null ? error : {}) as DriverError;
+  if (isConnectionFailure(e)) {
+    return new JobGateError('STORE_UNAVAILABLE', 'the database could not be reached', {
+      jobId,
+      cause: error,
+      retryAfterMs: STORE_RETRY_AFTER_MS,
+    });
+  }
   const match = typeof e.message === 'string' ? JOBGATE_MESSAGE.exec(e.message) : null;
   if (match && isErrorCode(match[1])) {
     const { jobId: detailJobId, ...details } = parseDetail(e.detail ?? e.details);

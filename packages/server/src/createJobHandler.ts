@@ -1,5 +1,6 @@
 import {
   DEFAULT_POOL,
+  type ErrorCode,
   type Job,
   JobGateError,
   type JobRunner,
@@ -49,7 +50,29 @@ export interface JobHandlerOptions {
   isOperator?: (who: AuthContext) => boolean;
   /** Sees every error answer (5xx included) for logs. */
   onError?: (error: JobGateError, context: { method: string; path: string }) => void;
+  /**
+   * Where the details of server-side failures go (the database's own error text, causes),
+   * under the request id the client sees. Default: the console.
+   */
+  logger?: Logger;
 }
+
+/** The server log: one entry per failed request, with its request id. */
+export interface Logger {
+  error(message: string, fields: Record<string, unknown>): void;
+}
+
+/** console.error, one line per entry. */
+export const consoleLogger: Logger = {
+  error: (message, fields) => console.error(`[jobgate] ${message}`, fields),
+};
+
+/** Codes whose own message may carry internals (a driver's text): the client gets a plain one. */
+const PLAIN_MESSAGES: Partial<Record<ErrorCode, string>> = {
+  INTERNAL: 'something went wrong on the server; the details are in its log',
+  STORAGE_ERROR: 'the server could not read or write its data; try again',
+  STORE_UNAVAILABLE: 'the database is not answering; try again shortly',
+};
 
 export type JobHandler = (request: Request) => Promise<Response>;
 
@@ -74,9 +97,12 @@ type RouteFn = (ctx: RouteContext) => Promise<Response>;
  * (Supabase Edge Functions), Bun.serve, or Node through `@jobgate/server/node`.
  *
  * The guard on every route: CORS and preflight, authentication, a per-user rate limit, a
- * bounded, safe JSON body, zod validation, errors as `{ error: { code, message, jobId? } }`
- * with the status of the code, and the rule that an error answer about a job leaves that job
- * terminal (`runner.reject`), so no request can leave a job waiting.
+ * bounded, safe JSON body, zod validation, errors as
+ * `{ error: { code, message, jobId?, requestId } }` with the status of the code (internals
+ * go to the logger, never to the client). POST /jobs checks the job id first: a repeated id
+ * is answered with that job as it is, before any limit, so a refused duplicate never touches
+ * the original. A refused request writes no row; a job the request created is terminal
+ * before an error answer (the runner's fail-safe), so no request can leave a job waiting.
  */
 export function createJobHandler(options: JobHandlerOptions): JobHandler {
   const { runner, auth } = options;
@@ -84,6 +110,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
   const basePath = normaliseBase(options.basePath ?? '');
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
+  const logger = options.logger ?? consoleLogger;
 
   const authenticate = async (request: Request): Promise<AuthContext> => {
     try {
@@ -117,30 +144,6 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       );
     }
   };
-  /** The final rule: whatever went wrong, the job this request was about is terminal. */
-  const settle = async (
-    error: unknown,
-    jobId: string | undefined,
-    userId: string,
-    tool?: unknown,
-  ): Promise<JobGateError> => {
-    const valid = jobId !== undefined && jobIdSchema.safeParse(jobId).success;
-    const err = toJobGateError(error, 'INTERNAL', valid ? jobId : undefined);
-    if (!valid) return err;
-    try {
-      const job = await runner.reject({
-        jobId,
-        userId,
-        ...(typeof tool === 'string' ? { tool } : {}),
-        error: err,
-      });
-      // Someone else's job id: nothing of theirs is touched or named.
-      if (job === null && err.code === 'NOT_FOUND') return withoutJob(err);
-    } catch (failure) {
-      options.onError?.(toJobGateError(failure), { method: 'reject', path: jobId });
-    }
-    return err;
-  };
   const pathJobId = (raw: string | undefined): string => {
     if (raw === undefined || !jobIdSchema.safeParse(raw).success) {
       throw new JobGateError('VALIDATION', 'the job id must be a UUID');
@@ -158,25 +161,29 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
 
   const submit: RouteFn = async ({ request }) => {
     const userId = await requireUser(request);
-    const limited = await limit('submit', userId).then(
-      () => null,
-      (error: unknown) => error,
-    );
     const body = await readJsonBody(request, maxBodyBytes);
     const raw = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-    const jobId = typeof raw.jobId === 'string' ? raw.jobId : undefined;
+    const jobId =
+      typeof raw.jobId === 'string' && jobIdSchema.safeParse(raw.jobId).success
+        ? raw.jobId
+        : undefined;
     try {
-      if (limited) throw limited;
+      // Idempotency first: a repeated id (a double click, a retry) is answered with the job as
+      // it is, whatever the limits say now; nothing of it changes.
+      if (jobId !== undefined) {
+        const existing = await runner.store.get(jobId);
+        if (existing && existing.userId !== userId) {
+          throw new JobGateError('NOT_FOUND', 'this job id belongs to no job of yours');
+        }
+        if (existing) return jsonResponse({ job: existing });
+      }
+      await limit('submit', userId);
       const parsed = submitSchema.safeParse(body);
       if (!parsed.success) throw validation(parsed.error);
-      const existing = await runner.store.get(parsed.data.jobId);
-      if (existing && existing.userId !== userId) {
-        throw new JobGateError('NOT_FOUND', 'this job id belongs to no job of yours');
-      }
       const job = await runner.submit({ ...parsed.data, userId });
       return jsonResponse({ job });
     } catch (error) {
-      throw await settle(error, jobId, userId, raw.tool);
+      throw toJobGateError(error, 'INTERNAL', jobId);
     }
   };
 
@@ -196,16 +203,12 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
   const cancel: RouteFn = async ({ request, params }) => {
     const userId = await requireUser(request);
     const jobId = pathJobId(params[0]);
-    try {
-      await limit('cancel', userId);
-      const body = await readJsonBody(request, maxBodyBytes);
-      const parsed = cancelSchema.safeParse(body);
-      if (!parsed.success) throw validation(parsed.error);
-      const job = await runner.cancel({ jobId, userId, confirm: parsed.data?.confirm === true });
-      return jsonResponse({ job });
-    } catch (error) {
-      throw await settle(error, jobId, userId);
-    }
+    await limit('cancel', userId);
+    const body = await readJsonBody(request, maxBodyBytes);
+    const parsed = cancelSchema.safeParse(body);
+    if (!parsed.success) throw validation(parsed.error);
+    const job = await runner.cancel({ jobId, userId, confirm: parsed.data?.confirm === true });
+    return jsonResponse({ job });
   };
 
   const cancelSession: RouteFn = async ({ request }) => {
@@ -335,9 +338,22 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
         response = await matched.run({ request, params: matched.params, url });
       }
     } catch (error) {
-      const err = toJobGateError(error, 'INTERNAL');
+      const caught = toJobGateError(error, 'INTERNAL');
+      // A missing job and someone else's look the same: a 404 never names a job.
+      const err = caught.code === 'NOT_FOUND' ? withoutJob(caught) : caught;
       options.onError?.(err, { method: request.method, path });
-      response = errorResponse(err);
+      const requestId = crypto.randomUUID();
+      const plain = PLAIN_MESSAGES[err.code];
+      if (err.status >= 500) {
+        logger.error(`${request.method} ${path} failed: ${err.code}`, {
+          requestId,
+          code: err.code,
+          message: err.message,
+          jobId: err.jobId,
+          cause: describeCause(err.cause),
+        });
+      }
+      response = errorResponse(err, { requestId, ...(plain ? { message: plain } : {}) });
     }
     const headers = cors.headers(request);
     if ([...headers.keys()].length === 0) return response;
@@ -355,6 +371,12 @@ function validation(error: z.ZodError): JobGateError {
     .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
     .join('; ');
   return new JobGateError('VALIDATION', `invalid request: ${issues}`);
+}
+
+function describeCause(cause: unknown): string | undefined {
+  if (cause === undefined) return undefined;
+  if (cause instanceof Error) return cause.stack ?? `${cause.name}: ${cause.message}`;
+  return String(cause);
 }
 
 function withoutJob(err: JobGateError): JobGateError {

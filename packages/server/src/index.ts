@@ -1,10 +1,12 @@
 export { type AuthContext, type Authenticator, bearerToken } from './authenticator.js';
 export { type Cors, type CorsOptions, createCors } from './cors.js';
 export {
+  consoleLogger,
   createJobHandler,
   DEFAULT_RATE_LIMITS,
   type JobHandler,
   type JobHandlerOptions,
+  type Logger,
   type RateBucket,
 } from './createJobHandler.js';
 export { type JobEventStreamOptions, jobEventStream } from './jobEventStream.js';

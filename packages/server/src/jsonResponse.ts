@@ -13,15 +13,27 @@ export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit)
 }
 
 /**
- * The wire format of every error: `{ error: { code, message, jobId? } }` with the HTTP status
- * of the code (ERROR_CODES). RATE_LIMITED carries `Retry-After`.
+ * The wire format of every error: `{ error: { code, message, jobId?, requestId? } }` with the
+ * HTTP status of the code (ERROR_CODES). A retryable error that knows when to retry
+ * (RATE_LIMITED, STORE_UNAVAILABLE) carries `Retry-After`; a request id also goes in
+ * `x-request-id`. `message` replaces the error's own (a plain one for internals).
  */
-export function errorResponse(error: unknown): Response {
+export function errorResponse(
+  error: unknown,
+  extra: { requestId?: string; message?: string } = {},
+): Response {
   const err: JobGateError = toJobGateError(error);
   const headers = new Headers();
-  if (err.code === 'RATE_LIMITED' && err.retryAfterMs !== undefined) {
+  if (err.retryable && err.retryAfterMs !== undefined) {
     headers.set('retry-after', String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))));
   }
   if (err.code === 'UNAUTHENTICATED') headers.set('www-authenticate', 'Bearer');
-  return jsonResponse(err.toJSON(), err.status, headers);
+  const body = err.toJSON();
+  if (extra.message !== undefined) body.error.message = extra.message;
+  if (extra.requestId !== undefined) headers.set('x-request-id', extra.requestId);
+  return jsonResponse(
+    extra.requestId === undefined ? body : { error: { ...body.error, requestId: extra.requestId } },
+    err.status,
+    headers,
+  );
 }

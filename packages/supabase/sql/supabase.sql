@@ -124,11 +124,14 @@ create policy jobgate_queue_moves_service on jobgate_queue_moves
 create or replace function jobgate_touch_queue_moves() returns trigger
 language plpgsql security definer set search_path from current as $$
 begin
+  -- One row per pool: clock_timestamp() differs per row, so it is read after the distinct
+  -- (a statement that moves two jobs of a pool must not upsert that pool twice).
   insert into jobgate_queue_moves as m (pool, moves, moved_at)
-  select distinct n.pool, 1, clock_timestamp()
-    from jobgate_after n join jobgate_before o on o.id = n.id
-   where (o.status = 'queued' and n.status <> 'queued')
-      or (n.status = 'queued' and n.queue_seq < 0 and o.queue_seq is distinct from n.queue_seq)
+  select p.pool, 1, clock_timestamp()
+    from (select distinct n.pool
+            from jobgate_after n join jobgate_before o on o.id = n.id
+           where (o.status = 'queued' and n.status <> 'queued')
+              or (n.status = 'queued' and n.queue_seq < 0 and o.queue_seq is distinct from n.queue_seq)) p
   on conflict (pool) do update set moves = m.moves + 1, moved_at = excluded.moved_at;
   return null;
 end;

@@ -1,4 +1,4 @@
-import { type ErrorCode, isErrorCode, JobGateError } from '@jobgate/core';
+import { type ErrorCode, isErrorCode, JobGateError, STORE_RETRY_AFTER_MS } from '@jobgate/core';
 
 /** The error object supabase-js returns from `.rpc(...)` and `.from(...)` (PostgREST's shape). */
 export interface PostgrestErrorLike {
@@ -13,7 +13,8 @@ const JOBGATE_MESSAGE = /^JOBGATE:([A-Z_]+):([\s\S]*)$/;
 /**
  * Maps a PostgREST error to a JobGateError. The SQL functions raise `JOBGATE:<CODE>:<text>`
  * with a JSON DETAIL (`{"jobId": …}`); privileges and JWT problems become FORBIDDEN /
- * UNAUTHENTICATED; a failed request (network) NETWORK_ERROR; anything else INTERNAL.
+ * UNAUTHENTICATED; a database or API that cannot be reached (no answer, connection errors,
+ * 502/503/504) STORE_UNAVAILABLE with a retry hint; anything else INTERNAL.
  */
 export function jobGateErrorFromPostgrest(
   error: PostgrestErrorLike,
@@ -34,9 +35,13 @@ export function jobGateErrorFromPostgrest(
   else if (pgCode === '23505' || pgCode === '40001' || pgCode === '40P01') code = 'CONFLICT';
   else if (/^(22|23)/.test(pgCode) || pgCode === 'PGRST100' || pgCode === 'PGRST202')
     code = 'VALIDATION';
-  else if (pgCode === '' && (status === undefined || status === 0)) code = 'NETWORK_ERROR';
-  else if (/^(08|53|57)/.test(pgCode) || status === 503 || status === 502) code = 'NETWORK_ERROR';
-  return new JobGateError(code, message, { cause: error });
+  else if (pgCode === '' && (status === undefined || status === 0)) code = 'STORE_UNAVAILABLE';
+  else if (/^(08|53|57)/.test(pgCode) || status === 502 || status === 503 || status === 504)
+    code = 'STORE_UNAVAILABLE';
+  return new JobGateError(code, message, {
+    cause: error,
+    ...(code === 'STORE_UNAVAILABLE' ? { retryAfterMs: STORE_RETRY_AFTER_MS } : {}),
+  });
 }
 
 function parseDetails(details: string | null | undefined): Record<string, unknown> | undefined {

@@ -13,10 +13,12 @@ import {
   type JobQuery,
   type JobRow,
   type JobStore,
+  type JsonValue,
   jobFromRow,
   type NewJob,
   type RequeueOptions,
   type SlotOptions,
+  STORE_RETRY_AFTER_MS,
   type StartResult,
   type StoreCapabilities,
   toJobGateError,
@@ -213,6 +215,7 @@ export class SupabaseStore implements JobStore {
       p_lost_start_ms: options.lostStartMs,
       p_max_queue_ms: options.maxQueueMs,
       p_pool: options.pool ?? null,
+      p_lease_ms: options.leaseMs ?? null,
     });
     const healed = this.#many(raw.healed);
     const promoted = this.#many(raw.promoted);
@@ -234,6 +237,44 @@ export class SupabaseStore implements JobStore {
         p_now: this.#now(now),
       })) === true
     );
+  }
+
+  async claimRefund(id: string, now: number, staleMs: number): Promise<Job | null> {
+    const row = await this.#rpc<JobRow | null>('jobgate_claim_refund', {
+      p_id: id,
+      p_now: now,
+      p_stale_ms: staleMs,
+    });
+    if (!row) return null;
+    const job = jobFromRow(row);
+    this.#emit(job);
+    return job;
+  }
+
+  async renewLeases(ids: readonly string[], until: number, now: number): Promise<number> {
+    if (ids.length === 0) return 0;
+    const n = await this.#rpc<number>('jobgate_renew_leases', {
+      p_ids: [...ids],
+      p_until: until,
+      p_now: now,
+    });
+    return Number(n);
+  }
+
+  async recordLateOutput(
+    id: string,
+    update: { taskId: string | null; output: JsonValue },
+    now: number,
+  ): Promise<{ job: Job; changed: boolean }> {
+    const raw = await this.#rpc<{ job: JobRow; changed: boolean }>('jobgate_record_late_output', {
+      p_id: id,
+      p_task_id: update.taskId,
+      p_output: update.output,
+      p_now: now,
+    });
+    const job = jobFromRow(raw.job);
+    if (raw.changed) this.#emit(job);
+    return { job, changed: raw.changed };
   }
 
   async findActive(userId: string): Promise<Job | null> {
@@ -319,7 +360,14 @@ export class SupabaseStore implements JobStore {
     try {
       result = await this.#db().rpc(fn, args);
     } catch (error) {
-      throw toJobGateError(error, 'NETWORK_ERROR');
+      // PostgREST could not be reached: the store is unavailable (retry later).
+      const err = toJobGateError(error, 'STORE_UNAVAILABLE');
+      throw err.code === 'STORE_UNAVAILABLE'
+        ? new JobGateError('STORE_UNAVAILABLE', err.message, {
+            cause: error,
+            retryAfterMs: STORE_RETRY_AFTER_MS,
+          })
+        : err;
     }
     if (result.error) throw jobGateErrorFromPostgrest(result.error, result.status);
     if (result.data === undefined) {

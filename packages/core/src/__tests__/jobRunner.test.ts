@@ -53,7 +53,7 @@ describe('JobRunner', () => {
     expect((await runner.get(uuid(4), 'u4')).status).toBe('completed');
   });
 
-  it('fails invalid input at once with a code, and the user can retry immediately', async () => {
+  it('refuses invalid input at once with a code, writes no row, and the same id can be retried', async () => {
     const { runner, store } = setup();
     const error = await runner
       .submit({
@@ -65,12 +65,10 @@ describe('JobRunner', () => {
       .catch((e) => e);
     expect(error).toBeInstanceOf(JobGateError);
     expect(error.code).toBe('VALIDATION');
-    const row = await store.get(uuid(1));
-    expect(row).toMatchObject({ status: 'failed', errorCode: 'VALIDATION' });
-    expect(row?.completedAt).not.toBeNull();
-    expect(row?.errorMessage).toMatch(/^VALIDATION: /);
+    expect(error.jobId).toBe(uuid(1));
+    expect(await store.get(uuid(1))).toBeNull();
     const retry = await runner.submit({
-      jobId: uuid(2),
+      jobId: uuid(1),
       tool: 'upscaler',
       userId: 'u',
       input: sampleInputs.upscaler,

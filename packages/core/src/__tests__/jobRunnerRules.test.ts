@@ -48,16 +48,13 @@ describe('JobRunner rules', () => {
     expect(await store.get(mine.id)).toEqual(mine);
   });
 
-  it('records a second active job attempt as failed ACTIVE_JOB_EXISTS, naming the active one', async () => {
+  it('refuses a second active job with ACTIVE_JOB_EXISTS, naming the active one, and no row', async () => {
     const { submit, store } = setup();
     const first = await submit(1, 'u');
     const error = await submit(2, 'u').catch((e) => e);
     expect(error).toMatchObject({ code: 'ACTIVE_JOB_EXISTS', jobId: uuid(2) });
     expect(error.details.activeJobId).toBe(first.id);
-    expect(await store.get(uuid(2))).toMatchObject({
-      status: 'failed',
-      errorCode: 'ACTIVE_JOB_EXISTS',
-    });
+    expect(await store.get(uuid(2))).toBeNull();
   });
 
   it('hides other users jobs (NOT_FOUND) for get and cancel', async () => {
@@ -215,46 +212,16 @@ describe('JobRunner rules', () => {
     });
   });
 
-  it('reject() ends a starting job and records an unknown id as failed', async () => {
-    const { runner, store, clock } = setup();
-    await store.create(
-      {
-        id: uuid(1),
-        tool: 'veste-ai',
-        userId: 'u',
-        pool: 'default',
-        input: {},
-        userCreditCost: 60,
-      },
-      { maxActivePerUser: 1, now: clock.now() },
-    );
-    const ended = await runner.reject({
-      jobId: uuid(1),
-      userId: 'u',
-      tool: 'veste-ai',
-      error: new Error('boom'),
-    });
-    expect(ended).toMatchObject({
-      status: 'failed',
-      errorCode: 'INTERNAL',
-      errorMessage: 'INTERNAL: boom',
-    });
-    const recorded = await runner.reject({
-      jobId: uuid(2),
-      userId: 'u',
-      tool: 'veste-ai',
-      error: { code: 'x' },
-    });
-    expect(recorded).toMatchObject({ status: 'failed' });
-    expect(
-      await runner.reject({
-        jobId: uuid(3),
-        userId: 'u',
-        tool: 'no-such-tool',
-        error: new Error('x'),
-      }),
-    ).toBeNull();
-    expect(await store.get(uuid(3))).toBeNull();
+  it('a refused submit writes no row, so refusals cannot grow the table', async () => {
+    const { runner, store, submit } = setup();
+    const first = await submit(1, 'u');
+    for (let n = 2; n <= 40; n++) {
+      await expect(submit(n, 'u')).rejects.toMatchObject({ code: 'ACTIVE_JOB_EXISTS' });
+    }
+    await expect(
+      runner.submit({ jobId: uuid(50), tool: 'veste-ai', userId: 'v', input: { bad: true } }),
+    ).rejects.toMatchObject({ code: 'VALIDATION', jobId: uuid(50) });
+    expect(store.snapshot().map((j) => j.id)).toEqual([first.id]);
   });
 
   it('emits lifecycle events', async () => {

@@ -38,7 +38,10 @@ type Op =
   | { k: 'requeue'; pick: number; delay: number }
   | { k: 'finish'; pick: number; outcome: number; from: number }
   | { k: 'promote' }
-  | { k: 'heal'; maxQueue: number | null }
+  | { k: 'heal'; maxQueue: number | null; lease: number | null }
+  | { k: 'renew'; pick: number; ms: number }
+  | { k: 'claimRefund'; pick: number; staleMs: number }
+  | { k: 'lateOutput'; pick: number; task: number }
   | { k: 'credit'; pick: number; from: number; to: number }
   | { k: 'advance'; ms: number }
   | { k: 'read'; which: number; arg: number };
@@ -112,6 +115,31 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       k: fc.constant('heal' as const),
       maxQueue: fc.constantFrom(null, 40_000),
+      lease: fc.constantFrom(null, 15_000),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('renew' as const),
+      pick,
+      ms: fc.constantFrom(5_000, 15_000),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('claimRefund' as const),
+      pick,
+      staleMs: fc.constantFrom(1_000, 60_000),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      k: fc.constant('lateOutput' as const),
+      pick,
+      task: fc.nat({ max: 1 }),
     }),
   },
   {
@@ -119,8 +147,8 @@ const op: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       k: fc.constant('credit' as const),
       pick,
-      from: fc.nat({ max: 2 }),
-      to: fc.nat({ max: 2 }),
+      from: fc.nat({ max: 3 }),
+      to: fc.nat({ max: 3 }),
     }),
   },
   {
@@ -140,7 +168,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-const CREDITS = ['none', 'charged', 'refunded'] as const;
+const CREDITS = ['none', 'charged', 'refunding', 'refunded'] as const;
 
 async function apply(
   store: MemoryStore | StoreHarness['store'],
@@ -261,7 +289,18 @@ async function apply(
         staleStartMs: 15_000,
         lostStartMs: 60_000,
         maxQueueMs: o.maxQueue,
+        leaseMs: o.lease,
       });
+    case 'renew':
+      return store.renewLeases([id(o.pick)], now + o.ms, now);
+    case 'claimRefund':
+      return store.claimRefund(await among(o.pick, ['failed', 'cancelled']), now, o.staleMs);
+    case 'lateOutput':
+      return store.recordLateOutput(
+        await among(o.pick, ['failed']),
+        { taskId: o.task === 0 ? null : `late-${o.pick}`, output: { url: `late-${o.pick}` } },
+        now,
+      );
     case 'credit':
       return store.setCreditState(id(o.pick), CREDITS[o.from]!, CREDITS[o.to]!, now);
     case 'advance':

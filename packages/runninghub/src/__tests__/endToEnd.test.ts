@@ -267,14 +267,14 @@ describe('JobRunner + MemoryStore + RunningHubProvider against the simulated Run
     expect(sim.tasks.get(job.taskId!)).toMatchObject({ cancelled: true });
   });
 
-  it('an overdue job whose task RunningHub no longer knows ends TIMEOUT', async () => {
+  it('a job whose task RunningHub no longer knows ends TASK_LOST at the next poll, not at maxRunMs', async () => {
     const clock = new FakeClock();
     const { sim, store, submit, runner } = await setup({ clock, sim: { manual: true } });
     const job = await submit(1);
     sim.tasks.delete(job.taskId!);
-    await clock.advance(10 * 60_000 + 1);
+    await clock.advance(60_000);
     await runner.heal();
-    expect(await store.get(job.id)).toMatchObject({ status: 'failed', errorCode: 'TIMEOUT' });
+    expect(await store.get(job.id)).toMatchObject({ status: 'failed', errorCode: 'TASK_LOST' });
   });
 
   it('the account limit answering 421 keeps jobs queued; they run when capacity returns', async () => {

@@ -16,29 +16,24 @@ function phantom(id: string, userId: string, tool: string, createdAt: number): J
 }
 
 describe.each(TOOL_IDS)('the existing app’s scenarios, tool %s', (tool: ToolId) => {
-  it('1a. invalid input → 400, the job is failed with a code, a retry works at once', async () => {
+  it('1a. invalid input → 400 with a code, no row, and a retry (even with the same id) works at once', async () => {
     const { call, store, activeOf } = setup();
     const bad = await call('POST', '/jobs', {
       body: { jobId: uuid(1), tool, input: invalidInputs[tool] },
     });
     expect(bad.status).toBe(400);
     expect(bad.body?.error).toMatchObject({ code: 'VALIDATION', jobId: uuid(1) });
-    expect(await store.get(uuid(1))).toMatchObject({
-      status: 'failed',
-      errorCode: 'VALIDATION',
-      errorMessage: expect.stringMatching(/^VALIDATION: /),
-      completedAt: expect.any(String),
-    });
+    expect(await store.get(uuid(1))).toBeNull();
     expect(activeOf('alice')).toEqual([]);
     expect((await call('GET', '/jobs/active')).body).toEqual({ job: null });
     const retry = await call('POST', '/jobs', {
-      body: { jobId: uuid(2), tool, input: sampleInputs[tool] },
+      body: { jobId: uuid(1), tool, input: sampleInputs[tool] },
     });
     expect(retry.status).toBe(200);
-    expect(retry.body?.job).toMatchObject({ id: uuid(2), status: 'running', userId: 'alice' });
+    expect(retry.body?.job).toMatchObject({ id: uuid(1), status: 'running', userId: 'alice' });
   });
 
-  it('1b. rate limit by rapid clicks → 429, the job is failed RATE_LIMITED, nothing blocks the retry', async () => {
+  it('1b. rate limit by rapid clicks → 429, no row, nothing blocks the retry', async () => {
     const { call, store, clock, activeOf } = setup();
     // Five rapid clicks on a form that is still wrong, then the sixth with good input.
     for (let i = 1; i <= 5; i++) {
@@ -53,17 +48,13 @@ describe.each(TOOL_IDS)('the existing app’s scenarios, tool %s', (tool: ToolId
     expect(limited.status).toBe(429);
     expect(limited.body?.error).toMatchObject({ code: 'RATE_LIMITED', jobId: uuid(6) });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    expect(await store.get(uuid(6))).toMatchObject({
-      status: 'failed',
-      errorCode: 'RATE_LIMITED',
-      errorMessage: expect.stringMatching(/^RATE_LIMITED: /),
-    });
+    expect(store.snapshot()).toEqual([]);
     expect(activeOf('alice')).toEqual([]);
     expect((await call('GET', '/jobs/active')).body).toEqual({ job: null });
-    // The same job id cannot be revived; a new click after the window runs at once.
+    // After the window the same click (same job id) runs at once.
     await clock.advance(Number(limited.headers.get('retry-after')) * 1000);
     const retry = await call('POST', '/jobs', {
-      body: { jobId: uuid(7), tool, input: sampleInputs[tool] },
+      body: { jobId: uuid(6), tool, input: sampleInputs[tool] },
     });
     expect(retry.status).toBe(200);
     expect(retry.body?.job?.status).toBe('running');
@@ -212,7 +203,7 @@ describe('routes', () => {
     expect((await store.get(uuid(1)))?.userId).toBe('alice');
   });
 
-  it('a second job while one is active → 409 ACTIVE_JOB_EXISTS, and the refused job is terminal', async () => {
+  it('a second job while one is active → 409 ACTIVE_JOB_EXISTS, and no row for the refused one', async () => {
     const { call, store, activeOf } = setup();
     await call('POST', '/jobs', {
       body: { jobId: uuid(1), tool: 'upscaler', input: sampleInputs.upscaler },
@@ -222,7 +213,7 @@ describe('routes', () => {
     });
     expect(second.status).toBe(409);
     expect(second.body?.error).toMatchObject({ code: 'ACTIVE_JOB_EXISTS', jobId: uuid(2) });
-    expect((await store.get(uuid(2)))?.status).toBe('failed');
+    expect(await store.get(uuid(2))).toBeNull();
     expect(activeOf('alice').map((j) => j.id)).toEqual([uuid(1)]);
   });
 
@@ -363,7 +354,7 @@ describe('the guard: bad input on every route → 4xx JSON, never 5xx, nothing l
     expect(store.snapshot()).toEqual([]);
   });
 
-  it('POST /jobs with wrong types: each refused with 400, each named job left terminal', async () => {
+  it('POST /jobs with wrong types: each refused with 400, no row for any of them', async () => {
     const { call, store, activeOf } = setup({ rateLimits: { submit: null } });
     const bodies: unknown[] = [
       null,
@@ -385,10 +376,8 @@ describe('the guard: bad input on every route → 4xx JSON, never 5xx, nothing l
       expect(r.body?.error?.code).toBe('VALIDATION');
     }
     expect(activeOf('alice')).toEqual([]);
-    // Known tool, bad input: the row exists and is failed; unknown tool: no row at all.
-    expect((await store.get(uuid(2)))?.status).toBe('failed');
-    expect((await store.get(uuid(3)))?.status).toBe('failed');
-    expect(await store.get(uuid(1))).toBeNull();
+    // A refusal writes nothing, whatever it was about.
+    expect(store.snapshot()).toEqual([]);
   });
 
   it('unknown tools are refused from the registry, no row, no SQL built from them', async () => {
@@ -434,9 +423,10 @@ describe('the guard: bad input on every route → 4xx JSON, never 5xx, nothing l
   });
 
   it('a store failure during submit is a 5xx that still leaves the job terminal', async () => {
-    const { call, store, runner } = setup();
-    const start = store.start.bind(store);
-    store.start = async () => {
+    const { call, store, runner, provider } = setup();
+    // The job was created and started at the provider; recording its task fails.
+    const attach = store.attachTask.bind(store);
+    store.attachTask = async () => {
       throw new Error('connection reset');
     };
     const r = await call('POST', '/jobs', {
@@ -444,8 +434,11 @@ describe('the guard: bad input on every route → 4xx JSON, never 5xx, nothing l
     });
     expect(r.status).toBe(500);
     expect(r.body?.error).toMatchObject({ code: 'INTERNAL', jobId: uuid(1) });
+    expect(r.body?.error?.message).not.toMatch(/connection reset/);
     expect((await store.get(uuid(1)))?.status).toBe('failed');
-    store.start = start;
+    // The task the provider accepted is not left running for nobody.
+    expect(provider.stats.cancelled).toBe(1);
+    store.attachTask = attach;
     expect(await runner.active('alice')).toBeNull();
   });
 });

@@ -1,4 +1,11 @@
-import { FakeClock, type Job, JobRunner, MemoryStore, SimulatedProvider } from '@jobgate/core';
+import {
+  FakeClock,
+  type Job,
+  JobRunner,
+  type JobRunnerOptions,
+  MemoryStore,
+  SimulatedProvider,
+} from '@jobgate/core';
 import { tools } from '@jobgate/example-tools';
 import { createJobHandler, type JobHandlerOptions } from '../createJobHandler.js';
 import { MemoryRateLimiter } from '../rateLimiter.js';
@@ -16,7 +23,10 @@ export const TOKENS = {
 } as const;
 export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
-export function setup(overrides: Partial<JobHandlerOptions> = {}) {
+export function setup(
+  overrides: Partial<JobHandlerOptions> = {},
+  runnerOverrides: Partial<JobRunnerOptions> = {},
+) {
   const clock = new FakeClock(Date.UTC(2026, 1, 1));
   const store = new MemoryStore();
   const provider = new SimulatedProvider({
@@ -32,6 +42,7 @@ export function setup(overrides: Partial<JobHandlerOptions> = {}) {
     clock,
     random: () => 0.5,
     webhook: { baseUrl: 'https://api.example.test', secret: WEBHOOK_SECRET },
+    ...runnerOverrides,
   });
   const handler = createJobHandler({
     runner,

@@ -95,15 +95,16 @@ describe('server-sent events (in process)', () => {
   it('a terminal job: one event, then the end; a foreign job: 404', async () => {
     const { call, handler } = setup();
     await call('POST', '/jobs', {
-      body: { jobId: uuid(1), tool: 'upscaler', input: { image: 'x', category: 'bad' } },
+      body: { jobId: uuid(1), tool: 'upscaler', input: sampleInputs.upscaler },
     });
+    await call('POST', `/jobs/${uuid(1)}/cancel`, { body: { confirm: true } });
     const response = await handler(
       new Request(`https://api.example.test/jobs/${uuid(1)}/events`, {
         headers: { authorization: `Bearer ${TOKENS.alice}` },
       }),
     );
     const { jobs } = await readEvents(response, () => false);
-    expect(jobs.map((j) => j.status)).toEqual(['failed']);
+    expect(jobs.map((j) => j.status)).toEqual(['cancelled']);
     expect((await call('GET', `/jobs/${uuid(1)}/events`, { token: TOKENS.bob })).status).toBe(404);
   });
 });

@@ -93,7 +93,7 @@ describe('functionsTransport over supabase.functions.invoke', () => {
       .submit({ jobId: uuid(2), tool: 'upscaler', input: { image: 'x', category: 'nope' } })
       .catch((e: unknown) => e);
     expect(invalid).toMatchObject({ name: 'JobGateError', code: 'VALIDATION', jobId: uuid(2) });
-    expect((await p.store.get(uuid(2)))?.status).toBe('failed');
+    expect(await p.store.get(uuid(2))).toBeNull();
     await alice.submit({ jobId: uuid(3), tool: 'veste-ai', input: sampleInputs['veste-ai'] });
     await expect(bob.get(uuid(3))).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
     await expect(alice.cancel(uuid(3))).rejects.toMatchObject({
