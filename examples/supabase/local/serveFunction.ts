@@ -46,6 +46,8 @@ function denoFor(name: string) {
     imports?: Record<string, string>;
   };
   const home = mkdtempSync(join(tmpdir(), `jobgate-deno-${name}-`));
+  // Removed on stop; and if this process ends first (Ctrl-C, a killed test), on its way out.
+  process.once('exit', () => rmSync(home, { recursive: true, force: true }));
   const config = join(home, 'deno.json');
   writeFileSync(
     config,
@@ -120,6 +122,8 @@ export async function serveFunction(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
+  // A function outlives nothing: it ends with this process.
+  process.once('exit', () => child.kill('SIGKILL'));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
