@@ -1,15 +1,21 @@
-export { poseChanger } from './poseChanger.js';
-export { upscaler } from './upscaler.js';
-export { vesteAi } from './vesteAi.js';
-export { videoUpscaler } from './videoUpscaler.js';
-
-import { poseChanger } from './poseChanger.js';
-import { upscaler } from './upscaler.js';
-import { vesteAi } from './vesteAi.js';
-import { videoUpscaler } from './videoUpscaler.js';
-
-/** The four tools of the app, in one list: the whole registration. */
-export const tools = [upscaler, poseChanger, vesteAi, videoUpscaler] as const;
+// The four example tools live in the Supabase starter (examples/supabase), where an app keeps
+// them; this private package hands the same definitions to the tests, the demo and the bench.
+export {
+  type NodeInfo,
+  type PoseChangerInput,
+  poseChanger,
+  poseChangerInput,
+  type RunningHubTarget,
+  tools,
+  type UpscalerInput,
+  upscaler,
+  upscalerInput,
+  upscalerTarget,
+  type VesteAiInput,
+  type VideoUpscalerInput,
+  vesteAi,
+  vesteAiInput,
+  videoUpscaler,
+  videoUpscalerInput,
+} from '../../supabase/supabase/functions/_shared/tools.ts';
 export { invalidInputs, sampleInputs } from './fixtures.js';
-export type { NodeInfo, RunningHubTarget } from './runningHubTarget.js';
-export { type UpscalerInput, upscalerInput, upscalerTarget } from './upscaler.js';

@@ -1,6 +1,6 @@
 // Builds the Supabase migration from @jobgate/postgres's migrations plus sql/supabase.sql
-// (rate limits, RLS, privileges, Realtime). `node scripts/buildMigrations.mjs` writes it;
-// `--check` fails if the committed file is out of date.
+// (rate limits, RLS, privileges, Realtime), into this package and into the Supabase starter.
+// `node scripts/buildMigrations.mjs` writes both; `--check` fails if either is out of date.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -9,6 +9,17 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
 export const MIGRATION_FILE = join(root, 'supabase', 'migrations', '20260201000000_jobgate.sql');
+/** The same file in the Supabase starter, which users copy whole. */
+export const STARTER_MIGRATION_FILE = join(
+  root,
+  '..',
+  '..',
+  'examples',
+  'supabase',
+  'supabase',
+  'migrations',
+  '20260201000000_jobgate.sql',
+);
 
 export function buildMigration() {
   const require = createRequire(import.meta.url);
@@ -31,15 +42,21 @@ export function buildMigration() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const sql = buildMigration();
+  const files = [MIGRATION_FILE, STARTER_MIGRATION_FILE];
   if (process.argv.includes('--check')) {
-    const current = readFileSync(MIGRATION_FILE, 'utf8');
-    if (current !== sql) {
-      console.error(`${MIGRATION_FILE} is out of date: run node scripts/buildMigrations.mjs`);
-      process.exit(1);
+    for (const file of files) {
+      if (readFileSync(file, 'utf8') !== sql) {
+        console.error(
+          `${file} is out of date: run node packages/supabase/scripts/buildMigrations.mjs`,
+        );
+        process.exit(1);
+      }
     }
-    console.log('the Supabase migration is up to date');
+    console.log('the Supabase migrations are up to date');
   } else {
-    writeFileSync(MIGRATION_FILE, sql);
-    console.log(`wrote ${MIGRATION_FILE}`);
+    for (const file of files) {
+      writeFileSync(file, sql);
+      console.log(`wrote ${file}`);
+    }
   }
 }

@@ -4,7 +4,12 @@ import {
   JobGateError as JobGateErrorClass,
   toJobGateError,
 } from '@jobgate/core';
-import { errorFromResponse, type JobTransport } from '@jobgate/core/client';
+import {
+  errorFromResponse,
+  type FetchTransport,
+  type QueueAnswer,
+  type SlotsAnswer,
+} from '@jobgate/core/client';
 import type { SupabaseClient } from '@supabase/supabase-js';
 
 export interface FunctionsTransportOptions {
@@ -23,12 +28,13 @@ type InvokeResult = {
  * session token goes along). Every failure becomes a typed JobGateError: the JSON error body
  * of a non-2xx answer is read (so "Edge Function returned a non-2xx status code" never hides
  * the real code), an HTML 502/504 page from a gateway maps to its status, relay and fetch
- * errors to NETWORK_ERROR.
+ * errors to NETWORK_ERROR. It has the same routes as `fetchTransport` (the pool routes for
+ * `useSlots` / `useQueue`, cancel-session), so the same pages run on either.
  */
 export function functionsTransport(
   client: Pick<SupabaseClient, 'functions'>,
   options: FunctionsTransportOptions = {},
-): JobTransport {
+): FetchTransport {
   const name = (options.functionName ?? 'jobgate').replace(/^\/+|\/+$/g, '');
   const call = async <T>(
     method: 'GET' | 'POST',
@@ -86,6 +92,11 @@ export function functionsTransport(
       return (await call<{ job: Job }>('POST', `/jobs/${enc(jobId)}/cancel`, body, signal, jobId))
         .job;
     },
+    async cancelSession(signal) {
+      return (await call<{ jobs: Job[] }>('POST', '/jobs/cancel-session', {}, signal)).jobs;
+    },
+    slots: (signal) => call<SlotsAnswer>('GET', '/slots', undefined, signal),
+    queue: (signal) => call<QueueAnswer>('GET', '/queue', undefined, signal),
   };
 }
 

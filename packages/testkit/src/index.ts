@@ -8,7 +8,6 @@ export {
 } from './billingConformance.js';
 export { checkInvariants } from './checkInvariants.js';
 export { type CreditSettlementOptions, describeCreditSettlement } from './creditSettlement.js';
-export { type DenoProcess, type DenoRunOptions, denoBinary, runDeno } from './denoProcess.js';
 export { describeLifecycleProperty } from './lifecycleProperty.js';
 export { memoryHarness } from './memoryHarness.js';
 export { ScriptedProvider, type StartAnswer } from './scriptedProvider.js';

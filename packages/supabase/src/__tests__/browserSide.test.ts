@@ -73,6 +73,18 @@ describe('functionsTransport over supabase.functions.invoke', () => {
     expect(cancelled.status).toBe('cancelled');
   });
 
+  it('has the pool routes and cancel-session too (useSlots and useQueue work on Supabase)', async () => {
+    const p = project();
+    const alice = functionsTransport(p.client('alice-token'));
+    const bob = functionsTransport(p.client('bob-token'));
+    await alice.submit({ jobId: uuid(2), tool: 'veste-ai', input: sampleInputs['veste-ai'] });
+    expect(await bob.slots()).toMatchObject({ pool: 'default', cap: 3, running: 1, queued: 0 });
+    const own = await bob.queue();
+    expect(own).toMatchObject({ scope: 'own', running: 1, jobs: [] });
+    expect((await alice.queue()).jobs.map((j) => j.id)).toEqual([uuid(2)]);
+    expect(await bob.cancelSession()).toEqual([]);
+  });
+
   it('turns a JSON error answer into the typed error it carries', async () => {
     const p = project();
     const alice = functionsTransport(p.client('alice-token'));

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { JobGateError, jobRecord } from '@jobgate/core';
-import { PostgresBilling } from '@jobgate/postgres';
+import { PostgresBilling, postgresJsClient } from '@jobgate/postgres';
 import { describeBillingConformance, describeWith, testJobId } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { fakePostgrest, inTransaction } from '../local/fakePostgrest.js';
 import { supabaseCreditSource } from '../supabaseCreditSource.js';
-import { fakePostgrest, inTransaction } from './fakePostgrest.js';
 import {
   anonKey,
   createSupabaseTestDb,
@@ -25,9 +25,9 @@ const CREDIT_TABLES = [
 /** supabase-js against the PostgREST subset, with the credit tables readable by GET. */
 function clientOf(db: SupabaseTestDb) {
   const fetch = fakePostgrest({
-    sql: db.sql,
+    client: postgresJsClient(db.sql),
     jwtSecret: JWT_SECRET,
-    tables: ['jobgate_jobs', ...CREDIT_TABLES],
+    tables: ['jobgate_jobs', 'jobgate_jobs_view', ...CREDIT_TABLES],
   });
   return async (token: string): Promise<SupabaseClient> =>
     createClient(SUPABASE_URL, await anonKey(), {
@@ -60,10 +60,10 @@ describeWith('postgres', 'the Supabase path', () => {
             'truncate jobgate_credit_ledger',
           ]) {
             const outcome = await inTransaction(
-              db.sql,
+              postgresJsClient(db.sql),
               'service_role',
               { role: 'service_role' },
-              (tx) => tx.unsafe(statement),
+              (tx) => tx.exec(statement),
             ).then(
               () => 'accepted',
               (error: { code?: string }) => error.code,
@@ -226,8 +226,11 @@ describeWith(
       ];
       for (const role of ['authenticated', 'anon']) {
         for (const statement of attempts) {
-          const outcome = await inTransaction(db.sql, role, { sub: alice, role }, (tx) =>
-            tx.unsafe(statement),
+          const outcome = await inTransaction(
+            postgresJsClient(db.sql),
+            role,
+            { sub: alice, role },
+            (tx) => tx.exec(statement),
           ).then(
             () => 'accepted',
             (error: { code?: string }) => error.code,

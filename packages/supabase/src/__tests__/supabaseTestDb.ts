@@ -1,28 +1,14 @@
 import { type Job, type JobRow, jobFromRow } from '@jobgate/core';
+import { postgresJsClient } from '@jobgate/postgres';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
 import { buildMigration } from '../../scripts/buildMigrations.mjs';
-import { fakePostgrest } from './fakePostgrest.js';
+import { fakePostgrest } from '../local/fakePostgrest.js';
+import { SUPABASE_BASICS } from '../local/localSupabase.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL;
 export const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
 export const SUPABASE_URL = 'http://supabase.test';
-
-/** Supabase's roles and `auth.uid()`, created where missing (a plain PostgreSQL). */
-export const SUPABASE_BASICS = `
-do $$ begin
-  begin create role anon nologin noinherit; exception when duplicate_object then null; end;
-  begin create role authenticated nologin noinherit; exception when duplicate_object then null; end;
-  begin create role service_role nologin noinherit bypassrls; exception when duplicate_object then null; end;
-end $$;
-create schema if not exists auth;
-create or replace function auth.uid() returns uuid language sql stable as $$
-  select nullif(coalesce(current_setting('request.jwt.claim.sub', true),
-                         current_setting('request.jwt.claims', true)::jsonb ->> 'sub'), '')::uuid
-$$;
-grant usage on schema auth to anon, authenticated, service_role;
-grant usage on schema public to anon, authenticated, service_role;
-`;
 
 export async function signJwt(claims: Record<string, unknown>): Promise<string> {
   const enc = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -66,7 +52,7 @@ export async function createSupabaseTestDb(
     throw error;
   }
   const fetch = fakePostgrest({
-    sql,
+    client: postgresJsClient(sql),
     jwtSecret: JWT_SECRET,
     tables: ['jobgate_jobs', 'jobgate_jobs_view'],
   });

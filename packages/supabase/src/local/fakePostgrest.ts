@@ -1,7 +1,8 @@
-import type postgres from 'postgres';
+import type { SqlClient, SqlExecutor } from '@jobgate/postgres';
 
 /**
- * A test-only subset of PostgREST: just what @jobgate/supabase uses, run as real SQL on
+ * A local stand-in for PostgREST (development without the Supabase CLI, and the tests): just
+ * what @jobgate/supabase uses, run as real SQL on
  * PostgreSQL, one transaction per request, under the role of the request's JWT (`anon`,
  * `authenticated`, `service_role`) with `request.jwt.claims` set, so `auth.uid()` and RLS
  * work as on Supabase. Answers follow PostgREST's documented shapes:
@@ -11,7 +12,8 @@ import type postgres from 'postgres';
  * - errors `{ code, message, details, hint }` with PostgREST's status for the SQLSTATE.
  */
 export interface FakePostgrestOptions {
-  sql: postgres.Sql;
+  /** The database: postgres.js, pg or PGlite through @jobgate/postgres's client port. */
+  client: SqlClient;
   jwtSecret: string;
   /** Tables that may be read with GET. */
   tables: readonly string[];
@@ -61,10 +63,10 @@ export function fakePostgrest(options: FakePostgrestOptions): typeof fetch & {
       if (rest.startsWith('rpc/') && request.method === 'POST') {
         const body = await request.text();
         const args = body ? (JSON.parse(body) as Record<string, unknown>) : {};
-        return await rpc(options.sql, profile, rest.slice(4), args, claims, role);
+        return await rpc(options.client, profile, rest.slice(4), args, claims, role);
       }
       if (request.method === 'GET' && options.tables.includes(rest)) {
-        return await select(options.sql, profile, rest, url.searchParams, request, claims, role);
+        return await select(options.client, profile, rest, url.searchParams, request, claims, role);
       }
       return error(404, 'PGRST125', `Invalid path specified in request URL`);
     } catch (e) {
@@ -75,23 +77,26 @@ export function fakePostgrest(options: FakePostgrestOptions): typeof fetch & {
 }
 
 export async function inTransaction<T>(
-  sql: postgres.Sql,
+  client: SqlClient,
   role: string,
   claims: Record<string, unknown>,
-  run: (tx: postgres.TransactionSql) => Promise<T>,
+  run: (tx: SqlExecutor) => Promise<T>,
 ): Promise<T> {
-  return (await sql.begin(async (tx) => {
+  return client.transaction(async (tx) => {
     // Like PostgREST: the JWT's role for the transaction, the claims as settings.
-    await tx.unsafe(`set local role ${role}`);
-    await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                    set_config('request.jwt.claim.sub', ${String(claims.sub ?? '')}, true),
-                    set_config('request.jwt.claim.role', ${role}, true)`;
+    await tx.query(`set local role ${role}`);
+    await tx.query(
+      `select set_config('request.jwt.claims', $1, true),
+              set_config('request.jwt.claim.sub', $2, true),
+              set_config('request.jwt.claim.role', $3, true)`,
+      [JSON.stringify(claims), String(claims.sub ?? ''), role],
+    );
     return run(tx);
-  })) as T;
+  });
 }
 
 async function rpc(
-  sql: postgres.Sql,
+  client: SqlClient,
   schema: string,
   fn: string,
   args: Record<string, unknown>,
@@ -100,12 +105,18 @@ async function rpc(
 ): Promise<Response> {
   if (!IDENT.test(fn)) return error(404, 'PGRST202', `Could not find the function ${schema}.${fn}`);
   // The schema cache: the function's argument names and types.
-  const candidates = await sql<{ names: string[] | null; types: string[]; defaults: number }[]>`
-    select p.proargnames as names,
-           array(select format_type(t, null) from unnest(p.proargtypes) t) as types,
-           p.pronargdefaults as defaults
-      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-     where n.nspname = ${schema} and p.proname = ${fn}`;
+  const candidates = await client.query<{
+    names: string[] | null;
+    types: string[];
+    defaults: number;
+  }>(
+    `select p.proargnames as names,
+            array(select format_type(t, null) from unnest(p.proargtypes) t) as types,
+            p.pronargdefaults as defaults
+       from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+      where n.nspname = $1 and p.proname = $2`,
+    [schema, fn],
+  );
   const keys = Object.keys(args);
   const match = candidates.find((c) => {
     const names = (c.names ?? []).slice(0, c.types.length);
@@ -121,29 +132,27 @@ async function rpc(
     );
   }
   const names = match.names ?? [];
-  const params: postgres.ParameterOrJSON<never>[] = [];
+  const params: unknown[] = [];
   const parts = keys.map((key, i) => {
     const type = match.types[names.indexOf(key)]!;
     const value = args[key];
     if (type === 'json' || type === 'jsonb') {
       // A JSON argument travels as its text, like PostgREST's json_to_record of the body.
-      params.push((value === null || value === undefined ? null : JSON.stringify(value)) as never);
+      params.push(value === null || value === undefined ? null : JSON.stringify(value));
       return `${key} => $${i + 1}::text::${type}`;
     }
-    params.push(
-      (value !== null && typeof value === 'object' ? JSON.stringify(value) : value) as never,
-    );
+    params.push(value !== null && typeof value === 'object' ? JSON.stringify(value) : value);
     return `${key} => $${i + 1}::${type}`;
   });
-  const rows = await inTransaction(sql, role, claims, (tx) =>
-    tx.unsafe(`select to_jsonb(${schema}.${fn}(${parts.join(', ')})) as result`, params),
+  const rows = await inTransaction(client, role, claims, (tx) =>
+    tx.query(`select to_jsonb(${schema}.${fn}(${parts.join(', ')})) as result`, params),
   );
   const result = (rows[0] as { result: unknown } | undefined)?.result ?? null;
   return json(200, result);
 }
 
 async function select(
-  sql: postgres.Sql,
+  client: SqlClient,
   schema: string,
   table: string,
   search: URLSearchParams,
@@ -197,7 +206,7 @@ async function select(
   const text = `select coalesce(json_agg(t), '[]'::json) as rows from (select ${columns.join(', ')} from ${schema}.${table}${
     where.length ? ` where ${where.join(' and ')}` : ''
   }${order}${limit}) t`;
-  const result = await inTransaction(sql, role, claims, (tx) => tx.unsafe(text, params as never[]));
+  const result = await inTransaction(client, role, claims, (tx) => tx.query(text, params));
   const rows = ((result[0] as { rows: unknown[] } | undefined)?.rows ?? []) as unknown[];
   const accept = request.headers.get('accept') ?? '';
   if (accept.startsWith('application/vnd.pgrst.object+json')) {

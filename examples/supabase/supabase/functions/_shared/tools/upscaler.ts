@@ -1,6 +1,6 @@
 import { defineTool } from '@jobgate/core';
 import { z } from 'zod';
-import type { NodeInfo, RunningHubTarget } from './runningHubTarget.js';
+import type { NodeInfo, RunningHubTarget } from './runningHubTarget.ts';
 
 const categories = ['pessoas', 'fotoAntiga', 'comida', 'logo', 'render3d'] as const;
 

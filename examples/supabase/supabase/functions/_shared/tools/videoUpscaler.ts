@@ -1,6 +1,6 @@
 import { defineTool } from '@jobgate/core';
 import { z } from 'zod';
-import type { RunningHubTarget } from './runningHubTarget.js';
+import type { RunningHubTarget } from './runningHubTarget.ts';
 
 export const videoUpscalerInput = z.object({ video: z.string().min(1) }).strict();
 export type VideoUpscalerInput = z.infer<typeof videoUpscalerInput>;

@@ -1,19 +1,22 @@
 import type { AddressInfo } from 'node:net';
-import type postgres from 'postgres';
+import type { SqlClient } from '@jobgate/postgres';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { inTransaction, verify } from './fakePostgrest.js';
 
 /**
- * A test-only subset of Supabase Realtime (Phoenix protocol, serializer 2.0.0, JSON frames):
+ * A local stand-in for Supabase Realtime, for development and tests (Phoenix protocol,
+ * serializer 2.0.0, JSON frames):
  * `phx_join` with `postgres_changes` bindings, heartbeats, `phx_leave`, and change messages.
  * Changes come from the jobs table's NOTIFY trigger; each row is read under the subscriber's
  * JWT role with its claims, so RLS decides what a subscriber receives, as on Supabase.
  */
 export async function fakeRealtime(options: {
-  sql: postgres.Sql;
+  client: SqlClient;
   jwtSecret: string;
   channel: string;
   table: string;
+  /** Serve on this HTTP server (its port); default a server of its own on a free port. */
+  server?: import('node:http').Server;
 }) {
   interface Binding {
     id: number;
@@ -31,8 +34,11 @@ export async function fakeRealtime(options: {
   }
   const subs = new Set<Sub>();
   let nextId = 1;
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', path: '/realtime/v1/websocket' });
-  await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+  const path = '/realtime/v1/websocket';
+  const wss = options.server
+    ? new WebSocketServer({ server: options.server, path })
+    : new WebSocketServer({ port: 0, host: '127.0.0.1', path });
+  if (!options.server) await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
   const send = (socket: WebSocket, msg: unknown[]) => socket.send(JSON.stringify(msg));
 
   wss.on('connection', (socket) => {
@@ -97,7 +103,9 @@ export async function fakeRealtime(options: {
   });
 
   const deliveries: Array<{ topic: string; id: string }> = [];
-  const listener = await options.sql.listen(options.channel, async (raw) => {
+  if (!options.client.listen)
+    throw new Error('the Realtime stand-in needs a client that can LISTEN');
+  const unlisten = await options.client.listen(options.channel, async (raw) => {
     // A job's change {id,…}, or a pool's "queue moved" {pool, queue} (the per-pool row of
     // jobgate_queue_moves, as Realtime would carry it from the publication).
     const change = JSON.parse(raw) as { id?: string; pool?: string; queue?: string };
@@ -107,12 +115,12 @@ export async function fakeRealtime(options: {
     for (const sub of [...subs]) {
       const role = String(sub.claims.role ?? 'anon');
       // The row as this subscriber may see it: RLS under the subscriber's role and claims.
-      const rows = await inTransaction(options.sql, role, sub.claims, (tx) =>
+      const rows = await inTransaction(options.client, role, sub.claims, (tx) =>
         queue
-          ? tx.unsafe('select to_jsonb(m) as row from jobgate_queue_moves m where m.pool = $1', [
+          ? tx.query('select to_jsonb(m) as row from jobgate_queue_moves m where m.pool = $1', [
               change.pool!,
             ])
-          : tx.unsafe(`select to_jsonb(j) as row from ${options.table} j where j.id = $1`, [
+          : tx.query(`select to_jsonb(j) as row from ${options.table} j where j.id = $1`, [
               change.id!,
             ]),
       ).catch(() => []);
@@ -146,11 +154,11 @@ export async function fakeRealtime(options: {
   });
 
   return {
-    url: `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
+    url: options.server ? '' : `http://127.0.0.1:${(wss.address() as AddressInfo).port}`,
     deliveries,
     subscribers: () => subs.size,
     async close() {
-      await listener.unlisten();
+      await unlisten();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -1,6 +1,6 @@
 import { defineTool } from '@jobgate/core';
 import { z } from 'zod';
-import type { RunningHubTarget } from './runningHubTarget.js';
+import type { RunningHubTarget } from './runningHubTarget.ts';
 
 export const poseChangerInput = z
   .object({ person: z.string().min(1), reference: z.string().min(1) })

@@ -1,0 +1,351 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { JobClient } from '@jobgate/core/client';
+import { sampleInputs, tools } from '@jobgate/example-tools';
+import { type RunningHubSimulator, startRunningHubSimulator } from '@jobgate/runninghub/simulator';
+import { describeWith } from '@jobgate/testkit';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningStarter, startStarter } from '../../../../examples/supabase/local/dev.ts';
+import {
+  checkFunction,
+  type ServedFunction,
+  SUPABASE_DIR,
+  serveFunction,
+} from '../../../../examples/supabase/local/serveFunction.ts';
+import { functionsTransport } from '../functionsTransport.js';
+import { applyMigrations, devUserId, type LocalSupabase } from '../local.js';
+import { withNodeRealtime } from '../node.js';
+import { storageUploader } from '../storageUploader.js';
+import { supabaseFunction } from '../supabaseFunction.js';
+import { starterProject } from './starterProject.js';
+
+/**
+ * The starter end to end as `npm run dev` runs it: its migrations and seed, the local
+ * Supabase stand-in (Auth sign-in, PostgREST, Storage), the function in Deno on the
+ * simulated RunningHub server, which calls back through the gateway with no Authorization
+ * header (what `verify_jwt = false` is for). The browser side is real supabase-js.
+ */
+const JWT_SECRET = 'starter-test-jwt-secret-with-at-least-32-characters';
+
+describeWith('postgres', 'the Supabase starter with the simulated RunningHub', () => {
+  let project: Awaited<ReturnType<typeof starterProject>> | undefined;
+  let local: LocalSupabase;
+  let sim: RunningHubSimulator;
+  let fn: ServedFunction;
+
+  /** A browser's client, signed in through the project's Auth (password grant). */
+  const signIn = async (email: string): Promise<SupabaseClient> => {
+    const client = createClient(local.url, local.anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      ...withNodeRealtime(),
+    });
+    const { error } = await client.auth.signInWithPassword({ email, password: 'any' });
+    expect(error).toBeNull();
+    return client;
+  };
+
+  beforeAll(async () => {
+    project = await starterProject({ name: 'jobgate_starter_rh', jwtSecret: JWT_SECRET });
+    local = project.local;
+    sim = await startRunningHubSimulator({
+      apiKeys: ['starter-key'],
+      durationMs: [300, 300],
+      concurrency: 3,
+    });
+    fn = await serveFunction('jobgate', {
+      SUPABASE_URL: local.url,
+      SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey,
+      JOBGATE_JWT_SECRET: JWT_SECRET,
+      JOBGATE_WEBHOOK_SECRET: 'starter-webhook-secret-0123456789',
+      RUNNINGHUB_API_KEY: 'starter-key',
+      RUNNINGHUB_BASE_URL: sim.url,
+    });
+    local.setFunction('jobgate', fn.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await fn?.stop();
+    await sim?.close();
+    await project?.drop();
+  });
+
+  it('the migrations and seed apply again over themselves (an upgrade re-applies the jobgate file)', async () => {
+    const count = 'select count(*)::int as n from credits';
+    const before = await local.db.query(count);
+    expect(await applyMigrations(local.db, SUPABASE_DIR, { seed: true })).toHaveLength(3);
+    expect(await local.db.query(count)).toEqual(before);
+  });
+
+  it('the seed gives the demo users credits; each reads only their own row (RLS)', async () => {
+    const alice = await signIn('alice@example.com');
+    const { data: user } = await alice.auth.getUser();
+    expect(user.user?.id).toBe(await devUserId('alice@example.com'));
+    const { data, error } = await alice.from('credits').select('user_id,balance');
+    expect(error).toBeNull();
+    expect(data).toEqual([{ user_id: user.user?.id, balance: 500 }]);
+    const stranger = createClient(local.url, local.anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      ...withNodeRealtime(),
+    });
+    const signedUp = await stranger.auth.signUp({
+      email: `${randomUUID()}@example.com`,
+      password: 'any',
+    });
+    expect(signedUp.data.session?.access_token).toEqual(expect.any(String));
+    expect((await stranger.from('credits').select('balance')).data).toEqual([]);
+  });
+
+  it('a job runs on RunningHub and ends by its callback, through the gateway, with no user JWT', async () => {
+    const alice = await signIn('alice@example.com');
+    const transport = functionsTransport(alice);
+    const job = await transport.submit({
+      jobId: randomUUID(),
+      tool: 'veste-ai',
+      input: sampleInputs['veste-ai'],
+    });
+    expect(job).toMatchObject({ status: 'running' });
+    await expect
+      .poll(async () => (await transport.get(job.id)).status, { timeout: 10_000 })
+      .toBe('completed');
+    const callbacks = sim.deliveries.filter((d) => d.url.includes('/functions/v1/jobgate/'));
+    expect(callbacks.map((d) => d.status)).toContain(200);
+    // The completed job is readable under RLS by its owner only.
+    expect((await alice.from('jobgate_jobs').select('id,status').eq('id', job.id)).data).toEqual([
+      { id: job.id, status: 'completed' },
+    ]);
+    const bob = await signIn('bob@example.com');
+    expect((await bob.from('jobgate_jobs').select('id').eq('id', job.id)).data).toEqual([]);
+  });
+
+  it('inputs go to Storage under {tool}/{user}/{job}/, never into another user’s folder', async () => {
+    const alice = await signIn('alice@example.com');
+    const aliceId = (await alice.auth.getUser()).data.user!.id;
+    const bobId = await devUserId('bob@example.com');
+    const uploader = storageUploader(alice, { bucket: 'job-inputs' });
+    const jobId = randomUUID();
+    const file = new Blob([new Uint8Array([1, 2, 3])], { type: 'image/webp' });
+    const own = await uploader.upload({
+      tool: 'upscaler',
+      userId: aliceId,
+      jobId,
+      name: 'photo.webp',
+      data: file,
+      contentType: 'image/webp',
+    });
+    expect(own.path).toBe(`upscaler/${aliceId}/${jobId}/photo.webp`);
+    const signed = await fetch(own.url!);
+    expect(new Uint8Array(await signed.arrayBuffer())).toEqual(new Uint8Array([1, 2, 3]));
+    await expect(
+      uploader.upload({
+        tool: 'upscaler',
+        userId: bobId,
+        jobId,
+        name: 'photo.webp',
+        data: file,
+        contentType: 'image/webp',
+      }),
+    ).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
+    expect(local.storageKeys()).toEqual([`job-inputs/upscaler/${aliceId}/${jobId}/photo.webp`]);
+  });
+
+  it('JobClient in a browser: upload, submit, follow to the end', async () => {
+    const alice = await signIn('alice@example.com');
+    const aliceId = (await alice.auth.getUser()).data.user!.id;
+    const client = new JobClient({
+      transport: functionsTransport(alice),
+      uploader: storageUploader(alice, { bucket: 'job-inputs' }),
+      userId: aliceId,
+      poll: { intervalMs: 100 },
+    });
+    const job = await client.run(
+      'pose-changer',
+      {},
+      {
+        person: new Blob([new Uint8Array([7])], { type: 'image/webp' }),
+        reference: new Blob([new Uint8Array([8])], { type: 'image/webp' }),
+      },
+    );
+    expect(job.status).toBe('completed');
+    client.dispose();
+  });
+});
+
+describe('the quick start: npm run dev:supabase, as docs/quick-start.md runs it', () => {
+  const root = fileURLToPath(new URL('../../../../', import.meta.url));
+  let child: ChildProcess | undefined;
+
+  afterAll(async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGKILL');
+      await exited;
+    }
+  });
+
+  it('starts everything with one command; a signed-in browser runs a job to its end; Ctrl-C stops it', async () => {
+    // No DATABASE_URL: the quick start needs no PostgreSQL server (PGlite in memory).
+    const { DATABASE_URL: _server, ...env } = process.env;
+    child = spawn('npm', ['run', 'dev:supabase', '--', '--port', '0', '--web-port', '0'], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: Ctrl-C reaches npm, tsx and Deno alike.
+      detached: true,
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    await expect.poll(() => out, { timeout: 90_000, interval: 200 }).toMatch(/Ctrl-C stops it/);
+    const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(out)?.[1] ?? '';
+    const url = field('SUPABASE_URL');
+    const anonKey = field('anon key');
+    const supabase = createClient(url, anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      ...withNodeRealtime(),
+    });
+    await supabase.auth.signInWithPassword({ email: 'alice@example.com', password: 'x' });
+    const transport = functionsTransport(supabase);
+    const job = await transport.submit({
+      jobId: randomUUID(),
+      tool: 'upscaler',
+      input: sampleInputs.upscaler,
+    });
+    expect(job.status).toBe('running');
+    await expect
+      .poll(async () => (await transport.get(job.id)).status, { timeout: 20_000, interval: 250 })
+      .toBe('completed');
+    // The printed token works as well (the curl line).
+    const slots = await fetch(`${field('function')}/slots`, {
+      headers: { authorization: `Bearer ${field('token for alice')}` },
+    });
+    expect(await slots.json()).toMatchObject({ cap: 3, running: 0 });
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
+    process.kill(-child.pid!, 'SIGINT');
+    await exited;
+    await expect(fetch(`${url}/rest/v1/`)).rejects.toThrow();
+  }, 120_000);
+});
+
+describe('the starter function type-checks in Deno', () => {
+  it('deno check passes offline, with the same import map it is served with', async () => {
+    expect(await checkFunction('jobgate')).toMatch(/Check index\.ts/);
+  }, 120_000);
+});
+
+describeWith('postgres', 'supabaseFunction: configuration from the environment', () => {
+  let project: Awaited<ReturnType<typeof starterProject>> | undefined;
+  let local: LocalSupabase;
+
+  beforeAll(async () => {
+    // Deno (the function's runtime) has a WebSocket; Node 20 needs one for supabase-js.
+    globalThis.WebSocket ??= (await import('ws')).WebSocket as unknown as typeof WebSocket;
+    project = await starterProject({ name: 'jobgate_fnenv', jwtSecret: JWT_SECRET });
+    local = project.local;
+  }, 60_000);
+
+  afterAll(async () => {
+    await project?.drop();
+  });
+
+  const envOf =
+    (vars: Record<string, string>) =>
+    (name: string): string | undefined =>
+      vars[name];
+
+  it('refuses a missing project URL and a short webhook secret; an empty variable is unset', () => {
+    expect(() => supabaseFunction({ tools, env: envOf({}) })).toThrow(/set SUPABASE_URL/);
+    const base = { SUPABASE_URL: local.url, SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey };
+    expect(() =>
+      supabaseFunction({ tools, env: envOf({ ...base, JOBGATE_WEBHOOK_SECRET: 'short' }) }),
+    ).toThrow(/16 characters/);
+    expect(() =>
+      supabaseFunction({ tools, env: envOf({ ...base, JOBGATE_GLOBAL_CAP: 'three' }) }),
+    ).toThrow(/JOBGATE_GLOBAL_CAP/);
+    const fn = supabaseFunction({ tools, env: envOf({ ...base, JOBGATE_WEBHOOK_SECRET: '' }) });
+    fn.close();
+  });
+
+  it('the function’s own service key opens /maintenance even when no JWT can be verified', async () => {
+    // No JOBGATE_JWT_SECRET and a JWKS with no keys: no JWT verifies here (a project whose
+    // service key is a legacy JWT but whose user tokens use new signing keys).
+    const jwks = startJwks();
+    const fn = supabaseFunction({
+      tools,
+      env: envOf({
+        SUPABASE_URL: local.url,
+        SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey,
+        JOBGATE_JWKS_URL: await jwks.url,
+      }),
+    });
+    try {
+      const maintenance = (token: string) =>
+        fn.handler(
+          new Request('http://function.test/jobgate/maintenance', {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+          }),
+        );
+      const ok = await maintenance(local.serviceRoleKey);
+      expect(ok.status).toBe(200);
+      expect(await ok.json()).toMatchObject({ report: { healed: [] } });
+      expect((await maintenance(await local.userToken(randomUUID()))).status).toBe(401);
+      expect((await maintenance(`${local.serviceRoleKey}x`)).status).toBe(401);
+    } finally {
+      fn.close();
+      await jwks.close();
+    }
+  });
+});
+
+/** A JWKS endpoint that publishes no keys. */
+function startJwks() {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"keys":[]}');
+  });
+  const url = new Promise<string>((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`),
+    ),
+  );
+  return {
+    url,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('the starter on PGlite: no PostgreSQL server at all', () => {
+  let starter: RunningStarter | undefined;
+
+  afterAll(async () => {
+    await starter?.stop();
+  });
+
+  it('npm run dev:supabase without DATABASE_URL: a signed-in user runs a job to its end', async () => {
+    starter = await startStarter({ port: 0, webPort: null, taskMs: [300, 300] });
+    const supabase = createClient(starter.url, starter.anonKey, {
+      auth: { persistSession: false, autoRefreshToken: false },
+      ...withNodeRealtime(),
+    });
+    await supabase.auth.signInWithPassword({ email: 'bob@example.com', password: 'x' });
+    expect((await supabase.from('credits').select('balance')).data).toEqual([{ balance: 120 }]);
+    const transport = functionsTransport(supabase);
+    const job = await transport.submit({
+      jobId: randomUUID(),
+      tool: 'pose-changer',
+      input: sampleInputs['pose-changer'],
+    });
+    expect(job.status).toBe('running');
+    await expect
+      .poll(async () => (await transport.get(job.id)).status, { timeout: 15_000 })
+      .toBe('completed');
+  }, 120_000);
+});

@@ -1,0 +1,6 @@
+export {
+  type Env,
+  type SupabaseFunction,
+  type SupabaseFunctionOptions,
+  supabaseFunction,
+} from './supabaseFunction.js';
