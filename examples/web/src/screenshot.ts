@@ -4,7 +4,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_PATH } from '@jobgate/testkit';
+import { CHROMIUM_LAUNCH } from '@jobgate/testkit';
 import { chromium } from 'playwright-core';
 import { pngImage } from './__tests__/fixtures.js';
 import { startApp } from './server/startApp.js';
@@ -18,10 +18,7 @@ const app = await startApp({
   imageRunMs: [1_500, 1_500],
   videoRunMs: 600_000,
 });
-const browser = await chromium.launch({
-  executablePath: CHROMIUM_PATH,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync'],
-});
+const browser = await chromium.launch(CHROMIUM_LAUNCH);
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   await page.goto(`${app.url}/?user=alice#upscaler`);

@@ -12,12 +12,12 @@ export { describeLifecycleProperty } from './lifecycleProperty.js';
 export { memoryHarness } from './memoryHarness.js';
 export { ScriptedProvider, type StartAnswer } from './scriptedProvider.js';
 export {
+  CHROMIUM_LAUNCH,
   CHROMIUM_PATH,
   describeWith,
   type Service,
   type ServiceName,
   service,
-  servicesRequired,
 } from './services.js';
 export { describeStoreConformance, limitsOf } from './storeConformance.js';
 export { type StoreFactory, type StoreHarness, testJobId } from './storeHarness.js';

@@ -24,7 +24,26 @@ export interface Service {
 
 export const CHROMIUM_PATH = process.env.JOBGATE_CHROMIUM ?? '/usr/bin/chromium';
 
-function check(name: ServiceName): Service {
+/**
+ * How every test launches Chromium: headless, and with no background traffic of its own (this
+ * machine refuses connections to the outside, and Chromium would retry them at every start).
+ */
+export const CHROMIUM_LAUNCH: { executablePath: string; args: string[] } = {
+  executablePath: CHROMIUM_PATH,
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+/** Whether a service is there, and its URL or path. */
+export function service(name: ServiceName): Service {
   const env = process.env;
   switch (name) {
     case 'postgres':
@@ -55,13 +74,8 @@ function check(name: ServiceName): Service {
   }
 }
 
-/** Whether a service is there, and its URL or path. */
-export function service(name: ServiceName): Service {
-  return check(name);
-}
-
 /** True when a missing service must fail the run instead of skipping (CI). */
-export function servicesRequired(): boolean {
+function servicesRequired(): boolean {
   return process.env.JOBGATE_REQUIRE_SERVICES === '1';
 }
 
@@ -72,7 +86,7 @@ export function describeWith(
   body: () => void,
 ): void {
   const missing = (Array.isArray(needs) ? needs : [needs])
-    .map((name) => check(name as ServiceName))
+    .map((name) => service(name as ServiceName))
     .filter((s) => !s.available);
   if (missing.length === 0) {
     describe(title, body);

@@ -5,7 +5,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Job } from '@jobgate/core';
-import { CHROMIUM_PATH, describeWith } from '@jobgate/testkit';
+import { CHROMIUM_LAUNCH, describeWith } from '@jobgate/testkit';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { DEMO_USERS } from '../server/devAuthenticator.js';
@@ -45,19 +45,7 @@ describeWith('chromium', 'the web app in Chromium', () => {
         rateLimits: { submit: { limit: 1_000, windowMs: 60_000 } },
         timeouts: { lostStartMs: 3_000 },
       }),
-      chromium.launch({
-        executablePath: CHROMIUM_PATH,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      }),
+      chromium.launch(CHROMIUM_LAUNCH),
     ]);
     video = await recordWebm().catch(() => mp4Bytes());
   }, 120_000);

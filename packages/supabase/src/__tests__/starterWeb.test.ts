@@ -1,4 +1,4 @@
-import { CHROMIUM_PATH, describeWith } from '@jobgate/testkit';
+import { CHROMIUM_LAUNCH, describeWith } from '@jobgate/testkit';
 import { type Browser, chromium } from 'playwright-core';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -25,19 +25,7 @@ describeWith(['postgres', 'chromium'], 'the starter front end in Chromium', () =
       webPort: 0,
       taskMs: [1_500, 1_500],
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await chromium.launch(CHROMIUM_LAUNCH);
   }, 120_000);
 
   afterAll(async () => {
