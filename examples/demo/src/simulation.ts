@@ -1,14 +1,5 @@
-import {
-  FakeClock,
-  isTerminal,
-  type Job,
-  JobGateError,
-  JobRunner,
-  type JobStore,
-  MemoryBilling,
-  SimulatedProvider,
-  seededRandom,
-} from '@jobgate/core';
+import { isTerminal, type Job, JobGateError, JobRunner, type JobStore } from '@jobgate/core';
+import { FakeClock, MemoryBilling, SimulatedProvider, seededRandom } from '@jobgate/core/testing';
 import { invalidInputs, sampleInputs, tools } from '@jobgate/example-tools';
 
 export interface SimulationReport {

@@ -1,10 +1,5 @@
-import {
-  createJobRunner,
-  defineTool,
-  type Job,
-  MemoryStore,
-  SimulatedProvider,
-} from '@jobgate/core';
+import { createJobRunner, defineTool, type Job, MemoryStore } from '@jobgate/core';
+import { SimulatedProvider } from '@jobgate/core/testing';
 import { z } from 'zod';
 
 const vesteAi = defineTool({

@@ -1,17 +1,4 @@
 export {
-  type Billing,
-  type CreditBalance,
-  type CreditLedger,
-  checkBuckets,
-  DEFAULT_BUCKETS,
-  type LedgerEntry,
-  type LedgerKind,
-  MemoryBilling,
-  type MemoryBillingOptions,
-  type ProviderCost,
-} from './billing.js';
-export { type Clock, FakeClock, isoAt, systemClock, type TimerHandle } from './clock.js';
-export {
   ERROR_CODES,
   type ErrorCode,
   errorFromJSON,
@@ -22,8 +9,7 @@ export {
   type ProviderErrorKind,
   statusToCode,
   toJobGateError,
-} from './errors.js';
-export { base64Url, hmacSha256 } from './hmacSha256.js';
+} from './domain/errors.js';
 export {
   type CreditState,
   type Job,
@@ -39,20 +25,8 @@ export {
   jsonObjectSchema,
   jsonValueSchema,
   type NewJob,
-} from './job.js';
-export type { JobEventName, JobEvents } from './jobEvents.js';
-export {
-  type CancelRequest,
-  createJobRunner,
-  type HealReport,
-  isRealQueued,
-  JobRunner,
-  type JobRunnerOptions,
-  type RunnerRetry,
-  type RunnerTimeouts,
-  type SlotsInfo,
-  type SubmitRequest,
-} from './jobRunner.js';
+} from './domain/job.js';
+export type { JobEventName, JobEvents } from './domain/jobEvents.js';
 export {
   ACTIVE_STATUSES,
   type ActiveStatus,
@@ -65,7 +39,45 @@ export {
   TERMINAL_STATUSES,
   type TerminalStatus,
   TRANSITIONS,
-} from './jobStatus.js';
+} from './domain/jobStatus.js';
+export { type RefundPolicy, refundDue } from './domain/refundPolicy.js';
+export {
+  createSlotPolicy,
+  fitsCaps,
+  newJobRuns,
+  poolCap,
+  type SlotLimits,
+  type SlotPolicy,
+  type SlotPolicyOptions,
+  selectPromotions,
+} from './domain/slotPolicy.js';
+export {
+  formatIssues,
+  type InferOutput,
+  type StandardIssue,
+  type StandardSchemaV1,
+} from './domain/standardSchema.js';
+export {
+  type AnyTool,
+  createToolRegistry,
+  DEFAULT_POOL,
+  defineTool,
+  type ToolConfig,
+  type ToolDefinition,
+  ToolRegistry,
+} from './domain/tool.js';
+export { MemoryStore } from './memory/memoryStore.js';
+export {
+  type Billing,
+  type CreditBalance,
+  type CreditLedger,
+  checkBuckets,
+  DEFAULT_BUCKETS,
+  type LedgerEntry,
+  type LedgerKind,
+  type ProviderCost,
+} from './ports/billing.js';
+export { type Clock, isoAt, systemClock, type TimerHandle } from './ports/clock.js';
 export type {
   CreateOptions,
   CreateResult,
@@ -81,8 +93,7 @@ export type {
   SlotOptions,
   StartResult,
   StoreCapabilities,
-} from './jobStore.js';
-export { MemoryStore } from './memoryStore.js';
+} from './ports/jobStore.js';
 export {
   isTaskNotFound,
   type Provider,
@@ -92,41 +103,30 @@ export {
   type ProviderState,
   type ProviderStatus,
   type ProviderUpdate,
-} from './provider.js';
-export { type RefundPolicy, refundDue } from './refundPolicy.js';
-export { type RpcBillingOptions, type RpcFunction, rpcBilling } from './rpcBilling.js';
-export { seededRandom } from './seededRandom.js';
+} from './ports/provider.js';
 export {
-  createSimulatedProvider,
-  SimulatedProvider,
-  type SimulatedProviderOptions,
-  type SimulatedRates,
-} from './simulatedProvider.js';
+  type Uploader,
+  type UploadRequest,
+  type UploadResult,
+  uploadPath,
+} from './ports/uploader.js';
+export { base64Url, hmacSha256 } from './runner/hmacSha256.js';
 export {
-  createSlotPolicy,
-  fitsCaps,
-  newJobRuns,
-  poolCap,
-  type SlotLimits,
-  type SlotPolicy,
-  type SlotPolicyOptions,
-  selectPromotions,
-} from './slotPolicy.js';
+  type CancelRequest,
+  createJobRunner,
+  type HealReport,
+  isRealQueued,
+  JobRunner,
+  type JobRunnerOptions,
+  type RunnerRetry,
+  type RunnerTimeouts,
+  type SlotsInfo,
+  type SubmitRequest,
+} from './runner/jobRunner.js';
+export { type RpcBillingOptions, type RpcFunction, rpcBilling } from './runner/rpcBilling.js';
 export {
-  formatIssues,
-  type InferOutput,
-  type StandardIssue,
-  type StandardSchemaV1,
-} from './standardSchema.js';
-export { isStoreUnavailable, STORE_RETRY_AFTER_MS, withStoreDeadline } from './storeDeadline.js';
-export {
-  type AnyTool,
-  createToolRegistry,
-  DEFAULT_POOL,
-  defineTool,
-  type ToolConfig,
-  type ToolDefinition,
-  ToolRegistry,
-} from './tool.js';
-export { type Uploader, type UploadRequest, type UploadResult, uploadPath } from './uploader.js';
-export { timingSafeEqual, verifyWebhookToken, webhookToken } from './webhookToken.js';
+  isStoreUnavailable,
+  STORE_RETRY_AFTER_MS,
+  withStoreDeadline,
+} from './runner/storeDeadline.js';
+export { timingSafeEqual, verifyWebhookToken, webhookToken } from './runner/webhookToken.js';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { seededRandom } from '@jobgate/core';
+import { seededRandom } from '@jobgate/core/testing';
 import { RUNNINGHUB_CODES, type RunningHubCode } from './runningHubCodes.js';
 import { MAX_UPLOAD_BYTES, RUNNINGHUB_PATHS } from './runningHubProvider.js';
 

@@ -171,10 +171,7 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       // Idempotency first: a repeated id (a double click, a retry) is answered with the job as
       // it is, whatever the limits say now; nothing of it changes.
       if (jobId !== undefined) {
-        const existing = await runner.store.get(jobId);
-        if (existing && existing.userId !== userId) {
-          throw new JobGateError('NOT_FOUND', 'this job id belongs to no job of yours');
-        }
+        const existing = await runner.find(jobId, userId);
         if (existing) return jsonResponse({ job: existing });
       }
       await limit('submit', userId);

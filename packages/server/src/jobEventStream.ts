@@ -24,12 +24,11 @@ const encoder = new TextEncoder();
  */
 export function jobEventStream(options: JobEventStreamOptions): ReadableStream<Uint8Array> {
   const { runner, job } = options;
-  const store = runner.store;
   const pingMs = options.pingMs ?? 15_000;
   const pollMs =
     options.pollMs !== undefined
       ? options.pollMs
-      : store.capabilities.shared && !store.capabilities.crossProcessEvents
+      : runner.capabilities.shared && !runner.capabilities.crossProcessEvents
         ? 2_000
         : null;
   let cleanup = (): void => undefined;
@@ -63,7 +62,7 @@ export function jobEventStream(options: JobEventStreamOptions): ReadableStream<U
         chain = chain
           .then(async () => {
             if (closed) return;
-            const current = known ?? (await store.get(job.id));
+            const current = known ?? (await runner.find(job.id, job.userId));
             if (current) send(current);
           })
           .catch((error: unknown) => {
@@ -82,7 +81,7 @@ export function jobEventStream(options: JobEventStreamOptions): ReadableStream<U
 
       // Its own row's changes, and its pool's "queue moved" notices: a position is computed
       // when read, so when the jobs ahead leave, this row does not change; re-read it.
-      const unsubscribe = store.subscribe(
+      const unsubscribe = runner.watch(
         (change) => {
           if (change.id === job.id) refresh(change.job);
         },

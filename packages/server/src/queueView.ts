@@ -30,12 +30,12 @@ export async function queueView(
 ): Promise<QueueView> {
   const [slots, queued, running, ended] = await Promise.all([
     runner.slots(pool),
-    runner.store.queue(pool),
-    runner.store.list({
+    runner.queue(pool),
+    runner.list({
       status: ['running'],
       ...(userId === null ? {} : { userId }),
     }),
-    runner.store.list({
+    runner.list({
       status: TERMINAL_STATUSES,
       limit: RECENT * 4,
       ...(userId === null ? {} : { userId }),

@@ -3,9 +3,9 @@ import {
   JobGateError,
   JobRunner,
   type Provider,
-  SimulatedProvider,
   type ToolRegistry,
 } from '@jobgate/core';
+import { SimulatedProvider } from '@jobgate/core/testing';
 import { createRunningHubProvider } from '@jobgate/runninghub';
 import {
   counterRateLimiter,

@@ -1,12 +1,5 @@
-import {
-  type CreditLedger,
-  FakeClock,
-  isTerminal,
-  type Job,
-  JobGateError,
-  JobRunner,
-  seededRandom,
-} from '@jobgate/core';
+import { type CreditLedger, isTerminal, type Job, JobGateError, JobRunner } from '@jobgate/core';
+import { FakeClock, seededRandom } from '@jobgate/core/testing';
 import { tools as exampleTools, sampleInputs } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';
 import { testUserId } from './billingConformance.js';

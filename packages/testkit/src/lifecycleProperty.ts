@@ -1,12 +1,5 @@
-import {
-  type CreditLedger,
-  FakeClock,
-  isTerminal,
-  type Job,
-  JobGateError,
-  JobRunner,
-  MemoryBilling,
-} from '@jobgate/core';
+import { type CreditLedger, isTerminal, type Job, JobGateError, JobRunner } from '@jobgate/core';
+import { FakeClock, MemoryBilling } from '@jobgate/core/testing';
 import { tools as exampleTools, invalidInputs, sampleInputs } from '@jobgate/example-tools';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';

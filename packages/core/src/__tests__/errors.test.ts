@@ -6,7 +6,7 @@ import {
   JobGateError,
   statusToCode,
   toJobGateError,
-} from '../errors.js';
+} from '../domain/errors.js';
 
 describe('JobGateError', () => {
   it('documents every code with its HTTP status in docs/errors.md', () => {

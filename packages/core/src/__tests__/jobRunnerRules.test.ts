@@ -1,11 +1,11 @@
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import { describe, expect, it, vi } from 'vitest';
-import { FakeClock } from '../clock.js';
-import { type Job, jobRecord } from '../job.js';
-import { JobRunner } from '../jobRunner.js';
-import { MemoryStore } from '../memoryStore.js';
-import { SimulatedProvider } from '../simulatedProvider.js';
-import { verifyWebhookToken, webhookToken } from '../webhookToken.js';
+import { type Job, jobRecord } from '../domain/job.js';
+import { MemoryStore } from '../memory/memoryStore.js';
+import { JobRunner } from '../runner/jobRunner.js';
+import { verifyWebhookToken, webhookToken } from '../runner/webhookToken.js';
+import { FakeClock } from '../testing/fakeClock.js';
+import { SimulatedProvider } from '../testing/simulatedProvider.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const SECRET = 'a-webhook-secret-of-32-characters';

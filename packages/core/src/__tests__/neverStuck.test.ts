@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { Billing } from '../billing.js';
-import { FakeClock } from '../clock.js';
-import { JobGateError } from '../errors.js';
-import { type Job, jobRecord } from '../job.js';
-import { JobRunner, type JobRunnerOptions } from '../jobRunner.js';
-import type { JobStore } from '../jobStore.js';
-import { MemoryStore } from '../memoryStore.js';
+import { JobGateError } from '../domain/errors.js';
+import { type Job, jobRecord } from '../domain/job.js';
+import { defineTool } from '../domain/tool.js';
+import { MemoryStore } from '../memory/memoryStore.js';
+import type { Billing } from '../ports/billing.js';
+import type { JobStore } from '../ports/jobStore.js';
 import type {
   Provider,
   ProviderStartContext,
   ProviderStatus,
   ProviderUpdate,
-} from '../provider.js';
-import { defineTool } from '../tool.js';
+} from '../ports/provider.js';
+import { JobRunner, type JobRunnerOptions } from '../runner/jobRunner.js';
+import { FakeClock } from '../testing/fakeClock.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const SEC = 1_000;

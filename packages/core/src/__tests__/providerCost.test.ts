@@ -1,10 +1,10 @@
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import { expect, it } from 'vitest';
-import { MemoryBilling } from '../billing.js';
-import { FakeClock } from '../clock.js';
-import { JobRunner } from '../jobRunner.js';
-import { MemoryStore } from '../memoryStore.js';
-import { SimulatedProvider } from '../simulatedProvider.js';
+import { MemoryStore } from '../memory/memoryStore.js';
+import { JobRunner } from '../runner/jobRunner.js';
+import { FakeClock } from '../testing/fakeClock.js';
+import { MemoryBilling } from '../testing/memoryBilling.js';
+import { SimulatedProvider } from '../testing/simulatedProvider.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 

@@ -1,12 +1,13 @@
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';
-import { type Billing, MemoryBilling } from '../billing.js';
-import { FakeClock } from '../clock.js';
-import { JobGateError } from '../errors.js';
-import { JobRunner } from '../jobRunner.js';
-import { MemoryStore } from '../memoryStore.js';
-import type { RefundPolicy } from '../refundPolicy.js';
-import { SimulatedProvider } from '../simulatedProvider.js';
+import { JobGateError } from '../domain/errors.js';
+import type { RefundPolicy } from '../domain/refundPolicy.js';
+import { MemoryStore } from '../memory/memoryStore.js';
+import type { Billing } from '../ports/billing.js';
+import { JobRunner } from '../runner/jobRunner.js';
+import { FakeClock } from '../testing/fakeClock.js';
+import { MemoryBilling } from '../testing/memoryBilling.js';
+import { SimulatedProvider } from '../testing/simulatedProvider.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 const veste = tools.find((t) => t.id === 'veste-ai')!;

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { assertTransition, canTransition, JOB_STATUSES, TERMINAL_STATUSES } from '../jobStatus.js';
+import {
+  assertTransition,
+  canTransition,
+  JOB_STATUSES,
+  TERMINAL_STATUSES,
+} from '../domain/jobStatus.js';
 
 describe('the status machine', () => {
   it('allows exactly the transitions of the design', () => {

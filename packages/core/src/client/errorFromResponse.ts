@@ -1,4 +1,4 @@
-import { errorFromJSON, JobGateError, statusToCode } from '../errors.js';
+import { errorFromJSON, JobGateError, statusToCode } from '../domain/errors.js';
 
 /**
  * The typed error of a non-2xx answer: the jobgate JSON body `{ error: { code, message } }`

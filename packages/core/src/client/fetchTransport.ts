@@ -1,6 +1,6 @@
-import { type Clock, systemClock } from '../clock.js';
-import { JobGateError, toJobGateError } from '../errors.js';
-import type { Job } from '../job.js';
+import { JobGateError, toJobGateError } from '../domain/errors.js';
+import type { Job } from '../domain/job.js';
+import { type Clock, systemClock } from '../ports/clock.js';
 import { errorFromResponse } from './errorFromResponse.js';
 import { isJob } from './jobHelpers.js';
 import type { JobTransport } from './jobTransport.js';

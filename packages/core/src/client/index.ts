@@ -3,8 +3,6 @@
  * built-ins, no zod): the JobClient, its transports and update sources, and the errors.
  */
 
-export type { CreditBalance } from '../billing.js';
-export { type Clock, systemClock, type TimerHandle } from '../clock.js';
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -14,8 +12,8 @@ export {
   JobGateError,
   statusToCode,
   toJobGateError,
-} from '../errors.js';
-export type { Job, JsonObject, JsonValue } from '../job.js';
+} from '../domain/errors.js';
+export type { Job, JsonObject, JsonValue } from '../domain/job.js';
 export {
   type ActiveStatus,
   isActive,
@@ -23,8 +21,10 @@ export {
   JOB_STATUSES,
   type JobStatus,
   type TerminalStatus,
-} from '../jobStatus.js';
-export type { Uploader, UploadRequest, UploadResult } from '../uploader.js';
+} from '../domain/jobStatus.js';
+export type { CreditBalance } from '../ports/billing.js';
+export { type Clock, systemClock, type TimerHandle } from '../ports/clock.js';
+export type { Uploader, UploadRequest, UploadResult } from '../ports/uploader.js';
 export { errorFromResponse } from './errorFromResponse.js';
 export {
   type FetchTransport,

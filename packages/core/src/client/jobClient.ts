@@ -1,8 +1,8 @@
-import { type Clock, systemClock, type TimerHandle } from '../clock.js';
-import { JobGateError, toJobGateError } from '../errors.js';
-import type { Job, JsonObject, JsonValue } from '../job.js';
-import { isTerminal } from '../jobStatus.js';
-import { type Uploader, uploadPath } from '../uploader.js';
+import { JobGateError, toJobGateError } from '../domain/errors.js';
+import type { Job, JsonObject, JsonValue } from '../domain/job.js';
+import { isTerminal } from '../domain/jobStatus.js';
+import { type Clock, systemClock, type TimerHandle } from '../ports/clock.js';
+import { type Uploader, uploadPath } from '../ports/uploader.js';
 import { isNotOlder, jobError, needsConfirm, randomJobId } from './jobHelpers.js';
 import type { JobTransport, JobUpdateSource } from './jobTransport.js';
 import { pollingUpdates } from './pollingUpdates.js';

@@ -1,6 +1,6 @@
-import { isErrorCode, JobGateError } from '../errors.js';
-import type { Job } from '../job.js';
-import { JOB_STATUSES } from '../jobStatus.js';
+import { isErrorCode, JobGateError } from '../domain/errors.js';
+import type { Job } from '../domain/job.js';
+import { JOB_STATUSES } from '../domain/jobStatus.js';
 
 /**
  * True when the job really waits in the queue (the pool was full): cancelling it gives up

@@ -1,4 +1,4 @@
-import type { Job } from '../job.js';
+import type { Job } from '../domain/job.js';
 
 /**
  * How the browser reaches the server routes (packages/server/README.md). Implementations: `fetchTransport`

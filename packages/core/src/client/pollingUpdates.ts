@@ -1,7 +1,7 @@
-import { type Clock, systemClock, type TimerHandle } from '../clock.js';
-import { toJobGateError } from '../errors.js';
-import type { Job } from '../job.js';
-import { isTerminal } from '../jobStatus.js';
+import { toJobGateError } from '../domain/errors.js';
+import type { Job } from '../domain/job.js';
+import { isTerminal } from '../domain/jobStatus.js';
+import { type Clock, systemClock, type TimerHandle } from '../ports/clock.js';
 import type { JobTransport, JobUpdateSource } from './jobTransport.js';
 
 export interface PollingUpdatesOptions {

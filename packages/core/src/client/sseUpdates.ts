@@ -1,6 +1,6 @@
-import { type Clock, systemClock, type TimerHandle } from '../clock.js';
-import { JobGateError, toJobGateError } from '../errors.js';
-import { isTerminal } from '../jobStatus.js';
+import { JobGateError, toJobGateError } from '../domain/errors.js';
+import { isTerminal } from '../domain/jobStatus.js';
+import { type Clock, systemClock, type TimerHandle } from '../ports/clock.js';
 import { errorFromResponse } from './errorFromResponse.js';
 import { authHeaders, joinUrl, type TokenGetter } from './fetchTransport.js';
 import { isJob } from './jobHelpers.js';

@@ -1,5 +1,5 @@
-import type { Job, JsonObject, JsonValue } from '../job.js';
-import type { StandardSchemaV1 } from '../standardSchema.js';
+import type { Job, JsonObject, JsonValue } from '../domain/job.js';
+import type { StandardSchemaV1 } from '../domain/standardSchema.js';
 import type { ClientFile, JobClient } from './jobClient.js';
 
 /**

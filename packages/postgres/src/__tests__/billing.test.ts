@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
-import { FakeClock, JobRunner, SimulatedProvider } from '@jobgate/core';
+import { JobRunner } from '@jobgate/core';
+import { FakeClock, SimulatedProvider } from '@jobgate/core/testing';
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import {
   billingJob,

@@ -1,12 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
-import {
-  FakeClock,
-  JobGateError,
-  JobRunner,
-  MemoryStore,
-  rpcBilling,
-  SimulatedProvider,
-} from '@jobgate/core';
+import { JobGateError, JobRunner, MemoryStore, rpcBilling } from '@jobgate/core';
+import { FakeClock, SimulatedProvider } from '@jobgate/core/testing';
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteClient } from '../pgliteClient.js';

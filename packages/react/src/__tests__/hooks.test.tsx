@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
-import { FakeClock } from '@jobgate/core';
+
 import { fetchTransport, type JobClient, sseUpdates } from '@jobgate/core/client';
+import { FakeClock } from '@jobgate/core/testing';
 import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { StrictMode, useEffect } from 'react';

@@ -1,12 +1,13 @@
 // The browser client against the real @jobgate/server handler (in-process, same wire
 // format as production): keeps the two sides of the HTTP contract in step.
-import { FakeClock } from '@jobgate/core';
+
 import {
   createJobClient,
   fetchTransport,
   type JobGateError,
   sseUpdates,
 } from '@jobgate/core/client';
+import { FakeClock } from '@jobgate/core/testing';
 import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
 import { createJobHandler, staticTokenAuthenticator } from '@jobgate/server';
 import { describe, expect, it } from 'vitest';

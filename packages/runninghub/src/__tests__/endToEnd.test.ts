@@ -4,7 +4,6 @@ import {
   type AnyTool,
   type Clock,
   defineTool,
-  FakeClock,
   type Job,
   JobGateError,
   JobRunner,
@@ -12,6 +11,7 @@ import {
   type RunnerRetry,
   webhookToken,
 } from '@jobgate/core';
+import { FakeClock } from '@jobgate/core/testing';
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRunningHubProvider, RUNNINGHUB_PATHS } from '../runningHubProvider.js';

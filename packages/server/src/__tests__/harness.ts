@@ -1,11 +1,5 @@
-import {
-  FakeClock,
-  type Job,
-  JobRunner,
-  type JobRunnerOptions,
-  MemoryStore,
-  SimulatedProvider,
-} from '@jobgate/core';
+import { type Job, JobRunner, type JobRunnerOptions, MemoryStore } from '@jobgate/core';
+import { FakeClock, SimulatedProvider } from '@jobgate/core/testing';
 import { tools } from '@jobgate/example-tools';
 import { createJobHandler, type JobHandlerOptions } from '../createJobHandler.js';
 import { MemoryRateLimiter } from '../rateLimiter.js';

@@ -1,4 +1,5 @@
-import { FakeClock, type Job, JobRunner, MemoryStore, SimulatedProvider } from '@jobgate/core';
+import { type Job, JobRunner, MemoryStore } from '@jobgate/core';
+import { FakeClock, SimulatedProvider } from '@jobgate/core/testing';
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import { createJobHandler, staticTokenAuthenticator } from '@jobgate/server';
 import { createClient } from '@supabase/supabase-js';

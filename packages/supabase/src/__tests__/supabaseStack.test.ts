@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Job, JobRunner, SimulatedProvider, webhookToken } from '@jobgate/core';
+import { type Job, JobRunner, webhookToken } from '@jobgate/core';
+import { SimulatedProvider } from '@jobgate/core/testing';
 import { invalidInputs, sampleInputs, tools } from '@jobgate/example-tools';
 import { postgresJsClient } from '@jobgate/postgres';
 import { counterRateLimiter, createJobHandler, supabaseJwtAuthenticator } from '@jobgate/server';

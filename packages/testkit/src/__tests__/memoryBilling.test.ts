@@ -1,4 +1,4 @@
-import { MemoryBilling } from '@jobgate/core';
+import { MemoryBilling } from '@jobgate/core/testing';
 import { describeBillingConformance } from '../billingConformance.js';
 import { describeCreditSettlement } from '../creditSettlement.js';
 import { memoryHarness } from '../memoryHarness.js';

@@ -2,13 +2,13 @@
 // over the real JobRunner + MemoryStore + SimulatedProvider on a FakeClock. Tests pass
 // `server.fetch` to fetchTransport/sseUpdates, or mount `server.handle` on node:http.
 import { tools } from '@jobgate/example-tools';
-import { FakeClock } from '../../clock.js';
-import { JobGateError, toJobGateError } from '../../errors.js';
-import type { Job } from '../../job.js';
-import { JobRunner } from '../../jobRunner.js';
-import { isTerminal } from '../../jobStatus.js';
-import { MemoryStore } from '../../memoryStore.js';
-import { SimulatedProvider } from '../../simulatedProvider.js';
+import { JobGateError, toJobGateError } from '../../domain/errors.js';
+import type { Job } from '../../domain/job.js';
+import { isTerminal } from '../../domain/jobStatus.js';
+import { MemoryStore } from '../../memory/memoryStore.js';
+import { JobRunner } from '../../runner/jobRunner.js';
+import { FakeClock } from '../../testing/fakeClock.js';
+import { SimulatedProvider } from '../../testing/simulatedProvider.js';
 
 export interface LoggedRequest {
   method: string;

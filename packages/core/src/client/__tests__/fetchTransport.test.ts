@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../clock.js';
-import type { JobGateError } from '../../errors.js';
+import type { JobGateError } from '../../domain/errors.js';
+import { FakeClock } from '../../testing/fakeClock.js';
 import { fetchTransport } from '../fetchTransport.js';
 import { createFakeServer, flush, uuid } from './fakeServer.js';
 

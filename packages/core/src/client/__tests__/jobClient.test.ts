@@ -1,8 +1,8 @@
 import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { FakeClock } from '../../clock.js';
-import type { JobGateError } from '../../errors.js';
-import type { Uploader, UploadRequest } from '../../uploader.js';
+import type { JobGateError } from '../../domain/errors.js';
+import type { Uploader, UploadRequest } from '../../ports/uploader.js';
+import { FakeClock } from '../../testing/fakeClock.js';
 import { fetchTransport } from '../fetchTransport.js';
 import { createJobClient, type JobClientState } from '../jobClient.js';
 import { sseUpdates } from '../sseUpdates.js';

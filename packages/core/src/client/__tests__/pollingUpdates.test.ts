@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../clock.js';
-import { JobGateError } from '../../errors.js';
-import type { Job } from '../../job.js';
+import { JobGateError } from '../../domain/errors.js';
+import type { Job } from '../../domain/job.js';
+import { FakeClock } from '../../testing/fakeClock.js';
 import { pollingUpdates } from '../pollingUpdates.js';
 import { flush } from './fakeServer.js';
 

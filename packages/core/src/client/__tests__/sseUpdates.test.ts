@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from '../../clock.js';
-import type { Job } from '../../job.js';
+import type { Job } from '../../domain/job.js';
+import { FakeClock } from '../../testing/fakeClock.js';
 import { createSseParser, type SseEvent, sseUpdates } from '../sseUpdates.js';
 import { createFakeServer, flush, uuid } from './fakeServer.js';
 

@@ -1,6 +1,6 @@
+import type { Job, JsonValue } from '../domain/job.js';
+import type { AnyTool } from '../domain/tool.js';
 import type { ProviderCost } from './billing.js';
-import type { Job, JsonValue } from './job.js';
-import type { AnyTool } from './tool.js';
 
 export interface ProviderContext {
   job: Job;

@@ -1,8 +1,15 @@
 import { EventEmitter } from 'eventemitter3';
-import { isoAt } from './clock.js';
-import { JobGateError } from './errors.js';
-import { type CreditState, type Job, type JsonValue, jobRecord, type NewJob } from './job.js';
-import { assertTransition, isActive, isTerminal, type JobStatus } from './jobStatus.js';
+import { JobGateError } from '../domain/errors.js';
+import {
+  type CreditState,
+  type Job,
+  type JsonValue,
+  jobRecord,
+  type NewJob,
+} from '../domain/job.js';
+import { assertTransition, isActive, isTerminal, type JobStatus } from '../domain/jobStatus.js';
+import { newJobRuns, selectPromotions } from '../domain/slotPolicy.js';
+import { isoAt } from '../ports/clock.js';
 import type {
   CreateOptions,
   CreateResult,
@@ -18,8 +25,7 @@ import type {
   SlotOptions,
   StartResult,
   StoreCapabilities,
-} from './jobStore.js';
-import { newJobRuns, selectPromotions } from './slotPolicy.js';
+} from '../ports/jobStore.js';
 
 const ACTIVE: readonly JobStatus[] = ['starting', 'queued', 'running'];
 /** Failed jobs whose late provider result is kept (see recordLateOutput). */

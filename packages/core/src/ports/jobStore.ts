@@ -1,6 +1,6 @@
-import type { CreditState, Job, JsonValue, NewJob } from './job.js';
-import type { JobStatus } from './jobStatus.js';
-import type { SlotLimits } from './slotPolicy.js';
+import type { CreditState, Job, JsonValue, NewJob } from '../domain/job.js';
+import type { JobStatus } from '../domain/jobStatus.js';
+import type { SlotLimits } from '../domain/slotPolicy.js';
 
 /** What a store can do beyond the required methods. */
 export interface StoreCapabilities {

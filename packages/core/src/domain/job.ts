@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoAt } from './clock.js';
+import { isoAt } from '../ports/clock.js';
 import { JOB_STATUSES, type JobStatus } from './jobStatus.js';
 
 export type JsonValue =

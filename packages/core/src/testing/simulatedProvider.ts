@@ -1,6 +1,6 @@
-import { type Clock, systemClock } from './clock.js';
-import { JobGateError } from './errors.js';
-import type { JsonValue } from './job.js';
+import { JobGateError } from '../domain/errors.js';
+import type { JsonValue } from '../domain/job.js';
+import { type Clock, systemClock } from '../ports/clock.js';
 import type {
   Provider,
   ProviderContext,
@@ -8,7 +8,7 @@ import type {
   ProviderStartContext,
   ProviderStatus,
   ProviderUpdate,
-} from './provider.js';
+} from '../ports/provider.js';
 import { seededRandom } from './seededRandom.js';
 
 export interface SimulatedRates {

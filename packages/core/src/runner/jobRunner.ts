@@ -1,21 +1,30 @@
 import { EventEmitter } from 'eventemitter3';
-import type { Billing, CreditLedger, ProviderCost } from './billing.js';
-import { type Clock, systemClock } from './clock.js';
-import { JobGateError, toJobGateError } from './errors.js';
-import { type Job, jobIdSchema } from './job.js';
-import type { JobEvents } from './jobEvents.js';
-import { isTerminal, type JobStatus } from './jobStatus.js';
-import type { FinishOutcome, FinishResult, HealResult, JobStore, SlotOptions } from './jobStore.js';
-import { isTaskNotFound, type Provider, type ProviderStatus } from './provider.js';
-import { type RefundPolicy, refundDue } from './refundPolicy.js';
+import { JobGateError, toJobGateError } from '../domain/errors.js';
+import { type Job, jobIdSchema } from '../domain/job.js';
+import type { JobEvents } from '../domain/jobEvents.js';
+import { isTerminal, type JobStatus } from '../domain/jobStatus.js';
+import { type RefundPolicy, refundDue } from '../domain/refundPolicy.js';
 import {
   createSlotPolicy,
   poolCap,
   type SlotPolicy,
   type SlotPolicyOptions,
-} from './slotPolicy.js';
+} from '../domain/slotPolicy.js';
+import { type AnyTool, DEFAULT_POOL, ToolRegistry } from '../domain/tool.js';
+import type { Billing, CreditLedger, ProviderCost } from '../ports/billing.js';
+import { type Clock, systemClock } from '../ports/clock.js';
+import type {
+  FinishOutcome,
+  FinishResult,
+  HealResult,
+  JobChange,
+  JobQuery,
+  JobStore,
+  SlotOptions,
+  StoreCapabilities,
+} from '../ports/jobStore.js';
+import { isTaskNotFound, type Provider, type ProviderStatus } from '../ports/provider.js';
 import { isStoreUnavailable, withStoreDeadline } from './storeDeadline.js';
-import { type AnyTool, DEFAULT_POOL, ToolRegistry } from './tool.js';
 import { verifyWebhookToken, webhookToken } from './webhookToken.js';
 
 export interface RunnerTimeouts {
@@ -341,6 +350,42 @@ export class JobRunner {
   async slots(pool = DEFAULT_POOL): Promise<SlotsInfo> {
     const counts = await this.store.counts(pool);
     return { pool, cap: poolCap(this.policy.limits, pool), ...counts };
+  }
+
+  /**
+   * The job with this id if it is the user's, null if no job has the id, NOT_FOUND if it is
+   * someone else's: how a repeated submit (a double click, a retry) is answered with the job
+   * as it is, before any limit applies.
+   */
+  async find(jobId: string, userId: string): Promise<Job | null> {
+    const job = await this.store.get(jobId);
+    if (job && job.userId !== userId) {
+      throw new JobGateError('NOT_FOUND', 'this job id belongs to no job of yours', { jobId });
+    }
+    return job;
+  }
+
+  /** Jobs matching the query (newest first), for operator views. */
+  list(query: JobQuery): Promise<Job[]> {
+    return this.store.list(query);
+  }
+
+  /** The queue of a pool (all pools if omitted) in order, positions 1..n. */
+  queue(pool?: string): Promise<Job[]> {
+    return this.store.queue(pool);
+  }
+
+  /**
+   * Every job change, and one notice per pool whose queue moved (positions changed without
+   * the rows changing); returns the unsubscribe function. What a live view listens to.
+   */
+  watch(onChange: (change: JobChange) => void, onQueueMoved?: (pool: string) => void): () => void {
+    return this.store.subscribe(onChange, onQueueMoved);
+  }
+
+  /** What the store can do: whether it is shared between processes, and notifies across them. */
+  get capabilities(): StoreCapabilities {
+    return this.store.capabilities;
   }
 
   /** The callback URL the provider gets for a job, or undefined without `webhook` options. */

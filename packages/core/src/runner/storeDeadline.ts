@@ -1,5 +1,5 @@
-import { JobGateError, toJobGateError } from './errors.js';
-import type { JobStore } from './jobStore.js';
+import { JobGateError, toJobGateError } from '../domain/errors.js';
+import type { JobStore } from '../ports/jobStore.js';
 
 /** How long a client waits before retrying after STORE_UNAVAILABLE. */
 export const STORE_RETRY_AFTER_MS = 2_000;

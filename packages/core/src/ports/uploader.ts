@@ -1,4 +1,4 @@
-import { JobGateError } from './errors.js';
+import { JobGateError } from '../domain/errors.js';
 
 export interface UploadRequest {
   tool: string;

@@ -1,4 +1,4 @@
-import { JobGateError } from './errors.js';
+import { JobGateError } from '../domain/errors.js';
 import { hmacSha256 } from './hmacSha256.js';
 
 const encoder = new TextEncoder();

@@ -1,6 +1,6 @@
-import type { Billing } from './billing.js';
-import { JobGateError, toJobGateError } from './errors.js';
-import type { Job } from './job.js';
+import { JobGateError, toJobGateError } from '../domain/errors.js';
+import type { Job } from '../domain/job.js';
+import type { Billing } from '../ports/billing.js';
 
 /** One of the app's database functions, and the arguments jobgate passes it for a job. */
 export interface RpcFunction {
