@@ -40,6 +40,7 @@ export {
   type TerminalStatus,
   TRANSITIONS,
 } from './domain/jobStatus.js';
+export { isRealQueued, needsConfirm } from './domain/needsConfirm.js';
 export { type RefundPolicy, refundDue } from './domain/refundPolicy.js';
 export {
   createSlotPolicy,
@@ -115,7 +116,6 @@ export {
   type CancelRequest,
   createJobRunner,
   type HealReport,
-  isRealQueued,
   JobRunner,
   type JobRunnerOptions,
   type RunnerRetry,

@@ -2,19 +2,7 @@ import { isErrorCode, JobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
 import { JOB_STATUSES } from '../domain/jobStatus.js';
 
-/**
- * True when the job really waits in the queue (the pool was full): cancelling it gives up
- * its place, so the server asks for `confirm: true`. Same rule as `isRealQueued` on the
- * server, kept here so the browser entry does not load the server code.
- */
-export function isRealQueued(job: Job): boolean {
-  return job.status === 'queued' && job.waitedInQueue && job.position !== null;
-}
-
-/** Cancelling this job needs the user's confirmation (it really waits in the queue, or runs). */
-export function needsConfirm(job: Job): boolean {
-  return job.status === 'running' || isRealQueued(job);
-}
+export { isRealQueued, needsConfirm } from '../domain/needsConfirm.js';
 
 /** The typed error of a failed or cancelled job, from its `errorCode` and `"CODE: text"` message. */
 export function jobError(job: Job): JobGateError {

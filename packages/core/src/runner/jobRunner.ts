@@ -3,6 +3,7 @@ import { JobGateError, toJobGateError } from '../domain/errors.js';
 import { type Job, jobIdSchema } from '../domain/job.js';
 import type { JobEvents } from '../domain/jobEvents.js';
 import { isTerminal, type JobStatus } from '../domain/jobStatus.js';
+import { needsConfirm } from '../domain/needsConfirm.js';
 import { type RefundPolicy, refundDue } from '../domain/refundPolicy.js';
 import {
   createSlotPolicy,
@@ -310,8 +311,7 @@ export class JobRunner {
     for (let attempt = 0; attempt < 5; attempt++) {
       const job = await this.get(request.jobId, request.userId);
       if (isTerminal(job.status)) return job;
-      const needsConfirm = job.status === 'running' || isRealQueued(job);
-      if (needsConfirm && !request.confirm) {
+      if (needsConfirm(job) && !request.confirm) {
         throw new JobGateError(
           'CONFIRM_REQUIRED',
           job.status === 'running'
@@ -971,11 +971,6 @@ export class JobRunner {
     const err = error instanceof Error ? error : new Error(String(error));
     if (this.#events.listenerCount('error') > 0) this.#events.emit('error', err, { jobId, during });
   }
-}
-
-/** A job that really waits in the queue (not a phantom of the old app's bug). */
-export function isRealQueued(job: Job): boolean {
-  return job.status === 'queued' && job.waitedInQueue && job.position !== null;
 }
 
 const clamp01 = (n: number): number => Math.min(1, Math.max(0, n));
