@@ -14,7 +14,8 @@ import {
 } from '@jobgate/core';
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRunningHubProvider, RUNNINGHUB_PATHS } from '../runningHubProvider.js';
+import { RUNNINGHUB_PATHS } from '../runningHubPaths.js';
+import { createRunningHubProvider } from '../runningHubProvider.js';
 import {
   type RunningHubSimulator,
   type RunningHubSimulatorOptions,

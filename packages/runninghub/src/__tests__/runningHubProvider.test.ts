@@ -9,12 +9,8 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RUNNINGHUB_CODES, type RunningHubCode } from '../runningHubCodes.js';
-import {
-  createRunningHubProvider,
-  MAX_UPLOAD_BYTES,
-  RUNNINGHUB_PATHS,
-  type RunningHubProvider,
-} from '../runningHubProvider.js';
+import { MAX_UPLOAD_BYTES, RUNNINGHUB_PATHS } from '../runningHubPaths.js';
+import { createRunningHubProvider, type RunningHubProvider } from '../runningHubProvider.js';
 import { type RunningHubSimulator, startRunningHubSimulator } from '../runningHubSimulator.js';
 import type { RunningHubToolConfig } from '../runningHubToolConfig.js';
 import { jobFor, rejectionOf, unmappedTool, workflowTool } from './helpers.js';
