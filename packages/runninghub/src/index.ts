@@ -11,6 +11,7 @@ export {
   type RunningHubCode,
   type RunningHubCodeClass,
   type RunningHubCodeInfo,
+  type RunningHubTaskStatus,
   runningHubCodeInfo,
 } from './runningHubCodes.js';
 export { runningHubError } from './runningHubError.js';
@@ -20,14 +21,12 @@ export {
   type RunningHubOutputFile,
   statusFromOutputs,
 } from './runningHubOutputs.js';
+export { MAX_UPLOAD_BYTES, RUNNINGHUB_PATHS } from './runningHubPaths.js';
 export {
   createRunningHubProvider,
-  MAX_UPLOAD_BYTES,
-  RUNNINGHUB_PATHS,
   type RunningHubAccountStatus,
   RunningHubProvider,
   type RunningHubProviderOptions,
-  type RunningHubTaskStatus,
 } from './runningHubProvider.js';
 export {
   type RunningHubNodeInfo,

@@ -1,4 +1,4 @@
-import type { ErrorCode, ProviderErrorKind } from '@jobgate/core';
+import type { ErrorCode, ProviderErrorKind, ProviderStatus } from '@jobgate/core';
 
 /**
  * How jobgate treats a RunningHub answer code.
@@ -163,3 +163,25 @@ export const CLASS_TO_ERROR: Record<
   notFound: { code: 'PROVIDER_ERROR', kind: 'fatal' },
   transient: { code: 'PROVIDER_ERROR', kind: 'transient' },
 };
+
+/** RunningHub's task states, as `/task/openapi/status` answers them. */
+export type RunningHubTaskStatus = 'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILED';
+
+/** jobgate's provider state for each RunningHub task state. */
+export const TASK_STATE: Record<RunningHubTaskStatus, ProviderStatus['state']> = {
+  QUEUED: 'pending',
+  RUNNING: 'running',
+  SUCCESS: 'completed',
+  FAILED: 'failed',
+};
+
+/**
+ * The code `/task/openapi/outputs` answers (and a TASK_END callback carries) for a task in
+ * each state: the provider reads these, the simulator writes them.
+ */
+export const OUTPUTS_CODE = {
+  QUEUED: 813,
+  RUNNING: 804,
+  SUCCESS: 0,
+  FAILED: 805,
+} as const satisfies Record<RunningHubTaskStatus, number>;

@@ -1,6 +1,6 @@
 import type { ProviderStatus } from '@jobgate/core';
 import type { RunningHubEnvelope } from './runningHubClient.js';
-import { runningHubCodeInfo } from './runningHubCodes.js';
+import { OUTPUTS_CODE, runningHubCodeInfo, TASK_STATE } from './runningHubCodes.js';
 
 /** One generated file, as jobgate stores it in `job.output.outputs`. */
 export type RunningHubOutputFile = {
@@ -71,7 +71,7 @@ export function failureMessage(envelope: RunningHubEnvelope): string {
  */
 export function statusFromOutputs(envelope: RunningHubEnvelope): ProviderStatus {
   const { code } = envelope;
-  if (code === 0) {
+  if (code === OUTPUTS_CODE.SUCCESS) {
     const output = outputOf(envelope.data);
     // Every file of a task repeats the task's run time: that is its cost at RunningHub.
     const seconds = output.outputs.find((o) => o.costTimeSec !== null)?.costTimeSec ?? null;
@@ -83,8 +83,8 @@ export function statusFromOutputs(envelope: RunningHubEnvelope): ProviderStatus 
     };
   }
   const info = runningHubCodeInfo(code);
-  if (code === 804) return { state: 'running' };
-  if (code === 813) return { state: 'pending' };
+  if (code === OUTPUTS_CODE.RUNNING) return { state: TASK_STATE.RUNNING };
+  if (code === OUTPUTS_CODE.QUEUED) return { state: TASK_STATE.QUEUED };
   const error = { code: String(code), message: failureMessage(envelope) };
   if (info?.class === 'notFound') return { state: 'unknown', error };
   return { state: 'failed', error };

@@ -14,23 +14,11 @@ import {
   type RunningHubClientOptions,
   type RunningHubEnvelope,
 } from './runningHubClient.js';
-import { runningHubCodeInfo } from './runningHubCodes.js';
+import { type RunningHubTaskStatus, runningHubCodeInfo, TASK_STATE } from './runningHubCodes.js';
 import { runningHubError } from './runningHubError.js';
 import { statusFromOutputs } from './runningHubOutputs.js';
+import { MAX_UPLOAD_BYTES, RUNNINGHUB_PATHS } from './runningHubPaths.js';
 import { resolveRunningHubTarget } from './runningHubToolConfig.js';
-
-/** RunningHub refuses uploads above 30 MB; jobgate checks before sending. */
-export const MAX_UPLOAD_BYTES = 30 * 1024 * 1024;
-
-export const RUNNINGHUB_PATHS = {
-  createWorkflow: '/task/openapi/create',
-  runAiApp: '/task/openapi/ai-app/run',
-  status: '/task/openapi/status',
-  outputs: '/task/openapi/outputs',
-  cancel: '/task/openapi/cancel',
-  upload: '/task/openapi/upload',
-  accountStatus: '/uc/openapi/accountStatus',
-} as const;
 
 export interface RunningHubProviderOptions extends RunningHubClientOptions {
   /** The provider id in webhook URLs (`/webhooks/{id}/{token}`). Default `runninghub`. */
@@ -39,9 +27,6 @@ export interface RunningHubProviderOptions extends RunningHubClientOptions {
   instanceType?: string;
 }
 
-/** RunningHub's task states from `/task/openapi/status`. */
-export type RunningHubTaskStatus = 'QUEUED' | 'RUNNING' | 'SUCCESS' | 'FAILED';
-
 export interface RunningHubAccountStatus {
   remainCoins: number | null;
   currentTaskCounts: number;
@@ -49,13 +34,6 @@ export interface RunningHubAccountStatus {
   currency: string | null;
   apiType: string | null;
 }
-
-const STATE: Record<RunningHubTaskStatus, ProviderStatus['state']> = {
-  QUEUED: 'pending',
-  RUNNING: 'running',
-  SUCCESS: 'completed',
-  FAILED: 'failed',
-};
 
 function numberOrNull(value: unknown): number | null {
   if (value === null || value === undefined || value === '') return null;
@@ -160,7 +138,9 @@ export class RunningHubProvider implements Provider {
       throw this.#error(envelope, 'status');
     }
     const raw = typeof envelope.data === 'string' ? envelope.data.toUpperCase() : '';
-    const state = Object.hasOwn(STATE, raw) ? STATE[raw as RunningHubTaskStatus] : 'unknown';
+    const state = Object.hasOwn(TASK_STATE, raw)
+      ? TASK_STATE[raw as RunningHubTaskStatus]
+      : 'unknown';
     if (state === 'completed' || state === 'failed') return this.outputs(taskId, signal);
     return { state };
   }

@@ -1,13 +1,9 @@
 export {
   type RunningHubSimulator,
   type RunningHubSimulatorOptions,
-  type SimDelivery,
-  type SimInjection,
-  type SimNodeInfo,
-  type SimOutputFile,
-  type SimRates,
-  type SimRequestLog,
-  type SimTask,
-  type SimTaskStatus,
   startRunningHubSimulator,
 } from './runningHubSimulator.js';
+export type { SimInjection, SimRates } from './simFaults.js';
+export type { SimRequestLog } from './simServer.js';
+export type { SimNodeInfo, SimOutputFile, SimTask, SimTaskStatus } from './simTask.js';
+export type { SimDelivery } from './simWebhooks.js';

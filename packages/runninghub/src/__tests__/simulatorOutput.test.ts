@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RUNNINGHUB_PATHS } from '../runningHubProvider.js';
+import { RUNNINGHUB_PATHS } from '../runningHubPaths.js';
 import { type RunningHubSimulator, startRunningHubSimulator } from '../runningHubSimulator.js';
 
 let sim: RunningHubSimulator | undefined;
