@@ -4,7 +4,8 @@ import type { JobGateError } from '../../domain/errors.js';
 import type { Uploader, UploadRequest } from '../../ports/uploader.js';
 import { FakeClock } from '../../testing/fakeClock.js';
 import { fetchTransport } from '../fetchTransport.js';
-import { createJobClient, type JobClientState } from '../jobClient.js';
+import { createJobClient } from '../jobClient.js';
+import type { JobClientState } from '../jobClientState.js';
 import { sseUpdates } from '../sseUpdates.js';
 import { createFakeServer, flush, uuid } from './fakeServer.js';
 
