@@ -31,8 +31,12 @@ export interface ClientMachine {
   session(): ClientSession | null;
   /** A new session: the old one's requests are aborted and its job no longer followed. */
   begin(): ClientSession;
-  /** A new session that holds the lock, shown as `state`; the promise settles when its job ends. */
-  lock(state: JobClientState, requesting: boolean): [ClientSession, Promise<Job>];
+  /**
+   * A new session that holds the lock, shown as `state`, its request under way; the promise
+   * settles when its job ends. While the lock is held: no session, and CLIENT_BUSY at once
+   * (nothing sent, the state untouched).
+   */
+  lock(state: JobClientState): [ClientSession | null, Promise<Job>];
   /**
    * The user cancelled (or, with false, the cancel failed): the run's end is then no
    * failure. A request in flight is aborted.
@@ -171,17 +175,23 @@ export function clientMachine(options: JobClientOptions): ClientMachine {
     requesting: () => requesting,
     session: () => latest,
     begin,
-    lock(state, request) {
-      locked = true;
-      const session = begin();
-      const promise = new Promise<Job>((resolve, reject) => {
-        pending = { resolve, reject };
-      });
+    lock(state) {
+      const session = locked ? null : begin();
+      const promise = session
+        ? new Promise<Job>((resolve, reject) => {
+            pending = { resolve, reject };
+          })
+        : Promise.reject(
+            new JobGateError('CLIENT_BUSY', 'already running a job: wait for it or cancel it'),
+          );
       // The state carries every outcome, so a caller that does not await (an onClick
       // handler) must not get an unhandled rejection; one that awaits still sees it.
       promise.catch(noop);
-      store.set(state);
-      requesting = request;
+      if (session) {
+        locked = true;
+        store.set(state);
+        requesting = true;
+      }
       return [session, promise];
     },
     cancelling(on) {

@@ -1,4 +1,4 @@
-import type { Clock, TimerHandle } from '../ports/clock.js';
+import type { Clock } from '../ports/clock.js';
 import { noop } from './jobHelpers.js';
 import type { JobTransport } from './jobTransport.js';
 
@@ -21,29 +21,24 @@ export function failsafeCancel(
   clock: Clock,
   timeoutMs: number,
 ): FailsafeCancel {
-  let last: { promise: Promise<void>; timer: TimerHandle | null } | null = null;
-  const clear = (entry: typeof last) => {
-    if (entry?.timer != null) clock.clearTimeout(entry.timer);
-    if (entry) entry.timer = null;
-  };
+  let last: Promise<void> | undefined;
+  let stopTimer = noop;
   return {
     send(jobId) {
       const controller = new AbortController();
-      const entry: NonNullable<typeof last> = { promise: Promise.resolve(), timer: null };
-      entry.timer = clock.setTimeout(() => {
-        entry.timer = null;
-        controller.abort();
-      }, timeoutMs);
-      entry.promise = transport
+      const timer = clock.setTimeout(() => controller.abort(), timeoutMs);
+      const clear = () => clock.clearTimeout(timer);
+      const promise = transport
         .cancel(jobId, {}, controller.signal)
         .then(noop, noop)
         .finally(() => {
-          clear(entry);
-          if (last === entry) last = null;
+          clear();
+          if (last === promise) last = undefined;
         });
-      last = entry;
+      last = promise;
+      stopTimer = clear;
     },
-    inFlight: () => last?.promise,
-    dispose: () => clear(last),
+    inFlight: () => last,
+    dispose: () => stopTimer(),
   };
 }

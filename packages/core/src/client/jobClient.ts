@@ -1,11 +1,11 @@
 import { JobGateError, toJobGateError } from '../domain/errors.js';
 import type { Job, JsonObject } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
-import { type Clock, systemClock } from '../ports/clock.js';
+import type { Clock } from '../ports/clock.js';
 import type { Uploader } from '../ports/uploader.js';
 import { type ClientMachine, clientMachine } from './clientMachine.js';
 import { IDLE_STATE, type JobClientState, stateFromJob } from './jobClientState.js';
-import { needsConfirm, noop } from './jobHelpers.js';
+import { needsConfirm } from './jobHelpers.js';
 import type { JobTransport, JobUpdateSource } from './jobTransport.js';
 import type { ReadableStore } from './stateStore.js';
 import { submitJob } from './submitJob.js';
@@ -26,15 +26,6 @@ export interface JobClientOptions {
   /** Job ids; default `crypto.randomUUID()`. */
   generateId?: () => string;
   clock?: Clock;
-}
-
-/** Refused at once, the state untouched; quiet like every run promise (see `lock`). */
-function busy(): Promise<Job> {
-  const promise = Promise.reject<Job>(
-    new JobGateError('CLIENT_BUSY', 'already running a job: wait for it or cancel it'),
-  );
-  promise.catch(noop);
-  return promise;
 }
 
 /**
@@ -76,12 +67,8 @@ export class JobClient implements ReadableStore<JobClientState> {
    */
   run(tool: string, input: JsonObject, files?: Readonly<Record<string, ClientFile>>): Promise<Job> {
     const m = this.#m;
-    if (m.locked()) return busy();
-    const [session, promise] = m.lock(
-      { ...IDLE_STATE, status: 'starting', tool, isBusy: true },
-      true,
-    );
-    void submitJob({ ...this.#options, tool, input, files, machine: m, session });
+    const [session, promise] = m.lock({ ...IDLE_STATE, status: 'starting', tool, isBusy: true });
+    if (session) void submitJob({ ...this.#options, tool, input, files, machine: m, session });
     return promise;
   }
 
@@ -91,21 +78,21 @@ export class JobClient implements ReadableStore<JobClientState> {
    */
   follow(jobId: string): Promise<Job> {
     const m = this.#m;
-    if (m.locked()) return busy();
     const known = this.getSnapshot().job;
-    if (known && known.id === jobId && !isTerminal(known.status)) {
-      const [session, promise] = m.lock(stateFromJob(known, known.tool), false);
-      m.answer(session, known, jobId, false);
-      return promise;
-    }
+    // The job on screen (the one that blocked a run) is followed as it is, without a read.
+    const shown = known && known.id === jobId && !isTerminal(known.status) ? known : null;
     const [session, promise] = m.lock(
-      { ...IDLE_STATE, status: 'starting', jobId, isBusy: true },
-      true,
+      shown
+        ? stateFromJob(shown, shown.tool)
+        : { ...IDLE_STATE, status: 'starting', jobId, isBusy: true },
     );
-    this.#options.transport.get(jobId, session.signal).then(
-      (job) => m.answer(session, job, jobId, false),
-      (error: unknown) => m.fail(session, error, jobId, false),
-    );
+    if (session && shown) m.answer(session, shown, jobId, false);
+    else if (session) {
+      this.#options.transport.get(jobId, session.signal).then(
+        (job) => m.answer(session, job, jobId, false),
+        (error: unknown) => m.fail(session, error, jobId, false),
+      );
+    }
     return promise;
   }
 

@@ -4,7 +4,7 @@ import { isTerminal } from '../domain/jobStatus.js';
 import type { ClientMachine, ClientSession } from './clientMachine.js';
 import type { JobClientOptions } from './jobClient.js';
 import { IDLE_STATE } from './jobClientState.js';
-import { noop, randomJobId } from './jobHelpers.js';
+import { randomJobId } from './jobHelpers.js';
 import { type ClientFile, uploadFiles } from './uploadFiles.js';
 
 export interface SubmitJobRequest
@@ -30,8 +30,6 @@ export async function submitJob(request: SubmitJobRequest): Promise<void> {
   const { signal, current } = session;
   const { store, failsafe } = machine;
   let jobId: string | undefined;
-  let uploaded: string[] = [];
-  let submitted = false;
   try {
     // The previous run's failsafe cancel settles first, so the active-job check sees it.
     const after = failsafe.inFlight();
@@ -49,21 +47,18 @@ export async function submitJob(request: SubmitJobRequest): Promise<void> {
         jobId,
         files,
         signal,
+        current,
         onProgress: (progress) => {
           const state = store.getSnapshot();
           if (current() && state.status === 'uploading' && state.progress !== progress) {
             store.set({ ...state, progress });
           }
         },
-        onUploaded: (done) => {
-          uploaded = done;
-        },
       });
       if (!current()) return;
       finalInput = { ...input, ...paths };
     }
     store.set({ ...IDLE_STATE, status: 'starting', tool, jobId, isBusy: true });
-    submitted = true;
     const job = await transport.submit({ jobId, tool, input: finalInput }, signal);
     machine.answer(session, job, jobId, true);
   } catch (error) {
@@ -79,7 +74,6 @@ export async function submitJob(request: SubmitJobRequest): Promise<void> {
         return machine.block(session, other);
       }
     }
-    if (!submitted && uploaded.length > 0) request.uploader?.remove(uploaded).catch(noop);
     machine.fail(session, err, jobId, true);
   }
 }

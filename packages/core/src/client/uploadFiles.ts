@@ -1,6 +1,7 @@
 import { JobGateError, toJobGateError } from '../domain/errors.js';
 import { type UploadRequest, uploadPath } from '../ports/uploader.js';
 import type { JobClientOptions } from './jobClient.js';
+import { noop } from './jobHelpers.js';
 
 /** A file for an input field: a Blob/File, or bytes with a name and type. */
 export type ClientFile =
@@ -14,18 +15,15 @@ export interface UploadFilesRequest extends Pick<JobClientOptions, 'uploader' | 
   signal: AbortSignal | undefined;
   /** The share of all bytes sent so far, 0..1. */
   onProgress(fraction: number): void;
-  /**
-   * The paths stored, called once every upload settled, also when one failed: the caller
-   * removes them if the job is never submitted.
-   */
-  onUploaded(paths: string[]): void;
+  /** False once the run was reset or replaced: its files are then left alone. */
+  current(): boolean;
 }
 
 /**
  * The upload step of the flow: every file goes to `{tool}/{userId}/{jobId}/{field}.{ext}`
  * at once, and the field gets the storage path. Rejects with a JobGateError: VALIDATION
  * (no uploader, an unsafe path, checked before anything is sent), UNAUTHENTICATED (no
- * user id), or STORAGE_ERROR when an upload failed.
+ * user id), or STORAGE_ERROR when an upload failed, after removing the files that made it.
  */
 export async function uploadFiles(request: UploadFilesRequest): Promise<Record<string, string>> {
   const { uploader, tool, jobId, files, signal } = request;
@@ -68,9 +66,12 @@ export async function uploadFiles(request: UploadFilesRequest): Promise<Record<s
       return [entry.field, result.path] as const;
     }),
   );
-  request.onUploaded(paths);
   const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw toJobGateError(failed.reason, 'STORAGE_ERROR', jobId);
+  if (failed) {
+    // No job will ever point at these.
+    if (paths.length > 0 && request.current()) uploader.remove(paths).catch(noop);
+    throw toJobGateError(failed.reason, 'STORAGE_ERROR', jobId);
+  }
   return Object.fromEntries(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : [])));
 }
 
