@@ -1,4 +1,5 @@
 import { sampleInputs } from '@jobgate/example-tools';
+import type { Job } from '../../domain/job.js';
 import type { Uploader } from '../../ports/uploader.js';
 import { FakeClock } from '../../testing/fakeClock.js';
 import { fetchTransport } from '../fetchTransport.js';
@@ -45,4 +46,33 @@ export function setup(
   client.subscribe(() => states.push(client.getSnapshot()));
   const status = () => client.getSnapshot().status;
   return { server, clock, client, states, status, transport };
+}
+
+/** A job as the server would send it, for the tests of one module without a server. */
+export function makeJob(overrides: Partial<Job> = {}): Job {
+  return {
+    id: 'j1',
+    tool: 'veste-ai',
+    userId: 'u1',
+    pool: 'default',
+    status: 'running',
+    input: {},
+    output: null,
+    waitedInQueue: false,
+    position: null,
+    taskId: null,
+    userCreditCost: 0,
+    creditState: 'none',
+    errorCode: null,
+    errorMessage: null,
+    progress: null,
+    attempts: 0,
+    retryAt: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    queuedAt: null,
+    startedAt: null,
+    completedAt: null,
+    updatedAt: '2026-01-01T00:00:01.000Z',
+    ...overrides,
+  };
 }
