@@ -35,15 +35,8 @@ export {
   type SlotsAnswer,
   type TokenGetter,
 } from './fetchTransport.js';
-export {
-  type ClientFile,
-  createJobClient,
-  IDLE_STATE,
-  JobClient,
-  type JobClientOptions,
-  type JobClientState,
-  type JobClientStatus,
-} from './jobClient.js';
+export { createJobClient, JobClient, type JobClientOptions } from './jobClient.js';
+export { IDLE_STATE, type JobClientState, type JobClientStatus } from './jobClientState.js';
 export { isJob, isRealQueued, jobError, needsConfirm, randomJobId } from './jobHelpers.js';
 export type { JobTransport, JobUpdateSource } from './jobTransport.js';
 export { type PollingUpdatesOptions, pollingUpdates } from './pollingUpdates.js';
@@ -68,3 +61,4 @@ export type {
   TypedJobClient,
   UntypedRun,
 } from './toolTypes.js';
+export type { ClientFile } from './uploadFiles.js';

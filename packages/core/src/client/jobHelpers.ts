@@ -38,6 +38,29 @@ export function isNotOlder(next: Job, current: Job | null): boolean {
   return Number.isNaN(a) || Number.isNaN(b) || a >= b;
 }
 
+/** Nothing the UI shows changed (an update source repeating what the submit answered). */
+export function sameView(a: Job, b: Job): boolean {
+  return (
+    a.id === b.id &&
+    a.status === b.status &&
+    a.updatedAt === b.updatedAt &&
+    a.position === b.position &&
+    a.progress === b.progress
+  );
+}
+
+/**
+ * The wait before retry number `attempt` (1 = the first) of an update source: doubling
+ * from `base` up to `max`, so a server that is down is not hammered and one that is back
+ * is found soon.
+ */
+export function backoffDelay(base: number, max: number, attempt: number): number {
+  return Math.min(max, base * 2 ** (attempt - 1));
+}
+
+/** For promises whose outcome is carried elsewhere (the state, a later request). */
+export const noop = (): void => {};
+
 /** A v4 UUID: `crypto.randomUUID()`, or built from `getRandomValues` outside secure contexts. */
 export function randomJobId(): string {
   const c = globalThis.crypto;

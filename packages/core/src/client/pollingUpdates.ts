@@ -2,6 +2,7 @@ import { toJobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
 import { type Clock, systemClock, type TimerHandle } from '../ports/clock.js';
+import { backoffDelay, sameView } from './jobHelpers.js';
 import type { JobTransport, JobUpdateSource } from './jobTransport.js';
 
 export interface PollingUpdatesOptions {
@@ -29,8 +30,8 @@ export function pollingUpdates(options: PollingUpdatesOptions): JobUpdateSource 
       let stopped = false;
       let timer: TimerHandle | null = null;
       let controller: AbortController | null = null;
-      let backoff = intervalMs;
-      let last = '';
+      let failures = 0;
+      let last: Job | undefined;
       const schedule = (ms: number) => {
         timer = clock.setTimeout(() => {
           timer = null;
@@ -50,15 +51,15 @@ export function pollingUpdates(options: PollingUpdatesOptions): JobUpdateSource 
             onError(err);
             return;
           }
-          schedule(Math.max(backoff, err.retryAfterMs ?? 0));
-          backoff = Math.min(maxIntervalMs, backoff * 2);
+          schedule(
+            Math.max(backoffDelay(intervalMs, maxIntervalMs, ++failures), err.retryAfterMs ?? 0),
+          );
           return;
         }
         if (stopped) return;
-        backoff = intervalMs;
-        const key = `${job.status}|${job.updatedAt}|${job.position}|${job.progress}`;
-        if (key !== last) {
-          last = key;
+        failures = 0;
+        if (!last || !sameView(last, job)) {
+          last = job;
           onJob(job);
         }
         if (isTerminal(job.status)) stopped = true;

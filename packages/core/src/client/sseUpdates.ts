@@ -3,7 +3,7 @@ import { isTerminal } from '../domain/jobStatus.js';
 import { type Clock, systemClock, type TimerHandle } from '../ports/clock.js';
 import { errorFromResponse } from './errorFromResponse.js';
 import { authHeaders, joinUrl, type TokenGetter } from './fetchTransport.js';
-import { isJob } from './jobHelpers.js';
+import { backoffDelay, isJob, noop } from './jobHelpers.js';
 import type { JobUpdateSource } from './jobTransport.js';
 
 export interface SseUpdatesOptions {
@@ -115,7 +115,7 @@ export function sseUpdates(options: SseUpdatesOptions): JobUpdateSource {
         retryTimer = null;
         controller?.abort();
         // Not every fetch ties the body to the signal: cancel the stream itself too.
-        void reader?.cancel().catch(() => {});
+        void reader?.cancel().catch(noop);
         reader = null;
       };
 
@@ -128,7 +128,7 @@ export function sseUpdates(options: SseUpdatesOptions): JobUpdateSource {
           heartbeat = clock.setTimeout(() => {
             stalled = true;
             current.abort();
-            void reader?.cancel().catch(() => {});
+            void reader?.cancel().catch(noop);
           }, heartbeatTimeoutMs);
         };
         let finished = false;
@@ -168,7 +168,7 @@ export function sseUpdates(options: SseUpdatesOptions): JobUpdateSource {
           });
           const streamReader = response.body.getReader();
           reader = streamReader;
-          if (stopped) void streamReader.cancel().catch(() => {});
+          if (stopped) void streamReader.cancel().catch(noop);
           const decoder = new TextDecoder();
           try {
             while (!finished && !stopped) {
@@ -180,7 +180,7 @@ export function sseUpdates(options: SseUpdatesOptions): JobUpdateSource {
             parser.push(decoder.decode());
             parser.end();
           } finally {
-            if (finished || stopped) void streamReader.cancel().catch(() => {});
+            if (finished || stopped) void streamReader.cancel().catch(noop);
             if (reader === streamReader) reader = null;
           }
           clearHeartbeat();
@@ -203,12 +203,13 @@ export function sseUpdates(options: SseUpdatesOptions): JobUpdateSource {
             onError(err);
             return;
           }
-          const delay =
-            serverRetry ?? Math.min(maxRetryMs, retryMs * 2 ** Math.max(0, failures - 1));
-          retryTimer = clock.setTimeout(() => {
-            retryTimer = null;
-            void connect();
-          }, delay);
+          retryTimer = clock.setTimeout(
+            () => {
+              retryTimer = null;
+              void connect();
+            },
+            serverRetry ?? backoffDelay(retryMs, maxRetryMs, failures),
+          );
         }
       };
 

@@ -1,6 +1,7 @@
 import type { Job, JsonObject, JsonValue } from '../domain/job.js';
 import type { StandardSchemaV1 } from '../domain/standardSchema.js';
-import type { ClientFile, JobClient } from './jobClient.js';
+import type { JobClient } from './jobClient.js';
+import type { ClientFile } from './uploadFiles.js';
 
 /**
  * What the browser's types need of a tool: its `defineTool(...)` result, taken with
