@@ -1,8 +1,8 @@
 import { type CreditLedger, isTerminal, type Job, JobGateError, JobRunner } from '@jobgate/core';
 import { FakeClock, seededRandom } from '@jobgate/core/testing';
-import { tools as exampleTools, sampleInputs } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';
 import { testUserId } from './billingConformance.js';
+import { sampleInputs, testTools } from './fixtures/testTools.js';
 import { ScriptedProvider, type StartAnswer } from './scriptedProvider.js';
 import type { StoreFactory, StoreHarness } from './storeHarness.js';
 import { testJobId } from './storeHarness.js';
@@ -72,7 +72,7 @@ async function settle(
   const runner = new JobRunner({
     store: h.store,
     provider,
-    tools: exampleTools,
+    tools: testTools,
     clock,
     billing: ledger,
     wakeTimers: false,
@@ -110,7 +110,7 @@ async function settle(
     if (roll < 0.45) {
       // A submit (sometimes the browser retries it with the same id).
       const user = pick(users);
-      const tool = pick(exampleTools);
+      const tool = pick(testTools);
       const jobId = testJobId();
       provider.answers.length = 0;
       provider.script(pick(ANSWERS));
@@ -172,7 +172,7 @@ async function settle(
       return;
     }
     // …after creating and charging a job, before it took a slot.
-    const tool = pick(exampleTools);
+    const tool = pick(testTools);
     const jobId = testJobId();
     let job: Job;
     try {

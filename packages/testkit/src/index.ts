@@ -8,6 +8,7 @@ export {
 } from './billingConformance.js';
 export { checkInvariants } from './checkInvariants.js';
 export { type CreditSettlementOptions, describeCreditSettlement } from './creditSettlement.js';
+export { invalidInputs, sampleInputs, type TestToolId, testTools } from './fixtures/testTools.js';
 export { describeLifecycleProperty } from './lifecycleProperty.js';
 export { memoryHarness } from './memoryHarness.js';
 export { ScriptedProvider, type StartAnswer } from './scriptedProvider.js';

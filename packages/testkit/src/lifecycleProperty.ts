@@ -1,16 +1,16 @@
 import { type CreditLedger, isTerminal, type Job, JobGateError, JobRunner } from '@jobgate/core';
 import { FakeClock, MemoryBilling } from '@jobgate/core/testing';
-import { tools as exampleTools, invalidInputs, sampleInputs } from '@jobgate/example-tools';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkInvariants } from './checkInvariants.js';
+import { invalidInputs, sampleInputs, testTools } from './fixtures/testTools.js';
 import { ScriptedProvider, type StartAnswer } from './scriptedProvider.js';
 import type { StoreFactory, StoreHarness } from './storeHarness.js';
 import { testJobId } from './storeHarness.js';
 
 const T0 = Date.UTC(2026, 0, 1, 12);
 const USERS = ['ana', 'bia', 'caio', 'duda', 'enzo', 'fabi'];
-const TOOLS = exampleTools.map((t) => t.id);
+const TOOLS = testTools.map((t) => t.id);
 
 interface Real {
   h: StoreHarness;
@@ -372,7 +372,7 @@ export interface LifecyclePropertyOptions {
  * The model-based property test: random sequences of submits (valid or not, with every
  * provider answer), provider completions and failures (duplicated deliveries included),
  * cancels with and without confirm (and by strangers), requests that die between two
- * steps, and clock advances with healing — from several users across all four tools —
+ * steps, and clock advances with healing — from several users across all four test tools —
  * checking the invariants after every step.
  */
 export function describeLifecycleProperty(
@@ -408,7 +408,7 @@ export function describeLifecycleProperty(
                 const runner = new JobRunner({
                   store: h.store,
                   provider,
-                  tools: exampleTools,
+                  tools: testTools,
                   clock,
                   billing,
                   wakeTimers: false,
