@@ -3,7 +3,7 @@ import IORedis from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { analyzeRun, handoffGaps, maxOverlap } from './analyzeRun.js';
 import { parseBenchOptions } from './benchOptions.js';
-import { handoffChart } from './handoffChart.js';
+import { handoffChart } from './report/handoffChart.js';
 import { runBench } from './runBench.js';
 import { renderMarkdown } from './writeReport.js';
 

@@ -26,7 +26,6 @@ async function main(): Promise<void> {
   const peerCounter = installRoundTripCounter();
   const worker: SystemWorker = await system.createWorker({
     spec: config.spec,
-    processIndex: config.processIndex,
     record(interval) {
       intervals.push(interval);
       done++;

@@ -9,10 +9,6 @@ export function benchNotes(result: BenchResult): string[] {
     "- **jobgate (store protocol)** drives the PostgresStore directly: at a body's end one `finish` call, and the promoted job's body starts when it returns. The two rows differ by the runner's own work per job (an `attach_task`, and the runner's events).",
     '- Because jobgate pushes the next job from the process that finished the previous one, its jobs run in the processes that held the slots at the start (at most `cap` of them); the other processes only enqueue. The pull-based peers spread jobs over every process.',
   );
-  const limit = result.jobgateLimit;
-  if (limit && limit.jobs !== null) {
-    notes.push(`- **jobgate ran at most ${limit.jobs} jobs per round** (${limit.reason}).`);
-  }
   if (work) {
     notes.push(
       `- **pg-boss work()** waits \`pollingIntervalSeconds\` (at least 0.5 s) after each fetch, even when jobs are waiting, so it runs at most ${work.maxJobs ?? '–'} jobs per round (otherwise a 2,000-job round would take minutes); its hand-off gap is that polling interval.`,

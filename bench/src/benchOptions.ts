@@ -24,8 +24,6 @@ export interface BenchOptions {
   /** Where benchmarks.md/.json/-handoff.svg go; null = do not write. */
   outDir: string | null;
   quick: boolean;
-  /** jobgate's jobs per round at most, for a shorter try (null or 0 = the workload's N, like every system). */
-  jobgateJobs: number | null;
   /** Time jobgate's finish against the queue length (docs evidence). */
   probe: boolean;
   /** Re-render the report from this benchmarks.json instead of running. */
@@ -50,7 +48,6 @@ npm run bench -w @jobgate/bench -- [options]       (from the repository root)
   --warmup N        warm-up jobs before each measured round (default N/10, 20..200)
   --systems a,b     systems to run (default all): jobgate, jobgate-store, pg-boss-work,
                     pg-boss-fetch, graphile-worker, bullmq-redis, bullmq-postgres
-  --jobgate-jobs N  jobgate's jobs per round at most, for a shorter try (default: the workload's N)
   --no-probe        skip the probe of jobgate's finish cost against the queue length (10 to 10,000)
   --quick           smoke run: 30 jobs, jobgate + BullMQ (Redis), nothing written
   --out DIR         write benchmarks.md/.json/-handoff.svg there (default: the repo's docs/)
@@ -81,7 +78,6 @@ export function parseBenchOptions(argv: readonly string[], env = process.env): B
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
-      'jobgate-jobs': { type: 'string' },
       'no-probe': { type: 'boolean', default: false },
       'from-json': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -117,10 +113,6 @@ export function parseBenchOptions(argv: readonly string[], env = process.env): B
         : resolve(env['INIT_CWD'] ?? process.cwd(), values.out)
       : null,
     quick,
-    jobgateJobs:
-      values['jobgate-jobs'] === undefined
-        ? null
-        : positive(values['jobgate-jobs'], '--jobgate-jobs', 0),
     probe: !quick && !(values['no-probe'] ?? false),
     fromJson:
       values['from-json'] === undefined

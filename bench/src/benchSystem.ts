@@ -16,10 +16,9 @@ export interface RunSpec {
   processCount: number;
 }
 
-/** What a worker process gives its system: the run, which process it is, and the recorder. */
+/** What a worker process gives its system: the run and the recorder. */
 export interface WorkerContext {
   spec: RunSpec;
-  processIndex: number;
   /** Called by the job body with its start and end (bench clock). */
   record(interval: JobInterval): void;
   /** Called for a job that held a slot before the measured jobs were released. */

@@ -74,18 +74,9 @@ export interface BenchResult {
   runs: RunResult[];
   /** jobgate's finish cost against the queue length, or null when not probed. */
   finishCost: FinishCost[] | null;
-  /** jobgate's jobs per round at most (null = the workload's N), and why. */
-  jobgateLimit: { jobs: number | null; reason: string };
   totalMs: number;
   /** 1-minute load average when the run ended. */
   loadAverageAtEnd: number;
-}
-
-/** How many jobs jobgate runs per round: the workload's N like every system, unless asked. */
-export function decideJobgateLimit(options: BenchOptions): { jobs: number | null; reason: string } {
-  return options.jobgateJobs === null || options.jobgateJobs === 0
-    ? { jobs: null, reason: "the workload's N" }
-    : { jobs: options.jobgateJobs, reason: `--jobgate-jobs ${options.jobgateJobs}` };
 }
 
 export function selectSystems(ids: readonly string[]): BenchSystem[] {
@@ -117,23 +108,12 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       log(`jobgate finish probe FAILED: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  const jobgateLimit = decideJobgateLimit(options);
-  if (jobgateLimit.jobs !== null)
-    log(`jobgate: at most ${jobgateLimit.jobs} jobs per round (${jobgateLimit.reason})`);
-  const jobLimits: Record<string, number> =
-    jobgateLimit.jobs === null
-      ? {}
-      : { jobgate: jobgateLimit.jobs, 'jobgate-store': jobgateLimit.jobs };
   const runs: RunResult[] = [];
   let seq = 0;
   for (const workload of options.workloads) {
     for (const processes of options.processCounts) {
       for (const system of systems) {
-        const jobs = Math.min(
-          workload.jobs,
-          system.maxJobs ?? Number.POSITIVE_INFINITY,
-          jobLimits[system.id] ?? Number.POSITIVE_INFINITY,
-        );
+        const jobs = Math.min(workload.jobs, system.maxJobs ?? Number.POSITIVE_INFINITY);
         const warmup = Math.min(
           warmupFor(options, workload.jobs),
           Math.max(6, Math.round(jobs / 5)),
@@ -217,14 +197,10 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       setup: s.setup,
       globalCap: s.globalCap,
       versions: s.versions(),
-      maxJobs:
-        Math.min(s.maxJobs ?? Infinity, jobLimits[s.id] ?? Infinity) === Infinity
-          ? null
-          : Math.min(s.maxJobs ?? Infinity, jobLimits[s.id] ?? Infinity),
+      maxJobs: s.maxJobs ?? null,
     })),
     runs,
     finishCost,
-    jobgateLimit,
     totalMs: Date.now() - started,
     loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };

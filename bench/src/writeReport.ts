@@ -1,6 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { handoffChart } from './handoffChart.js';
+import { aimsTable } from './report/aimsTable.js';
+import { handoffChart } from './report/handoffChart.js';
+import { ratiosTable } from './report/ratiosTable.js';
+import { ms, procs, rate } from './report/reportFormat.js';
+import { roundTripsTable } from './report/roundTripsTable.js';
+import { whereJobgateSpendsTime } from './report/whereJobgateSpendsTime.js';
 import type { BenchResult, RunResult } from './runBench.js';
 
 export const REPORT_FILES = {
@@ -8,22 +13,6 @@ export const REPORT_FILES = {
   json: 'benchmarks.json',
   chart: 'benchmarks-handoff.svg',
 } as const;
-
-const ms = (v: number | undefined | null): string =>
-  v === undefined || v === null || Number.isNaN(v)
-    ? '–'
-    : Math.abs(v) >= 100
-      ? v.toFixed(0)
-      : Math.abs(v) >= 10
-        ? v.toFixed(1)
-        : v.toFixed(2);
-
-const rate = (v: number | null): string => (v === null ? '–' : v.toFixed(0));
-
-const ratio = (v: number | null): string =>
-  v === null || !Number.isFinite(v) ? '–' : v >= 10 ? `${v.toFixed(0)}×` : `${v.toFixed(2)}×`;
-
-const procs = (n: number): string => `${n} process${n === 1 ? '' : 'es'}`;
 
 function capCell(run: RunResult): string {
   if (run.maxOverlap === null) return '–';
@@ -40,193 +29,6 @@ function resultRow(run: RunResult, workloadJobs: number): string {
   const h = run.handoffMs;
   const spread = run.processes > 1 ? run.perProcess.join(' / ') : '';
   return `| ${run.system.startsWith('jobgate') ? `**${run.label}**` : run.label} | ${run.slots}${run.globalCap ? '' : ` (${run.processes}×${run.slots / run.processes})`} | ${run.jobs}${run.jobs < workloadJobs ? '*' : ''} | ${rate(run.jobsPerSecond)} | ${ms(h?.p50)} | ${ms(h?.p95)} | ${ms(h?.p99)} | ${capCell(run)} | ${spread} |`;
-}
-
-const find = (result: BenchResult, system: string, bodyMs: number, processes: number) =>
-  result.runs.find(
-    (r) => r.system === system && r.bodyMs === bodyMs && r.processes === processes && !r.error,
-  );
-
-function ratiosTable(result: BenchResult): string[] {
-  const mine = result.systems.filter((s) => s.id === 'jobgate' || s.id === 'jobgate-store');
-  const peers = result.systems.filter((s) => !s.id.startsWith('jobgate'));
-  if (mine.length === 0 || peers.length === 0) return [];
-  const head = mine.flatMap((m) => [`${m.label}: jobs/s ratio`, `${m.label}: p50 gap ratio`]);
-  const lines = [
-    `| peer | workload | ${head.join(' | ')} |`,
-    `|---|---|${head.map(() => '---:').join('|')}|`,
-  ];
-  for (const workload of result.workloads) {
-    for (const processes of result.processCounts) {
-      for (const peer of peers) {
-        const theirs = find(result, peer.id, workload.bodyMs, processes);
-        const cells = mine.flatMap((m) => {
-          const ours = find(result, m.id, workload.bodyMs, processes);
-          if (!ours || !theirs || ours.jobsPerSecond === null || theirs.jobsPerSecond === null)
-            return ['–', '–'];
-          return [
-            ratio(ours.jobsPerSecond / theirs.jobsPerSecond),
-            ratio((ours.handoffMs?.p50 ?? Number.NaN) / (theirs.handoffMs?.p50 ?? Number.NaN)),
-          ];
-        });
-        lines.push(
-          `| ${peer.label} | ${workload.bodyMs} ms, ${procs(processes)} | ${cells.join(' | ')} |`,
-        );
-      }
-    }
-  }
-  return lines;
-}
-
-const yes = (ok: boolean | null): string => (ok === null ? 'n/a' : ok ? '✅ yes' : '❌ no');
-
-const perJob = (r: RunResult | undefined): number | null =>
-  r?.sqlPerJob ? Object.values(r.sqlPerJob).reduce((sum, c) => sum + c.calls, 0) : null;
-
-/** The aims of the queue-at-scale work, each against the peer it names, from this one run. */
-function aims(result: BenchResult): string[] {
-  const lines: string[] = [];
-  const zero = result.workloads.find((w) => w.bodyMs === 0);
-  if (zero) {
-    const ours = find(result, 'jobgate', 0, 1);
-    const gw = find(result, 'graphile-worker', 0, 1);
-    const where = `0 ms, 1 process, ${ours?.jobs ?? zero.jobs} queued`;
-    if (ours?.handoffMs && ours.jobsPerSecond !== null) {
-      if (gw?.handoffMs && gw.jobsPerSecond !== null) {
-        lines.push(
-          `| throughput ≥ 1.3× graphile-worker's | ${where} | ${rate(ours.jobsPerSecond)} vs ${rate(gw.jobsPerSecond)} jobs/s (${ratio(ours.jobsPerSecond / gw.jobsPerSecond)}) | ${yes(ours.jobsPerSecond >= 1.3 * gw.jobsPerSecond)} |`,
-          `| hand-off p50 ≤ graphile-worker's | ${where} | ${ms(ours.handoffMs.p50)} vs ${ms(gw.handoffMs.p50)} ms | ${yes(ours.handoffMs.p50 <= gw.handoffMs.p50)} |`,
-        );
-      }
-      lines.push(
-        `| throughput ≥ 2,000 jobs/s (the 20-line SQL prototype's floor) | ${where} | ${rate(ours.jobsPerSecond)} jobs/s | ${yes(ours.jobsPerSecond >= 2_000)} |`,
-        `| hand-off p50 ≤ 1 ms | ${where} | ${ms(ours.handoffMs.p50)} ms | ${yes(ours.handoffMs.p50 <= 1)} |`,
-      );
-    }
-    const multi = result.processCounts.find((p) => p > 1);
-    if (multi !== undefined) {
-      const many = find(result, 'jobgate', 0, multi);
-      const bull = find(result, 'bullmq-postgres', 0, multi);
-      const there = `0 ms, ${procs(multi)}`;
-      if (many && many.jobsPerSecond !== null) {
-        if (bull && bull.jobsPerSecond !== null) {
-          lines.push(
-            `| throughput ≥ 1.5× BullMQ's Postgres backend (the Postgres peer that holds a global cap) | ${there} | ${rate(many.jobsPerSecond)} vs ${rate(bull.jobsPerSecond)} jobs/s (${ratio(many.jobsPerSecond / bull.jobsPerSecond)}) | ${yes(many.jobsPerSecond >= 1.5 * bull.jobsPerSecond)} |`,
-          );
-        }
-        lines.push(
-          `| throughput ≥ 1,000 jobs/s with the cap held | ${there} | ${rate(many.jobsPerSecond)} jobs/s, max overlap ${many.maxOverlap} | ${yes(many.jobsPerSecond >= 1_000 && many.capHeld)} |`,
-        );
-      }
-    }
-  }
-  const cost = result.finishCost;
-  if (cost && cost.length > 1) {
-    const first = cost[0]!;
-    const last = cost[cost.length - 1]!;
-    lines.push(
-      `| finish p50 with ${last.queued} queued ≤ 1.3× with ${first.queued} queued | finish-cost probe | ${ms(last.p50Ms)} vs ${ms(first.p50Ms)} ms (${ratio(last.p50Ms / first.p50Ms)}); rows updated ${last.rowsUpdatedPerFinish} vs ${first.rowsUpdatedPerFinish} | ${yes(last.p50Ms <= 1.3 * first.p50Ms)} |`,
-    );
-  }
-  for (const workload of result.workloads) {
-    for (const processes of result.processCounts) {
-      const ours = find(result, 'jobgate', workload.bodyMs, processes);
-      if (!ours) continue;
-      const peers = ['graphile-worker', 'bullmq-postgres']
-        .map((id) => [id, perJob(find(result, id, workload.bodyMs, processes))] as const)
-        .filter(([, n]) => n !== null)
-        .map(([id, n]) => `${id} ${n!.toFixed(2)}`);
-      lines.push(
-        `| statements per job (reported) | ${workload.bodyMs} ms, ${procs(processes)} | jobgate ${perJob(ours)?.toFixed(2) ?? '–'}${peers.length ? `; ${peers.join('; ')}` : ''} | n/a |`,
-      );
-    }
-  }
-  return lines.length
-    ? ['| aim | workload | figures | met |', '|---|---|---|---|', ...lines]
-    : ['(jobgate did not run)'];
-}
-
-function roundTripsTable(result: BenchResult): string[] {
-  if (!result.runs.some((r) => r.sqlPerJob)) return [];
-  const configs = result.workloads.flatMap((w) =>
-    result.processCounts.map((p) => ({ bodyMs: w.bodyMs, processes: p })),
-  );
-  const total = (r: RunResult | undefined): string => {
-    if (!r?.sqlPerJob) return '–';
-    const sum = Object.values(r.sqlPerJob).reduce((s, c) => s + c.calls, 0);
-    return sum.toFixed(2);
-  };
-  return [
-    '## Round trips per job',
-    '',
-    'Statements sent to PostgreSQL per measured job (Redis commands for BullMQ on Redis, where pipelined commands share a round trip), summed over every worker process (polls of idle workers included): jobgate counted through its SQL client, the peers by wrapping `pg`’s `Client.query` and ioredis’s `sendCommand`. The labels of each statement are in benchmarks.json (`sqlPerJob`).',
-    '',
-    `| system | ${configs.map((c) => `${c.bodyMs} ms, ${procs(c.processes)}`).join(' | ')} |`,
-    `|---|${configs.map(() => '---:').join('|')}|`,
-    ...result.systems.map(
-      (s) =>
-        `| ${s.label} | ${configs.map((c) => total(find(result, s.id, c.bodyMs, c.processes))).join(' | ')} |`,
-    ),
-    '',
-  ];
-}
-
-const statements = (counts: RunResult['sqlPerJob']): string =>
-  counts
-    ? Object.entries(counts)
-        .map(([name, c]) => `\`${name}\` ${c.calls} (${ms(c.meanMs)} ms)`)
-        .join(', ')
-    : '–';
-
-function whereJobgateSpendsTime(result: BenchResult): string[] {
-  const out: string[] = [];
-  const counted = result.runs.filter(
-    (r) => r.system.startsWith('jobgate') && r.sqlPerJob && !r.error,
-  );
-  if (counted.length === 0 && !result.finishCost) return out;
-  out.push('## Where jobgate spends its time', '');
-  if (counted.length) {
-    out.push(
-      'SQL statements (round trips) per measured job, counted by a wrapper around the SQL client, with the mean time of each as the client saw it:',
-      '',
-      '| run | statements per job (mean ms each) | statements per submit, while filling the queue |',
-      '|---|---|---|',
-      ...counted.map(
-        (r) =>
-          `| ${r.label}, ${r.bodyMs} ms, ${procs(r.processes)} | ${statements(r.sqlPerJob)} | ${statements(r.sqlPerSubmit ?? null)} |`,
-      ),
-      '',
-    );
-    if (counted.some((r) => r.sqlPerSubmit?.['heal'])) {
-      out.push(
-        "A `JobRunner.submit` that queues also heals its own pool (`healOnRequest`, on by default): `jobgate_heal(p_pool => …)` takes that pool's slot lock only, and only when the pool has something to heal or a free slot next to its queue. The submit column shows what each statement cost while the queue was being filled by 8 concurrent submitters per process.",
-        '',
-      );
-    }
-  }
-  const cost = result.finishCost;
-  if (cost && cost.length) {
-    out.push(
-      `Cost of one \`jobgate_finish\` (end a running job, free its slot, promote the queue head) against the length of the queue: ${cost[0]!.samples} calls one at a time, each in its own transaction (one job joins the tail after each, untimed, so the queue keeps its length), rows updated read from \`pg_stat_xact_user_tables\`. Then ${cost[0]!.samples} more after \`ALTER TABLE … DISABLE TRIGGER jobgate_jobs_notify\` in the probe's own schema:`,
-      '',
-      '| queued jobs | finish p50 (ms) | p95 | rows updated per finish | p50 without the NOTIFY trigger | reference: one-row UPDATE transaction p50 |',
-      '|---:|---:|---:|---:|---:|---:|',
-      ...cost.map(
-        (c) =>
-          `| ${c.queued} | ${ms(c.p50Ms)} | ${ms(c.p95Ms)} | ${c.rowsUpdatedPerFinish} | ${ms(c.p50MsWithoutNotify)} | ${ms(c.p50MsOneRowUpdate)} |`,
-      ),
-      '',
-    );
-    const first = cost[0]!;
-    const last = cost[cost.length - 1]!;
-    out.push(
-      last.rowsUpdatedPerFinish <= first.rowsUpdatedPerFinish
-        ? `The rows updated per finish do not grow with the queue (${first.rowsUpdatedPerFinish} with ${first.queued} queued, ${last.rowsUpdatedPerFinish} with ${last.queued}): the finished job and the promoted one. Positions are computed when read (migration 007), so a promotion writes no other row and sends one "queue moved" notice for the pool instead of one per waiting job. The finish p50 is ${ratio(last.p50Ms / first.p50Ms)} at ${last.queued} queued what it is at ${first.queued}; a transaction that updates one row costs ${ms(last.p50MsOneRowUpdate)} ms here (what a commit alone costs on this machine).`
-        : `The rows updated per finish grow with the queue (${first.rowsUpdatedPerFinish} with ${first.queued} queued, ${last.rowsUpdatedPerFinish} with ${last.queued}).`,
-      '',
-    );
-  }
-  return out;
 }
 
 export function renderMarkdown(result: BenchResult): string {
@@ -287,7 +89,7 @@ export function renderMarkdown(result: BenchResult): string {
       '',
     );
   }
-  out.push('## Aims (reported, not asserted)', '', ...aims(result), '');
+  out.push('## Aims (reported, not asserted)', '', ...aimsTable(result), '');
   out.push(...roundTripsTable(result));
   out.push(...whereJobgateSpendsTime(result));
   out.push(

@@ -1,68 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createJobRunner,
-  createSlotPolicy,
-  defineTool,
-  type Job,
-  JobGateError,
-  type JobRunner,
-  type Provider,
-  type ProviderStartContext,
-  type SlotOptions,
-  type StandardSchemaV1,
-} from '@jobgate/core';
-import { benchNow, jobBody } from '../benchClock.js';
+import { createJobRunner, createSlotPolicy, type Job, type SlotOptions } from '@jobgate/core';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema } from '../sqlAdmin.js';
+import { BenchProvider, BodyRunner, benchTool, deferred } from './bodyRunner.js';
 import {
   closeJobgateStore,
   type JobgateStore,
   migrateJobgate,
   openJobgateStore,
 } from './jobgateStore.js';
-
-interface BenchInput {
-  hold: boolean;
-}
-
-/** Accepts `{ hold?: boolean }`; a hand-written Standard Schema keeps zod out of the bench. */
-const benchInput: StandardSchemaV1<unknown, BenchInput> = {
-  '~standard': {
-    version: 1,
-    vendor: 'jobgate-bench',
-    validate: (value) => ({
-      value: {
-        hold:
-          typeof value === 'object' &&
-          value !== null &&
-          (value as { hold?: unknown }).hold === true,
-      },
-    }),
-  },
-};
-
-const benchTool = defineTool({
-  id: 'bench',
-  input: benchInput,
-  creditCost: 0,
-  maxRunMs: 3_600_000,
-});
-
-const isHold = (job: Job): boolean =>
-  typeof job.input === 'object' &&
-  job.input !== null &&
-  !Array.isArray(job.input) &&
-  job.input['hold'] === true;
-
-/** A deferred that the job body waits on. */
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => {};
-  const promise = new Promise<void>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
 
 /** Runs `count` tasks with at most `width` at a time. */
 async function inParallel(count: number, width: number, task: (i: number) => Promise<void>) {
@@ -77,91 +24,37 @@ async function inParallel(count: number, width: number, task: (i: number) => Pro
 const SUBMITTERS = 8;
 
 /**
- * The body runs "at the provider": recorded from the provider's start call to its end. Held
- * jobs wait for `go`. Completion is reported through `complete` (the runner's update path, or
- * the store's finish).
+ * The worker both jobgate systems share. jobgate pushes: held jobs must take a slot at once,
+ * and with every slot held each filled job must queue, or the round would not start full.
  */
-class BodyRunner {
-  readonly #context: WorkerContext;
-  readonly #holds: Array<() => void> = [];
-  readonly #pending = new Set<Promise<void>>();
-  complete: (job: Job) => Promise<void> = async () => {};
-  onError: (error: unknown, jobId: string) => void = (error, jobId) => {
-    process.stderr.write(`jobgate job ${jobId}: ${String(error)}\n`);
+function pushWorker(
+  bodies: BodyRunner,
+  store: JobgateStore,
+  place: (hold: boolean) => Promise<Job>,
+  close: () => Promise<void>,
+): SystemWorker {
+  return {
+    async hold(count) {
+      for (let i = 0; i < count; i++) {
+        const job = await place(true);
+        if (job.status !== 'running') throw new Error(`a held job is ${job.status}, not running`);
+      }
+    },
+    async fill(count) {
+      await inParallel(count, SUBMITTERS, async () => {
+        const job = await place(false);
+        if (job.status !== 'queued') throw new Error(`a filled job is ${job.status}, not queued`);
+      });
+    },
+    async go() {
+      bodies.release();
+    },
+    async stop() {
+      await bodies.idle();
+    },
+    sqlCounts: { reset: () => store.resetCounts(), read: () => store.counts },
+    close,
   };
-
-  constructor(context: WorkerContext) {
-    this.#context = context;
-  }
-
-  /** Starts a job body now; it completes in the background. */
-  run(job: Job): void {
-    const start = benchNow();
-    if (isHold(job)) {
-      const gate = deferred();
-      this.#holds.push(gate.resolve);
-      this.#track(
-        gate.promise.then(() => {
-          this.#context.recordHeld({ start, end: benchNow() });
-          return this.#finish(job);
-        }),
-      );
-      return;
-    }
-    this.#track(
-      jobBody(this.#context.spec.bodyMs).then(() => {
-        this.#context.record({ start, end: benchNow() });
-        return this.#finish(job);
-      }),
-    );
-  }
-
-  #track(work: Promise<void>): void {
-    this.#pending.add(work);
-    void work.finally(() => this.#pending.delete(work));
-  }
-
-  /** Resolves once no body and no completion is in flight. */
-  async idle(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
-  }
-
-  release(): void {
-    for (const release of this.#holds.splice(0)) release();
-  }
-
-  async #finish(job: Job): Promise<void> {
-    try {
-      await this.complete(job);
-    } catch (error) {
-      this.onError(error, job.id);
-    }
-  }
-}
-
-/** The zero-latency in-process provider whose task is the workload's body. */
-class BenchProvider implements Provider {
-  readonly id = 'bench';
-  readonly #bodies: BodyRunner;
-
-  constructor(bodies: BodyRunner) {
-    this.#bodies = bodies;
-  }
-
-  async start(context: ProviderStartContext): Promise<{ taskId: string }> {
-    this.#bodies.run(context.job);
-    return { taskId: `task-${context.job.id}` };
-  }
-  async status() {
-    return { state: 'running' as const };
-  }
-  async cancel() {}
-  async upload(): Promise<string> {
-    throw new JobGateError('VALIDATION', 'the bench provider takes no files');
-  }
-  async parseWebhook(): Promise<never> {
-    throw new JobGateError('VALIDATION', 'the bench provider sends no webhooks');
-  }
 }
 
 const versions = (): Record<string, string> => ({
@@ -196,9 +89,9 @@ export const jobgateRunnerSystem: BenchSystem = {
   cleanup,
   async createWorker(context: WorkerContext): Promise<SystemWorker> {
     const { spec } = context;
-    const store: JobgateStore = await openJobgateStore(spec);
+    const store = await openJobgateStore(spec);
     const bodies = new BodyRunner(context);
-    const runner: JobRunner = createJobRunner({
+    const runner = createJobRunner({
       store: store.store,
       provider: new BenchProvider(bodies),
       tools: [benchTool],
@@ -233,31 +126,10 @@ export const jobgateRunnerSystem: BenchSystem = {
         userId: randomUUID(),
         input: { hold },
       });
-    return {
-      async hold(count) {
-        for (let i = 0; i < count; i++) {
-          const job = await submit(true);
-          if (job.status !== 'running') throw new Error(`a held job is ${job.status}, not running`);
-        }
-      },
-      async fill(count) {
-        await inParallel(count, SUBMITTERS, async () => {
-          const job = await submit(false);
-          if (job.status !== 'queued') throw new Error(`a filled job is ${job.status}, not queued`);
-        });
-      },
-      async go() {
-        bodies.release();
-      },
-      async stop() {
-        await bodies.idle();
-      },
-      sqlCounts: { reset: () => store.resetCounts(), read: () => store.counts },
-      async close() {
-        runner.close();
-        await closeJobgateStore(store);
-      },
-    };
+    return pushWorker(bodies, store, submit, async () => {
+      runner.close();
+      await closeJobgateStore(store);
+    });
   },
 };
 
@@ -279,7 +151,7 @@ export const jobgateStoreSystem: BenchSystem = {
   cleanup,
   async createWorker(context: WorkerContext): Promise<SystemWorker> {
     const { spec } = context;
-    const store: JobgateStore = await openJobgateStore(spec);
+    const store = await openJobgateStore(spec);
     const policy = createSlotPolicy({ globalCap: spec.cap }, [benchTool]);
     const slot = (): SlotOptions => ({ limits: policy.limits, now: Date.now() });
     const bodies = new BodyRunner(context);
@@ -309,29 +181,6 @@ export const jobgateStoreSystem: BenchSystem = {
       if (started.job.status === 'running') bodies.run(started.job);
       return started.job;
     };
-    return {
-      async hold(count) {
-        for (let i = 0; i < count; i++) {
-          const job = await place(true);
-          if (job.status !== 'running') throw new Error(`a held job is ${job.status}, not running`);
-        }
-      },
-      async fill(count) {
-        await inParallel(count, SUBMITTERS, async () => {
-          const job = await place(false);
-          if (job.status !== 'queued') throw new Error(`a filled job is ${job.status}, not queued`);
-        });
-      },
-      async go() {
-        bodies.release();
-      },
-      async stop() {
-        await bodies.idle();
-      },
-      sqlCounts: { reset: () => store.resetCounts(), read: () => store.counts },
-      async close() {
-        await closeJobgateStore(store);
-      },
-    };
+    return pushWorker(bodies, store, place, () => closeJobgateStore(store));
   },
 };

@@ -1,4 +1,5 @@
-import type { BenchResult, RunResult } from './runBench.js';
+import type { BenchResult, RunResult } from '../runBench.js';
+import { ms, procs } from './reportFormat.js';
 
 const WIDTH = 980;
 const LABEL_W = 200;
@@ -12,12 +13,9 @@ const MAX_MS = 1_000;
 const escapeXml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const fmt = (ms: number): string =>
-  ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
-
-/** x position of `ms` on the log axis. */
-const xOf = (ms: number): number => {
-  const clamped = Math.min(MAX_MS, Math.max(MIN_MS, ms));
+/** x position of `gapMs` on the log axis. */
+const xOf = (gapMs: number): number => {
+  const clamped = Math.min(MAX_MS, Math.max(MIN_MS, gapMs));
   const t = (Math.log10(clamped) - Math.log10(MIN_MS)) / (Math.log10(MAX_MS) - Math.log10(MIN_MS));
   return LABEL_W + t * (WIDTH - LABEL_W - RIGHT_PAD);
 };
@@ -66,11 +64,11 @@ function panel(
     ].filter(Boolean);
     const note = extra.length ? ` (${extra.join(', ')})` : '';
     parts.push(
-      `<rect x="${x0.toFixed(1)}" y="${y + 4}" width="${Math.max(1, x50 - x0).toFixed(1)}" height="${ROW_H - 8}" fill="${fill}"><title>${escapeXml(run.label)}: p50 ${fmt(h.p50)} ms</title></rect>`,
+      `<rect x="${x0.toFixed(1)}" y="${y + 4}" width="${Math.max(1, x50 - x0).toFixed(1)}" height="${ROW_H - 8}" fill="${fill}"><title>${escapeXml(run.label)}: p50 ${ms(h.p50)} ms</title></rect>`,
       `<line x1="${x50.toFixed(1)}" y1="${y + ROW_H / 2}" x2="${x99.toFixed(1)}" y2="${y + ROW_H / 2}" stroke="#333"/>`,
-      `<line x1="${x95.toFixed(1)}" y1="${y + 5}" x2="${x95.toFixed(1)}" y2="${y + ROW_H - 5}" stroke="#333" stroke-width="2"><title>p95 ${fmt(h.p95)} ms</title></line>`,
-      `<line x1="${x99.toFixed(1)}" y1="${y + 3}" x2="${x99.toFixed(1)}" y2="${y + ROW_H - 3}" stroke="#333"><title>p99 ${fmt(h.p99)} ms</title></line>`,
-      `<text x="${(Math.max(x99, x50) + 6).toFixed(1)}" y="${y + 14}" font-size="11" fill="#333">${fmt(h.p50)} / ${fmt(h.p95)} / ${fmt(h.p99)}${note}</text>`,
+      `<line x1="${x95.toFixed(1)}" y1="${y + 5}" x2="${x95.toFixed(1)}" y2="${y + ROW_H - 5}" stroke="#333" stroke-width="2"><title>p95 ${ms(h.p95)} ms</title></line>`,
+      `<line x1="${x99.toFixed(1)}" y1="${y + 3}" x2="${x99.toFixed(1)}" y2="${y + ROW_H - 3}" stroke="#333"><title>p99 ${ms(h.p99)} ms</title></line>`,
+      `<text x="${(Math.max(x99, x50) + 6).toFixed(1)}" y="${y + 14}" font-size="11" fill="#333">${ms(h.p50)} / ${ms(h.p95)} / ${ms(h.p99)}${note}</text>`,
     );
   });
   return `<g>${parts.join('')}</g>`;
@@ -86,7 +84,7 @@ export function handoffChart(result: BenchResult): string {
         (r) => r.bodyMs === workload.bodyMs && r.processes === processes,
       );
       if (runs.length === 0) continue;
-      const title = `${workload.bodyMs} ms bodies, ${processes} process${processes === 1 ? '' : 'es'}`;
+      const title = `${workload.bodyMs} ms bodies, ${procs(processes)}`;
       panels.push(panel(title, runs, top, workload.jobs, result.cap));
       top += PANEL_HEAD + runs.length * ROW_H + AXIS_H + 16;
     }
