@@ -30,6 +30,11 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[rank]!;
 }
 
+/** The middle value (the upper one of an even count). */
+export function median(values: readonly number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+}
+
 export function gapStats(gaps: readonly number[]): GapStats {
   const sorted = [...gaps].sort((a, b) => a - b);
   const sum = sorted.reduce((s, g) => s + g, 0);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createSlotPolicy, DEFAULT_POOL } from '@jobgate/core';
 import { migrate, PostgresStore, postgresJsClient } from '@jobgate/postgres';
 import postgres from 'postgres';
-import { gapStats } from './analyzeRun.js';
+import { gapStats, median } from './analyzeRun.js';
 import { benchNow } from './benchClock.js';
 import { dropSchema } from './sqlAdmin.js';
 
@@ -118,8 +118,6 @@ export async function probeFinishCost(
         );
         oneRow.push(benchNow() - t0);
       }
-      const median = (values: number[]) =>
-        [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
       results.push({
         queued,
         samples,

@@ -12,9 +12,10 @@
 // transaction: timed as "finish"). Rounds run in blocks interleaved across the sizes, so
 // noise from other load on the machine falls on every size alike.
 import { parseArgs } from 'node:util';
-import type { SlotLimits } from '@jobgate/core';
+import { createSlotPolicy } from '@jobgate/core';
 import { migrate, PostgresStore, postgresJsClient } from '@jobgate/postgres';
 import postgres from 'postgres';
+import { percentile } from './analyzeRun.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,12 +29,7 @@ const BLOCKS = Number(values.blocks);
 const PER_BLOCK = Math.ceil(SAMPLES / BLOCKS);
 const SIZES = [1_000, 100_000, 1_000_000];
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const limits: SlotLimits = {
-  poolCaps: { default: 3 },
-  defaultPoolCap: 3,
-  toolCaps: {},
-  maxRunningPerUser: null,
-};
+const { limits } = createSlotPolicy({ globalCap: 3 });
 const HISTORY_USERS = 50_000;
 
 const sql = postgres(url, { max: 4, prepare: false, onnotice: () => undefined });
@@ -85,9 +81,6 @@ async function fill(schema: string, size: number): Promise<number> {
   await sql.unsafe(`VACUUM ANALYZE ${q}.jobgate_jobs`);
   return performance.now() - started;
 }
-
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 
 let seq = 0;
 let now = Date.UTC(2026, 1, 1);

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { median } from './analyzeRun.js';
 
 interface Timing {
   total: number;
@@ -82,8 +83,6 @@ async function spawnRun(dataDir?: string, snapshot?: string): Promise<Timing> {
   const { stdout } = await run(join(process.cwd(), 'node_modules', '.bin', 'tsx'), args);
   return JSON.parse(stdout.trim().split('\n').pop()!) as Timing;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
