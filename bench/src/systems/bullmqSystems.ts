@@ -7,7 +7,7 @@ import {
   withBackend,
 } from 'bullmq';
 import IORedis from 'ioredis';
-import { benchNow, jobBody } from '../benchClock.js';
+import { recordedBody } from '../benchClock.js';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema } from '../sqlAdmin.js';
@@ -129,11 +129,7 @@ function bullSystem(
     async createWorker(context: WorkerContext): Promise<SystemWorker> {
       const { spec } = context;
       const queue = backend.openQueue(spec, false);
-      const processor = async () => {
-        const start = benchNow();
-        await jobBody(spec.bodyMs);
-        context.record({ start, end: benchNow() });
-      };
+      const processor = () => recordedBody(context);
       let worker: WorkerLike | null = null;
       let running: Promise<void> | null = null;
       return {

@@ -6,7 +6,7 @@ import {
   runMigrations,
   type WorkerUtils,
 } from 'graphile-worker';
-import { benchNow, jobBody } from '../benchClock.js';
+import { recordedBody } from '../benchClock.js';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema } from '../sqlAdmin.js';
@@ -62,11 +62,7 @@ export const graphileWorkerSystem: BenchSystem = {
           concurrency: spec.cap,
           noHandleSignals: true,
           taskList: {
-            [TASK]: async () => {
-              const start = benchNow();
-              await jobBody(spec.bodyMs);
-              context.record({ start, end: benchNow() });
-            },
+            [TASK]: () => recordedBody(context),
           },
         });
       },

@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss';
-import { benchNow, jobBody, sleep } from '../benchClock.js';
+import { recordedBody, sleep } from '../benchClock.js';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema } from '../sqlAdmin.js';
@@ -47,12 +47,6 @@ async function fill(boss: PgBoss, spec: RunSpec, count: number): Promise<void> {
   }
 }
 
-async function runBody(context: WorkerContext): Promise<void> {
-  const start = benchNow();
-  await jobBody(context.spec.bodyMs);
-  context.record({ start, end: benchNow() });
-}
-
 /** pg-boss's own `work()` loop: `cap` workers of batch size 1 per process. */
 export const pgBossWorkSystem: BenchSystem = {
   id: 'pg-boss-work',
@@ -77,7 +71,7 @@ export const pgBossWorkSystem: BenchSystem = {
             spec.queue,
             { batchSize: 1, pollingIntervalSeconds: POLLING_SECONDS },
             async () => {
-              await runBody(context);
+              await recordedBody(context);
             },
           );
         }
@@ -115,7 +109,7 @@ export const pgBossFetchSystem: BenchSystem = {
           await sleep(FETCH_IDLE_MS);
           continue;
         }
-        await runBody(context);
+        await recordedBody(context);
         await boss.complete(spec.queue, job.id);
       }
     };
