@@ -1,3 +1,4 @@
+export { checkBuckets, DEFAULT_BUCKETS } from './domain/checkBuckets.js';
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -12,6 +13,7 @@ export {
 } from './domain/errors.js';
 export {
   type CreditState,
+  isoAt,
   type Job,
   type JobRow,
   type JsonObject,
@@ -68,17 +70,15 @@ export {
   ToolRegistry,
 } from './domain/tool.js';
 export { MemoryStore } from './memory/memoryStore.js';
-export {
-  type Billing,
-  type CreditBalance,
-  type CreditLedger,
-  checkBuckets,
-  DEFAULT_BUCKETS,
-  type LedgerEntry,
-  type LedgerKind,
-  type ProviderCost,
+export type {
+  Billing,
+  CreditBalance,
+  CreditLedger,
+  LedgerEntry,
+  LedgerKind,
+  ProviderCost,
 } from './ports/billing.js';
-export { type Clock, isoAt, systemClock, type TimerHandle } from './ports/clock.js';
+export { type Clock, systemClock, type TimerHandle } from './ports/clock.js';
 export type {
   CreateOptions,
   CreateResult,

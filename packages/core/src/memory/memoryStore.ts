@@ -2,6 +2,7 @@ import { EventEmitter } from 'eventemitter3';
 import { JobGateError } from '../domain/errors.js';
 import {
   type CreditState,
+  isoAt,
   type Job,
   type JsonValue,
   jobRecord,
@@ -9,7 +10,6 @@ import {
 } from '../domain/job.js';
 import { assertTransition, isActive, isTerminal, type JobStatus } from '../domain/jobStatus.js';
 import { newJobRuns, selectPromotions } from '../domain/slotPolicy.js';
-import { isoAt } from '../ports/clock.js';
 import type {
   CreateOptions,
   CreateResult,

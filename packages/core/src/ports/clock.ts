@@ -17,5 +17,3 @@ export const systemClock: Clock = {
   },
   clearTimeout: (handle) => clearTimeout(handle as unknown as ReturnType<typeof setTimeout>),
 };
-
-export const isoAt = (ms: number): string => new Date(ms).toISOString();
