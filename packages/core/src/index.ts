@@ -11,6 +11,7 @@ export {
   statusToCode,
   toJobGateError,
 } from './domain/errors.js';
+export { type HealVerdict, type HealWindows, healVerdict } from './domain/healVerdict.js';
 export {
   type CreditState,
   isoAt,
@@ -42,6 +43,7 @@ export {
   type TerminalStatus,
   TRANSITIONS,
 } from './domain/jobStatus.js';
+export { keepsLateOutput } from './domain/keepsLateOutput.js';
 export { isRealQueued, needsConfirm } from './domain/needsConfirm.js';
 export { type RefundPolicy, refundDue } from './domain/refundPolicy.js';
 export {
