@@ -84,7 +84,10 @@ export interface RequeueOptions extends SlotOptions {
   errorMessage: string;
 }
 
-/** One heal: the windows of {@link HealWindows} (the rule is `healVerdict`), in one pool or all. */
+/**
+ * One heal: the windows of {@link HealWindows} (the rule is {@link healVerdict}), in one pool
+ * or in all.
+ */
 export interface HealOptions extends SlotOptions, HealWindows {
   /** Heal only this pool (a submit heals its own pool); default every pool, one at a time. */
   pool?: string;
