@@ -1,5 +1,5 @@
 import { JobGateError } from '../domain/errors.js';
-import type { Job } from '../domain/job.js';
+import type { Job, NewJob } from '../domain/job.js';
 import { isActive } from '../domain/jobStatus.js';
 import { isRealQueued } from '../domain/needsConfirm.js';
 import type { JobQuery } from '../ports/jobStore.js';
@@ -24,6 +24,32 @@ export class JobTable {
     const job = this.#jobs.get(id);
     if (!job) throw new JobGateError('NOT_FOUND', `no job ${id}`, { jobId: id });
     return job;
+  }
+
+  /**
+   * The job already stored under a new job's id (an idempotent retry), as the API shows it,
+   * or undefined. CONFLICT if the id belongs to another user's or another tool's job.
+   */
+  sameJob(input: NewJob): Job | undefined {
+    const existing = this.#jobs.get(input.id);
+    if (!existing) return undefined;
+    if (existing.userId !== input.userId || existing.tool !== input.tool) {
+      throw new JobGateError('CONFLICT', 'this job id is already used by another job', {
+        jobId: input.id,
+      });
+    }
+    return this.view(existing);
+  }
+
+  /** ACTIVE_JOB_EXISTS (naming the oldest) if the user has `max` active jobs already. */
+  checkActiveLimit(userId: string, max: number): void {
+    const active = this.activeOf(userId);
+    if (active.length >= max) {
+      throw new JobGateError('ACTIVE_JOB_EXISTS', 'you already have an active job', {
+        jobId: active[0]!.id,
+        details: { activeJobId: active[0]!.id, activeStatus: active[0]!.status },
+      });
+    }
   }
 
   add(job: Job): void {

@@ -51,15 +51,9 @@ export class MemoryStore implements JobStore {
   readonly #slots = new MemorySlots(this.#table, this.#feed);
 
   async create(input: NewJob, options: CreateOptions): Promise<CreateResult> {
-    const existing = this.#table.get(input.id);
-    if (existing) return { job: this.#checkSame(existing, input), created: false };
-    const active = this.#table.activeOf(input.userId);
-    if (active.length >= options.maxActivePerUser) {
-      throw new JobGateError('ACTIVE_JOB_EXISTS', 'you already have an active job', {
-        jobId: active[0]!.id,
-        details: { activeJobId: active[0]!.id, activeStatus: active[0]!.status },
-      });
-    }
+    const existing = this.#table.sameJob(input);
+    if (existing) return { job: existing, created: false };
+    this.#table.checkActiveLimit(input.userId, options.maxActivePerUser);
     const job = jobRecord(input, options.now);
     this.#table.add(job);
     this.#feed.changed(job);
@@ -75,8 +69,8 @@ export class MemoryStore implements JobStore {
     error: { errorCode: string; errorMessage: string },
     now: number,
   ): Promise<CreateResult> {
-    const existing = this.#table.get(input.id);
-    if (existing) return { job: this.#checkSame(existing, input), created: false };
+    const existing = this.#table.sameJob(input);
+    if (existing) return { job: existing, created: false };
     const job: Job = {
       ...jobRecord(input, now),
       status: 'failed',
@@ -266,14 +260,5 @@ export class MemoryStore implements JobStore {
     job.updatedAt = isoAt(now);
     this.#feed.changed(job);
     return this.#table.view(job);
-  }
-
-  #checkSame(existing: Job, input: NewJob): Job {
-    if (existing.userId !== input.userId || existing.tool !== input.tool) {
-      throw new JobGateError('CONFLICT', 'this job id is already used by another job', {
-        jobId: input.id,
-      });
-    }
-    return this.#table.view(existing);
   }
 }
