@@ -53,8 +53,7 @@ export function healVerdict(
           )
         : null;
     case 'queued':
-      // A phantom waits for nothing; it only goes once it is as old as a stale start, so a
-      // row being written right now is never taken for one.
+      // A phantom waits for nothing, so it gets a start's window, never the queue's.
       if (!isRealQueued(job)) {
         return age > windows.staleStartMs
           ? verdict(
