@@ -1,6 +1,7 @@
-import { isTerminal, type Job, JobGateError, JobRunner, type JobStore } from '@jobgate/core';
+import { isTerminal, type Job, JobRunner, type JobStore } from '@jobgate/core';
 import { FakeClock, MemoryBilling, SimulatedProvider, seededRandom } from '@jobgate/core/testing';
-import { invalidInputs, sampleInputs, tools } from '@jobgate/example-tools';
+import { tools } from '@jobgate/example-tools';
+import { type RequestTally, simulatedUsers } from './simulatedUsers.js';
 
 export interface SimulationReport {
   seed: number;
@@ -26,8 +27,7 @@ export interface SimulationReport {
   healedWaitMs: { max: number; mean: number };
   /** Final error codes of failed/cancelled jobs. */
   errorCodes: Record<string, number>;
-  /** What the users saw: accepted submits, refused requests by code. */
-  requests: { submitted: number; refused: Record<string, number> };
+  requests: RequestTally;
   provider: SimulatedProvider['stats'];
 }
 
@@ -51,7 +51,6 @@ export interface SimulationOptions {
 }
 
 const CAP = 3;
-const RATE_LIMIT = { perMinute: 5 };
 
 /** Runs the simulation on a virtual clock: deterministic for a given seed and store. */
 export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
@@ -104,102 +103,9 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const healedJobs: Job[] = [];
   runner.on('healed', (job) => healedJobs.push(job));
 
-  const refused: Record<string, number> = {};
-  let submitted = 0;
-  const recentRequests = new Map<string, number[]>();
-  const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-  const uuid = () => {
-    const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-  };
-
-  /** The server's front door: a per-user rate limit, then the runner. */
-  const post = async (
-    userId: string,
-    jobId: string,
-    tool: string,
-    input: unknown,
-  ): Promise<Job | null> => {
-    const now = clock.now();
-    const recent = (recentRequests.get(userId) ?? []).filter((t) => now - t < 60_000);
-    recent.push(now);
-    recentRequests.set(userId, recent);
-    try {
-      if (recent.length > RATE_LIMIT.perMinute) {
-        throw new JobGateError('RATE_LIMITED', `at most ${RATE_LIMIT.perMinute} runs a minute`, {
-          jobId,
-        });
-      }
-      const job = await runner.submit({ jobId, tool, userId, input });
-      submitted++;
-      return job;
-    } catch (error) {
-      const code = error instanceof JobGateError ? error.code : 'INTERNAL';
-      refused[code] = (refused[code] ?? 0) + 1;
-      // A refused request leaves no row; a job submit created is terminal before it throws.
-      return null;
-    }
-  };
-
-  const follow = async (userId: string, jobId: string) => {
-    for (;;) {
-      await sleep(500);
-      const job = await store.get(jobId);
-      if (!job || isTerminal(job.status)) return;
-      if (job.status === 'queued' && (job.position ?? 0) > 2 && random() < 0.01) {
-        await runner.cancel({ jobId, userId, confirm: true }).catch(() => {});
-      }
-    }
-  };
-
-  const user = async (index: number) => {
-    const userId = `user-${String(index + 1).padStart(2, '0')}`;
-    await sleep(random() * 3_000);
-    while (clock.now() < end) {
-      const tool = pick(tools).id as keyof typeof sampleInputs;
-      const roll = random();
-      const jobId = uuid();
-      if (roll < 0.07) {
-        await post(userId, jobId, tool, invalidInputs[tool]);
-      } else if (roll < 0.13) {
-        // An old cached client without the lock: two requests, two ids, at once.
-        const [a] = await Promise.all([
-          post(userId, jobId, tool, sampleInputs[tool]),
-          post(userId, uuid(), tool, sampleInputs[tool]),
-        ]);
-        if (a) await follow(userId, jobId);
-      } else if (roll < 0.18) {
-        // A double click that repeats the same request (same id).
-        const [a] = await Promise.all([
-          post(userId, jobId, tool, sampleInputs[tool]),
-          post(userId, jobId, tool, sampleInputs[tool]),
-        ]);
-        if (a) await follow(userId, jobId);
-      } else if (roll < 0.23) {
-        // The request dies midway: after the row exists, maybe after it took a slot.
-        const t = runner.tools.get(tool);
-        try {
-          await store.create(
-            { id: jobId, tool, userId, pool: t.pool, input: sampleInputs[tool], userCreditCost: 0 },
-            { maxActivePerUser: 1, now: clock.now() },
-          );
-          if (random() < 0.5)
-            await store.start(jobId, { limits: runner.policy.limits, now: clock.now() });
-        } catch {
-          // refused: the user had an active job
-        }
-      } else {
-        const job = await post(userId, jobId, tool, sampleInputs[tool]);
-        if (job) await follow(userId, jobId);
-      }
-      await sleep(3_000 + random() * 12_000);
-    }
-  };
-
-  const users = Array.from({ length: options.users }, (_, i) => user(i));
+  const { done, requests } = simulatedUsers({ runner, store, clock, random, end }, options.users);
   let usersDone = false;
-  void Promise.all(users).then(() => {
+  void done.then(() => {
     usersDone = true;
   });
 
@@ -276,7 +182,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       mean: waits.length ? Math.round(waits.reduce((a, b) => a + b, 0) / waits.length) : 0,
     },
     errorCodes,
-    requests: { submitted, refused },
+    requests: { ...requests },
     provider: { ...provider.stats },
   };
 }

@@ -1,3 +1,4 @@
+export { checkBuckets, DEFAULT_BUCKETS } from './domain/checkBuckets.js';
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -10,8 +11,10 @@ export {
   statusToCode,
   toJobGateError,
 } from './domain/errors.js';
+export { type HealVerdict, type HealWindows, healVerdict } from './domain/healVerdict.js';
 export {
   type CreditState,
+  isoAt,
   type Job,
   type JobRow,
   type JsonObject,
@@ -40,6 +43,7 @@ export {
   type TerminalStatus,
   TRANSITIONS,
 } from './domain/jobStatus.js';
+export { keepsLateOutput } from './domain/keepsLateOutput.js';
 export { isRealQueued, needsConfirm } from './domain/needsConfirm.js';
 export { type RefundPolicy, refundDue } from './domain/refundPolicy.js';
 export {
@@ -68,17 +72,15 @@ export {
   ToolRegistry,
 } from './domain/tool.js';
 export { MemoryStore } from './memory/memoryStore.js';
-export {
-  type Billing,
-  type CreditBalance,
-  type CreditLedger,
-  checkBuckets,
-  DEFAULT_BUCKETS,
-  type LedgerEntry,
-  type LedgerKind,
-  type ProviderCost,
+export type {
+  Billing,
+  CreditBalance,
+  CreditLedger,
+  LedgerEntry,
+  LedgerKind,
+  ProviderCost,
 } from './ports/billing.js';
-export { type Clock, isoAt, systemClock, type TimerHandle } from './ports/clock.js';
+export { type Clock, systemClock, type TimerHandle } from './ports/clock.js';
 export type {
   CreateOptions,
   CreateResult,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { isoAt } from '../ports/clock.js';
 import { JOB_STATUSES, type JobStatus } from './jobStatus.js';
 
 export type JsonValue =
@@ -98,6 +97,9 @@ export const jobSchema = z.object({
   completedAt: isoDate.nullable(),
   updatedAt: isoDate,
 }) satisfies z.ZodType<Job>;
+
+/** A job's timestamps are ISO strings of the instant `ms` (ms since the epoch), in UTC. */
+export const isoAt = (ms: number): string => new Date(ms).toISOString();
 
 /** What a store needs to create a job. */
 export interface NewJob {

@@ -82,6 +82,11 @@ export function fitsCaps(
   return true;
 }
 
+/** A queued job the provider turned away (busy) is not retried before its `retryAt`. */
+function inBackoff(job: Pick<Job, 'retryAt'>, now: number): boolean {
+  return job.retryAt !== null && Date.parse(job.retryAt) > now;
+}
+
 /**
  * The promotion walk, shared by every store (the SQL functions mirror it): in FIFO
  * order, claim each queued job that fits; stop at a job still in provider backoff
@@ -98,7 +103,7 @@ export function selectPromotions(
   const claimed: Job[] = [];
   const all = [...running];
   for (const job of queue) {
-    if (job.retryAt !== null && Date.parse(job.retryAt) > now) break;
+    if (inBackoff(job, now)) break;
     if (fitsCaps(job, all, limits)) {
       claimed.push(job);
       all.push(job);
@@ -118,8 +123,6 @@ export function newJobRuns(
   limits: SlotLimits,
   now: number,
 ): boolean {
-  const backoff = queue.some(
-    (q) => q.pool === job.pool && q.retryAt !== null && Date.parse(q.retryAt) > now,
-  );
+  const backoff = queue.some((q) => q.pool === job.pool && inBackoff(q, now));
   return !backoff && fitsCaps(job, running, limits);
 }

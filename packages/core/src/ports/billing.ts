@@ -1,4 +1,3 @@
-import { JobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
 
 /**
@@ -69,31 +68,4 @@ export interface CreditLedger extends Billing {
   entries(query: { userId?: string; jobId?: string; limit?: number }): Promise<LedgerEntry[]>;
   /** Records the provider's cost of a job; the first report wins (returns false after). */
   recordCost(job: Job, cost: ProviderCost): Promise<boolean>;
-}
-
-export const DEFAULT_BUCKETS: readonly string[] = Object.freeze(['monthly', 'lifetime']);
-const BUCKET = /^[a-z][a-z0-9_]{0,31}$/;
-
-/** Checks an ordered bucket list (non-empty, distinct names of a-z, 0-9 and _). */
-export function checkBuckets(buckets: readonly string[]): readonly string[] {
-  if (
-    buckets.length === 0 ||
-    new Set(buckets).size !== buckets.length ||
-    !buckets.every((b) => BUCKET.test(b))
-  ) {
-    throw new JobGateError(
-      'VALIDATION',
-      `buckets must be distinct names matching ${BUCKET}, at least one (got ${JSON.stringify(buckets)})`,
-    );
-  }
-  return Object.freeze([...buckets]);
-}
-
-/** Checks one bucket name (the rule of {@link checkBuckets}). */
-export function checkBucket(bucket: string): void {
-  if (!BUCKET.test(bucket)) {
-    throw new JobGateError('VALIDATION', `bucket "${bucket}" must match ${BUCKET}`, {
-      details: { bucket },
-    });
-  }
 }

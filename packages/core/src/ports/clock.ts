@@ -1,6 +1,9 @@
 export type TimerHandle = { readonly __timer: unique symbol } | number | object;
 
-/** Time, injected: every time rule of jobgate is tested with {@link FakeClock}. */
+/**
+ * Time, injected: every time rule of jobgate is tested with the `FakeClock` of
+ * `@jobgate/core/testing`.
+ */
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
@@ -17,5 +20,3 @@ export const systemClock: Clock = {
   },
   clearTimeout: (handle) => clearTimeout(handle as unknown as ReturnType<typeof setTimeout>),
 };
-
-export const isoAt = (ms: number): string => new Date(ms).toISOString();

@@ -1,3 +1,4 @@
+import type { HealWindows } from '../domain/healVerdict.js';
 import type { CreditState, Job, JsonValue, NewJob } from '../domain/job.js';
 import type { JobStatus } from '../domain/jobStatus.js';
 import type { SlotLimits } from '../domain/slotPolicy.js';
@@ -83,20 +84,11 @@ export interface RequeueOptions extends SlotOptions {
   errorMessage: string;
 }
 
-export interface HealOptions extends SlotOptions {
-  /** `starting` older than this (from created_at) → cancelled STALE_START. */
-  staleStartMs: number;
-  /** `running` with no task id older than this (from started_at) → failed START_LOST. */
-  lostStartMs: number;
-  /** `queued` longer than this (from queued_at) → failed TIMEOUT; null = no limit. */
-  maxQueueMs: number | null;
-  /**
-   * Start lease: `running` with no task id whose lease ran out → failed START_LOST. The lease
-   * is the later of the last {@link JobStore.renewLeases} and `started_at + leaseMs`.
-   * Omitted or null: only `lostStartMs` applies. A running job with no task id and no
-   * `started_at` (an old app's shape) is ended in any case.
-   */
-  leaseMs?: number | null;
+/**
+ * One heal: the windows of {@link HealWindows} (the rule is {@link healVerdict}), in one pool
+ * or in all.
+ */
+export interface HealOptions extends SlotOptions, HealWindows {
   /** Heal only this pool (a submit heals its own pool); default every pool, one at a time. */
   pool?: string;
 }

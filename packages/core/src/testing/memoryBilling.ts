@@ -1,14 +1,12 @@
+import { checkBucket, checkBuckets, DEFAULT_BUCKETS } from '../domain/checkBuckets.js';
 import { JobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
-import {
-  type CreditBalance,
-  type CreditLedger,
-  checkBucket,
-  checkBuckets,
-  DEFAULT_BUCKETS,
-  type LedgerEntry,
-  type LedgerKind,
-  type ProviderCost,
+import type {
+  CreditBalance,
+  CreditLedger,
+  LedgerEntry,
+  LedgerKind,
+  ProviderCost,
 } from '../ports/billing.js';
 
 export interface MemoryBillingOptions {
