@@ -12,7 +12,8 @@ import type {
   ProviderStatus,
   ProviderUpdate,
 } from '../ports/provider.js';
-import { JobRunner, type JobRunnerOptions } from '../runner/jobRunner.js';
+import { JobRunner } from '../runner/jobRunner.js';
+import type { JobRunnerOptions } from '../runner/runnerOptions.js';
 import { FakeClock } from '../testing/fakeClock.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
