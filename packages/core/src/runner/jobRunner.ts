@@ -101,7 +101,7 @@ export class JobRunner {
       } catch (error) {
         // Healing stays off the hot path: only when a stale job may be what blocks the user.
         if (!this.#healOnRequest || toJobGateError(error).code !== 'ACTIVE_JOB_EXISTS') throw error;
-        await this.#healQuietly();
+        await this.#watchdog.healQuietly();
         created = await create();
       }
       if (!created.created) return created.job;
@@ -125,7 +125,7 @@ export class JobRunner {
         if (!this.#healOnRequest) return placed;
         // Queued only when the cap is really full: a slot held by a lost start is freed
         // now (and the queue head, maybe this job, promoted) rather than at the next tick.
-        const { healed } = await this.#healQuietly(tool.pool);
+        const { healed } = await this.#watchdog.healQuietly(tool.pool);
         return healed.length > 0 ? ((await this.store.get(job.id)) ?? placed) : placed;
       }
       return await this.#launcher.launch(placed);
@@ -146,7 +146,7 @@ export class JobRunner {
 
   /** The user's active job after healing stale ones, or null. */
   async active(userId: string): Promise<Job | null> {
-    if (this.#healOnRequest) await this.#healQuietly();
+    if (this.#healOnRequest) await this.#watchdog.healQuietly();
     return this.store.findActive(userId);
   }
 
@@ -283,14 +283,6 @@ export class JobRunner {
     const errorMessage = 'CANCELLED_BY_USER: cancelled by the user';
     const outcome = { status: 'cancelled', errorCode: 'CANCELLED_BY_USER', errorMessage } as const;
     return this.#failSafe.end(jobId, outcome, from);
-  }
-
-  /** Heals on a request's behalf: a heal that fails is reported, never the request's error. */
-  #healQuietly(pool?: string): Promise<{ healed: Job[] }> {
-    return this.#watchdog.healStore(pool).catch((e) => {
-      this.#ctx.report(e, 'heal');
-      return { healed: [] };
-    });
   }
 }
 

@@ -102,6 +102,14 @@ export class Watchdog {
     return result;
   }
 
+  /** Heals on a request's behalf: a heal that fails is reported, never the request's error. */
+  healQuietly(pool?: string): Promise<{ healed: Job[] }> {
+    return this.healStore(pool).catch((e) => {
+      this.#ctx.report(e, 'heal');
+      return { healed: [] };
+    });
+  }
+
   /** See {@link JobRunner.startHealing}. */
   startHealing(intervalMs: number): void {
     const ctx = this.#ctx;
