@@ -35,6 +35,20 @@ describe('FailSafe', () => {
     expect(await runner.slots()).toMatchObject({ running: 1, queued: 0 });
   });
 
+  it('guard: the error of work reaches the caller named after the job, once the job has ended', async () => {
+    const { store, failSafe, place } = handParts();
+    await place(1);
+    const work = failSafe.guard(uuid(1), async () => {
+      throw new Error('boom');
+    });
+    await expect(work).rejects.toMatchObject({ code: 'INTERNAL', jobId: uuid(1) });
+    expect(await store.get(uuid(1))).toMatchObject({
+      status: 'failed',
+      errorCode: 'INTERNAL',
+      creditState: 'refunded',
+    });
+  });
+
   it('never throws: when the store fails too, the job is left to heal and the failure reported', async () => {
     const { store, errors, failSafe, place } = handParts();
     await place(1);

@@ -1,4 +1,4 @@
-import type { JobGateError } from '../domain/errors.js';
+import { type JobGateError, toJobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
 import type { JobStatus } from '../domain/jobStatus.js';
 import type { FinishOutcome, FinishResult } from '../ports/jobStore.js';
@@ -22,6 +22,20 @@ export class FailSafe {
     this.#ctx = ctx;
     this.#credits = credits;
     this.#launcher = launcher;
+  }
+
+  /**
+   * Runs the work of a job this call created; if it fails, the job is ended by
+   * {@link FailSafe.fail} before the error (a JobGateError naming the job) is rethrown.
+   */
+  async guard<T>(jobId: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      const err = toJobGateError(error, 'INTERNAL', jobId);
+      await this.fail(jobId, err);
+      throw err;
+    }
   }
 
   /**

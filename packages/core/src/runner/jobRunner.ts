@@ -111,8 +111,7 @@ export class JobRunner {
       throw toJobGateError(error, 'INTERNAL', jobId);
     }
     this.#ctx.emit('created', job);
-
-    try {
+    return this.#failSafe.guard(jobId, async () => {
       let placement = placedNow;
       if (!placement) {
         await this.#credits.charge(job);
@@ -120,20 +119,14 @@ export class JobRunner {
       }
       const { job: placed, promoted } = placement;
       await this.#launcher.launchAll(promoted);
-      if (placed.status === 'queued') {
-        this.#ctx.emit('queued', placed);
-        if (!this.#healOnRequest) return placed;
-        // Queued only when the cap is really full: a slot held by a lost start is freed
-        // now (and the queue head, maybe this job, promoted) rather than at the next tick.
-        const { healed } = await this.#watchdog.healQuietly(tool.pool);
-        return healed.length > 0 ? ((await this.store.get(job.id)) ?? placed) : placed;
-      }
-      return await this.#launcher.launch(placed);
-    } catch (error) {
-      const err = toJobGateError(error, 'INTERNAL', jobId);
-      await this.#failSafe.fail(jobId, err);
-      throw err;
-    }
+      if (placed.status !== 'queued') return this.#launcher.launch(placed);
+      this.#ctx.emit('queued', placed);
+      if (!this.#healOnRequest) return placed;
+      // Queued only when the cap is really full: a slot held by a lost start is freed
+      // now (and the queue head, maybe this job, promoted) rather than at the next tick.
+      const { healed } = await this.#watchdog.healQuietly(tool.pool);
+      return healed.length > 0 ? ((await this.store.get(job.id)) ?? placed) : placed;
+    });
   }
 
   /** A job of the user's (NOT_FOUND for someone else's). */

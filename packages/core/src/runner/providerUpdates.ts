@@ -33,7 +33,7 @@ export class ProviderUpdates {
     this.#webhookSecret = webhookSecret;
   }
 
-  /** See {@link JobRunner.applyUpdate}. */
+  /** What `JobRunner.applyUpdate` promises, documented there. */
   async apply(jobId: string, update: Update): Promise<Job> {
     // An outcome is one store call: finish checks (and records) the task id itself, so the
     // slot is handed on without a read before it.
@@ -93,7 +93,7 @@ export class ProviderUpdates {
     }
   }
 
-  /** See {@link JobRunner.handleWebhook}. */
+  /** What `JobRunner.handleWebhook` promises, documented there. */
   async handleWebhook(token: string, request: Request): Promise<Job> {
     if (!this.#webhookSecret) throw new JobGateError('FORBIDDEN', 'webhooks are not configured');
     const jobId = await verifyWebhookToken(this.#webhookSecret, token);

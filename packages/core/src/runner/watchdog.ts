@@ -49,7 +49,7 @@ export class Watchdog {
     this.#updates = parts.updates;
   }
 
-  /** See {@link JobRunner.heal}. */
+  /** What `JobRunner.heal` promises, documented there. */
   async heal(): Promise<HealReport> {
     const { store, clock, tools } = this.#ctx;
     const { healed, promoted } = await this.healStore();
@@ -110,7 +110,7 @@ export class Watchdog {
     });
   }
 
-  /** See {@link JobRunner.startHealing}. */
+  /** What `JobRunner.startHealing` promises, documented there. */
   startHealing(intervalMs: number): void {
     const ctx = this.#ctx;
     const tick = () => {
