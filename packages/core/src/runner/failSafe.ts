@@ -9,9 +9,10 @@ import { isStoreUnavailable } from './storeDeadline.js';
 
 /**
  * The FailSafe: every path that fails leaves the job terminal, its slot released, its
- * credits refunded and the queue head promoted, before the error reaches the caller. Every
- * end of a job goes through {@link FailSafe.end}, so an ended job never keeps its task at the
- * provider, its charge, or the slot the next job waits for.
+ * credits refunded and the queue head promoted, before the error reaches the caller. The
+ * runner's own ends go through {@link FailSafe.end} and those heal finds through
+ * {@link FailSafe.afterEnd}, so no ended job keeps its task at the provider, its charge,
+ * or the slot the next job waits for.
  */
 export class FailSafe {
   readonly #ctx: RunnerContext;
