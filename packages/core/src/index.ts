@@ -114,21 +114,20 @@ export {
   uploadPath,
 } from './ports/uploader.js';
 export { base64Url, hmacSha256 } from './runner/hmacSha256.js';
-export {
-  type CancelRequest,
-  createJobRunner,
-  type HealReport,
-  JobRunner,
-  type JobRunnerOptions,
-  type RunnerRetry,
-  type RunnerTimeouts,
-  type SlotsInfo,
-  type SubmitRequest,
-} from './runner/jobRunner.js';
+export { createJobRunner, JobRunner } from './runner/jobRunner.js';
 export { type RpcBillingOptions, type RpcFunction, rpcBilling } from './runner/rpcBilling.js';
+export type {
+  CancelRequest,
+  JobRunnerOptions,
+  RunnerRetry,
+  RunnerTimeouts,
+  SlotsInfo,
+} from './runner/runnerOptions.js';
 export {
   isStoreUnavailable,
   STORE_RETRY_AFTER_MS,
   withStoreDeadline,
 } from './runner/storeDeadline.js';
+export type { SubmitRequest } from './runner/submitRequest.js';
+export type { HealReport } from './runner/watchdog.js';
 export { timingSafeEqual, verifyWebhookToken, webhookToken } from './runner/webhookToken.js';

@@ -1,0 +1,126 @@
+import { JobGateError } from '../domain/errors.js';
+import type { Job } from '../domain/job.js';
+import { isTerminal } from '../domain/jobStatus.js';
+import type { ProviderStatus } from '../ports/provider.js';
+import type { CreditSettler } from './creditSettler.js';
+import type { FailSafe } from './failSafe.js';
+import type { ProviderLauncher } from './providerLauncher.js';
+import type { RunnerContext } from './runnerContext.js';
+import { verifyWebhookToken } from './webhookToken.js';
+
+/** A status with the task it is about, when the caller knows it. */
+type Update = ProviderStatus & { taskId?: string };
+
+const clamp01 = (n: number): number => Math.min(1, Math.max(0, n));
+
+/** What the provider says about a task (a webhook or a status poll), applied to its job. */
+export class ProviderUpdates {
+  readonly #ctx: RunnerContext;
+  readonly #failSafe: FailSafe;
+  readonly #credits: CreditSettler;
+  readonly #launcher: ProviderLauncher;
+  readonly #webhookSecret: string | undefined;
+
+  constructor(
+    ctx: RunnerContext,
+    parts: { failSafe: FailSafe; credits: CreditSettler; launcher: ProviderLauncher },
+    webhookSecret: string | undefined,
+  ) {
+    this.#ctx = ctx;
+    this.#failSafe = parts.failSafe;
+    this.#credits = parts.credits;
+    this.#launcher = parts.launcher;
+    this.#webhookSecret = webhookSecret;
+  }
+
+  /** What `JobRunner.applyUpdate` promises, documented there. */
+  async apply(jobId: string, update: Update): Promise<Job> {
+    // An outcome is one store call: finish checks (and records) the task id itself, so the
+    // slot is handed on without a read before it.
+    if (update.state === 'completed') {
+      const result = await this.#failSafe.end(
+        jobId,
+        { status: 'completed', output: update.output ?? null },
+        ['running'],
+        update.taskId,
+      );
+      if (result.changed && update.cost) await this.#credits.recordCost(result.job, update.cost);
+      // A result for a job already ended (TIMEOUT, START_LOST, TASK_LOST) is kept on it.
+      if (result.changed || result.job.status !== 'failed') return result.job;
+      return this.#late(result.job, update);
+    }
+    if (update.state === 'failed' || update.state === 'cancelled') {
+      const text = update.error
+        ? `${update.error.message} (provider code ${update.error.code})`
+        : `the provider reported the task ${update.state}`;
+      return (
+        await this.#failSafe.end(
+          jobId,
+          {
+            status: 'failed',
+            errorCode: 'PROVIDER_ERROR',
+            errorMessage: `PROVIDER_ERROR: ${text}`,
+          },
+          ['running'],
+          update.taskId,
+        )
+      ).job;
+    }
+    const { store, clock } = this.#ctx;
+    const job = await store.get(jobId);
+    if (!job) throw new JobGateError('NOT_FOUND', 'no such job', { jobId });
+    if (update.taskId !== undefined && job.taskId !== null && update.taskId !== job.taskId) {
+      throw new JobGateError('VALIDATION', 'the update is for another task', { jobId });
+    }
+    const now = clock.now();
+    if (isTerminal(job.status)) return this.#late(job, update);
+    if (job.status !== 'running') return job;
+    let current = job;
+    if (current.taskId === null && update.taskId !== undefined) {
+      current = await store.attachTask(jobId, update.taskId, now);
+    }
+    switch (update.state) {
+      case 'pending':
+      case 'running': {
+        if (update.progress !== undefined && update.progress !== current.progress) {
+          current = await store.progress(jobId, clamp01(update.progress), now);
+          this.#ctx.emit('progress', current);
+        }
+        return current;
+      }
+      default:
+        return current;
+    }
+  }
+
+  /** What `JobRunner.handleWebhook` promises, documented there. */
+  async handleWebhook(token: string, request: Request): Promise<Job> {
+    if (!this.#webhookSecret) throw new JobGateError('FORBIDDEN', 'webhooks are not configured');
+    const jobId = await verifyWebhookToken(this.#webhookSecret, token);
+    const update = await this.#ctx.provider.parseWebhook(request);
+    return this.apply(jobId, update);
+  }
+
+  async #late(job: Job, update: Update): Promise<Job> {
+    if (update.state === 'completed' && job.status === 'failed') {
+      // The job stays failed (its end was already announced); subscribers of the store see
+      // the output arrive as a change of the row.
+      const { job: kept } = await this.#ctx.store.recordLateOutput(
+        job.id,
+        { taskId: update.taskId ?? null, output: update.output ?? null },
+        this.#ctx.clock.now(),
+      );
+      return kept;
+    }
+    if (
+      (update.state === 'running' || update.state === 'pending') &&
+      update.taskId !== undefined &&
+      job.taskId === null &&
+      job.status !== 'completed'
+    ) {
+      // Its starter died before recording the task: nobody follows it, so it is stopped.
+      await this.#launcher.cancelAtProvider({ ...job, taskId: update.taskId });
+    }
+    return job;
+  }
+}

@@ -1,0 +1,102 @@
+import type { RefundPolicy } from '../domain/refundPolicy.js';
+import type { SlotPolicyOptions } from '../domain/slotPolicy.js';
+import type { AnyTool, ToolRegistry } from '../domain/tool.js';
+import type { Billing } from '../ports/billing.js';
+import type { Clock } from '../ports/clock.js';
+import type { JobStore } from '../ports/jobStore.js';
+import type { Provider } from '../ports/provider.js';
+
+export interface RunnerTimeouts {
+  /** A `starting` job older than this is cancelled (STALE_START). Default 15 s. */
+  staleStartMs?: number;
+  /** A running job with no task id after this is failed (START_LOST), lease or not. Default 60 s. */
+  lostStartMs?: number;
+  /**
+   * The start lease: a process starting a job at the provider holds its slot for this long,
+   * renewed (every third of it) while the provider call is in flight. If the process dies,
+   * heal ends the job as START_LOST once the lease runs out. Default 15 s.
+   */
+  startLeaseMs?: number;
+  /** A refund claimed by a process that died is taken over after this. Default 60 s. */
+  refundClaimMs?: number;
+  /** Deadline of every store call; past it the call fails with STORE_UNAVAILABLE. Default 5 s. */
+  storeCallMs?: number;
+  /** A queued job waiting longer than this is failed (TIMEOUT). Default: no limit. */
+  maxQueueMs?: number | null;
+  /** Abort a provider start after this. Default 30 s. */
+  providerStartMs?: number;
+  /** Abort a provider status or cancel call after this. Default 15 s. */
+  providerCallMs?: number;
+}
+
+export interface RunnerRetry {
+  /** Backoff before each retry of a busy or transient provider start. Default 3 s, 8 s, 15 s. */
+  backoffMs?: readonly number[];
+  /** ± fraction of random jitter on each backoff. Default 0.2. */
+  jitter?: number;
+  /** Transient provider errors (network, 5xx) are retried until this many attempts. Default 3. */
+  maxTransientAttempts?: number;
+  /**
+   * Past `maxRunMs`, a job whose status calls fail keeps running (polled with backoff) for
+   * this many poll intervals of its tool before it ends as TIMEOUT: finished work at the
+   * provider is not thrown away because its status could not be read. Default 10.
+   */
+  statusGracePolls?: number;
+}
+
+export interface JobRunnerOptions {
+  store: JobStore;
+  provider: Provider;
+  tools: ToolRegistry | Iterable<AnyTool>;
+  policy?: SlotPolicyOptions;
+  billing?: Billing;
+  /** Which ended jobs get their credits back (see docs/credits.md). Default: all but completed. */
+  refundPolicy?: RefundPolicy;
+  clock?: Clock;
+  /** Callback URLs `{baseUrl}/webhooks/{provider}/{token}` with a per-job HMAC token. */
+  webhook?: { baseUrl: string; secret: string };
+  timeouts?: RunnerTimeouts;
+  retry?: RunnerRetry;
+  /**
+   * Heal stale jobs inside the requests that need a true picture: the active-job check, a
+   * submit refused because of an active job (then retried once), a submit that queued.
+   * Default true.
+   */
+  healOnRequest?: boolean;
+  /** In a long-lived process: wake up to retry a backed-off job when its time comes. Default true. */
+  wakeTimers?: boolean;
+  /** Random source for jitter (inject for determinism). */
+  random?: () => number;
+}
+
+export interface CancelRequest {
+  jobId: string;
+  userId: string;
+  /** Needed to cancel a job that really waits in the queue or runs. */
+  confirm?: boolean;
+}
+
+export interface SlotsInfo {
+  pool: string;
+  cap: number;
+  running: number;
+  queued: number;
+}
+
+export const DEFAULT_TIMEOUTS: Required<RunnerTimeouts> = {
+  staleStartMs: 15_000,
+  lostStartMs: 60_000,
+  startLeaseMs: 15_000,
+  refundClaimMs: 60_000,
+  storeCallMs: 5_000,
+  maxQueueMs: null,
+  providerStartMs: 30_000,
+  providerCallMs: 15_000,
+};
+
+export const DEFAULT_RETRY: Required<RunnerRetry> = {
+  backoffMs: [3_000, 8_000, 15_000],
+  jitter: 0.2,
+  maxTransientAttempts: 3,
+  statusGracePolls: 10,
+};
