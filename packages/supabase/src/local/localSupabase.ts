@@ -226,7 +226,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
       await realtime.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.close?.();
+      await db.close();
     },
   };
 }
