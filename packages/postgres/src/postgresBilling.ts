@@ -56,9 +56,9 @@ export class PostgresBilling implements CreditLedger {
   constructor(target: SqlClient | RpcTarget, options: PostgresBillingOptions = {}) {
     this.buckets = checkBuckets(options.buckets ?? DEFAULT_BUCKETS);
     if ('query' in target) {
-      const q = `"${checkSchema(options.schema ?? 'public')}"`;
+      const schema = checkSchema(options.schema ?? 'public');
       this.#call = async <T>(call: SqlCall, jobId?: string) => {
-        const { text, params } = toSqlQuery(q, call);
+        const { text, params } = toSqlQuery(call, schema);
         try {
           const rows = await target.query<{ r: T }>(text, params);
           return rows[0]!.r;

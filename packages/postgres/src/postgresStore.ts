@@ -76,7 +76,6 @@ export class PostgresStore implements JobStore {
   readonly capabilities: StoreCapabilities;
   readonly schema: string;
   readonly #client: SqlClient;
-  readonly #q: string;
   readonly #closeClient: boolean;
   readonly #listener: Pick<SqlClient, 'capabilities' | 'listen' | 'close'> | null;
   readonly #feed: PostgresChangeFeed;
@@ -86,7 +85,6 @@ export class PostgresStore implements JobStore {
   constructor(client: SqlClient, options: PostgresStoreOptions = {}) {
     this.#client = client;
     this.schema = checkSchema(options.schema ?? 'public');
-    this.#q = `"${this.schema}"`;
     this.#closeClient = options.closeClient ?? true;
     this.#calls = jobStoreCalls(options.clock);
     const listener = options.listenClient ?? client;
@@ -114,7 +112,7 @@ export class PostgresStore implements JobStore {
   async #call<T>(call: SqlCall, jobId?: string): Promise<T> {
     const ready = this.#feed.ready;
     if (ready) await ready;
-    const { text, params } = toSqlQuery(this.#q, call);
+    const { text, params } = toSqlQuery(call, this.schema);
     try {
       const rows = await this.#client.query<{ r: T }>(text, params);
       return rows[0]!.r;

@@ -177,17 +177,17 @@ function* passed(call: SqlCall): Generator<[name: string, value: unknown, type: 
 
 /**
  * The call as one SQL statement for a SqlClient: named notation with positional `$n`
- * parameters and a cast each (JSON travels as text), result in column `r`. `schema` is the
- * quoted schema name.
+ * parameters and a cast each (JSON travels as text), result in column `r`. `schema` is a
+ * name `checkSchema` accepts.
  */
-export function toSqlQuery(schema: string, call: SqlCall): { text: string; params: unknown[] } {
+export function toSqlQuery(call: SqlCall, schema: string): { text: string; params: unknown[] } {
   const list: string[] = [];
   const params: unknown[] = [];
   for (const [name, value, type] of passed(call)) {
     params.push(value === undefined ? null : type === 'jsonb' ? JSON.stringify(value) : value);
     list.push(`${name} => $${params.length}${CAST[type]}`);
   }
-  return { text: `SELECT ${schema}.${call.fn}(${list.join(', ')}) AS r`, params };
+  return { text: `SELECT "${schema}".${call.fn}(${list.join(', ')}) AS r`, params };
 }
 
 /** The call's named arguments for PostgREST, `.rpc(call.fn, toRpcArgs(call))` in supabase-js. */

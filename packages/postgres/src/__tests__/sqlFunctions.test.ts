@@ -58,7 +58,7 @@ describe('SQL_FUNCTIONS, the table of the SQL functions the stores call', () => 
       p_limits: { defaultPoolCap: 1 },
       p_now: 5,
     });
-    expect(toSqlQuery('"s"', call)).toEqual({
+    expect(toSqlQuery(call, 's')).toEqual({
       text:
         'SELECT "s".jobgate_finish(p_id => $1::text, p_status => $2::text, ' +
         'p_output => $3::text::jsonb, p_error_code => $4::text, p_error_message => $5::text, ' +
