@@ -39,7 +39,7 @@ export async function migrateJobgate(spec: RunSpec): Promise<void> {
   try {
     await migrate(client, { schema: spec.schema });
   } finally {
-    await client.close?.();
+    await client.close();
   }
 }
 

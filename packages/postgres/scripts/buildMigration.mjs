@@ -19,6 +19,7 @@ export const LIVE_SQL_FILES = [
   'reads.sql',
   'notify.sql',
   'credits.sql',
+  'billing.sql',
 ];
 
 export function liveSql() {

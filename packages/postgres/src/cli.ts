@@ -55,6 +55,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     );
     return 1;
   } finally {
-    await client.close?.();
+    await client.close();
   }
 }

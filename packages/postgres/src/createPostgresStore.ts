@@ -45,7 +45,7 @@ export async function createPostgresStore(
   try {
     if (options.migrate !== false) await migrate(client, { schema: options.schema ?? 'public' });
   } catch (error) {
-    await client.close?.();
+    await client.close();
     throw error;
   }
   const listenClient =
@@ -95,7 +95,7 @@ export async function createPgliteStore(
   try {
     await migrate(client, { schema: options.schema ?? 'public' });
   } catch (error) {
-    await client.close?.();
+    await client.close();
     throw error;
   }
   return new PostgresStore(client, {

@@ -5,6 +5,7 @@ export {
   createPgliteStore,
   createPostgresStore,
 } from './createPostgresStore.js';
+export { type JobStoreCalls, jobStoreCalls } from './jobStoreCalls.js';
 export {
   checkSchema,
   type MigrateOptions,
@@ -24,5 +25,14 @@ export {
 } from './postgresBilling.js';
 export { postgresJsClient } from './postgresJsClient.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgresStore.js';
-export type { SqlClient, SqlExecutor } from './sqlClient.js';
+export type { SqlClient, SqlClientCapabilities, SqlExecutor } from './sqlClient.js';
 export { sqlErrorToJobGateError } from './sqlError.js';
+export {
+  SQL_FUNCTIONS,
+  type SqlArgs,
+  type SqlCall,
+  type SqlFunctionName,
+  sqlCall,
+  toRpcArgs,
+  toSqlQuery,
+} from './sqlFunctions.js';

@@ -24,6 +24,7 @@ const quoteIdent = (name: string): string => `"${name.replace(/"/g, '""')}"`;
  */
 export function pgClient(pool: Pool): SqlClient {
   return {
+    capabilities: { listen: true },
     ...executor(pool),
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       const client = await pool.connect();

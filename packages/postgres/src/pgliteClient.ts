@@ -20,6 +20,7 @@ function executor(db: PGliteInterface | Transaction): SqlExecutor {
  */
 export function pgliteClient(db: PGliteInterface): SqlClient {
   return {
+    capabilities: { listen: true },
     ...executor(db),
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       return db.transaction((tx) => fn(executor(tx)));

@@ -11,6 +11,7 @@ import {
 import { checkSchema } from './migrate.js';
 import type { SqlClient } from './sqlClient.js';
 import { sqlErrorToJobGateError } from './sqlError.js';
+import { type SqlCall, sqlCall, toRpcArgs, toSqlQuery } from './sqlFunctions.js';
 
 /**
  * Anything with supabase-js's `.rpc(fn, args)`: the service-role client of a Supabase
@@ -31,16 +32,6 @@ export interface PostgresBillingOptions {
   buckets?: readonly string[];
 }
 
-type ArgType = 'text' | 'jsonb' | 'numeric' | 'int' | 'bool';
-type Arg = readonly [name: string, value: unknown, type: ArgType];
-const CAST: Record<ArgType, string> = {
-  text: '::text',
-  jsonb: '::text::jsonb',
-  numeric: '::numeric',
-  int: '::integer',
-  bool: '::boolean',
-};
-
 interface RawEntry extends Omit<LedgerEntry, 'amount' | 'amounts'> {
   amount: number | string;
   amounts: Record<string, number | string>;
@@ -60,38 +51,26 @@ interface RawBalance {
  */
 export class PostgresBilling implements CreditLedger {
   readonly buckets: readonly string[];
-  readonly #call: <T>(fn: string, args: readonly Arg[], jobId?: string) => Promise<T>;
+  readonly #call: <T>(call: SqlCall, jobId?: string) => Promise<T>;
 
   constructor(target: SqlClient | RpcTarget, options: PostgresBillingOptions = {}) {
     this.buckets = checkBuckets(options.buckets ?? DEFAULT_BUCKETS);
     if ('query' in target) {
-      const q = `"${checkSchema(options.schema ?? 'public')}"`;
-      this.#call = async <T>(fn: string, args: readonly Arg[], jobId?: string) => {
-        const list = args.map(([name, , type], i) => `${name} => $${i + 1}${CAST[type]}`);
+      const schema = checkSchema(options.schema ?? 'public');
+      this.#call = async <T>(call: SqlCall, jobId?: string) => {
+        const { text, params } = toSqlQuery(call, schema);
         try {
-          const rows = await target.query<{ r: T }>(
-            `SELECT ${q}.jobgate_credits_${fn}(${list.join(', ')}) AS r`,
-            args.map(([, value, type]) =>
-              value === undefined || value === null
-                ? null
-                : type === 'jsonb'
-                  ? JSON.stringify(value)
-                  : value,
-            ),
-          );
+          const rows = await target.query<{ r: T }>(text, params);
           return rows[0]!.r;
         } catch (error) {
           throw billingError(error, jobId);
         }
       };
     } else {
-      this.#call = async <T>(fn: string, args: readonly Arg[], jobId?: string) => {
+      this.#call = async <T>(call: SqlCall, jobId?: string) => {
         let result: { data: unknown; error: unknown; status?: number };
         try {
-          result = await target.rpc(
-            `jobgate_credits_${fn}`,
-            Object.fromEntries(args.map(([name, value]) => [name, value ?? null])),
-          );
+          result = await target.rpc(call.fn, toRpcArgs(call));
         } catch (error) {
           throw new JobGateError('NETWORK_ERROR', 'the credit call did not go through', {
             jobId,
@@ -106,25 +85,20 @@ export class PostgresBilling implements CreditLedger {
 
   async charge(job: Job): Promise<void> {
     await this.#call(
-      'charge',
-      [
-        ['p_job_id', job.id, 'text'],
-        ['p_user_id', job.userId, 'text'],
-        ['p_amount', job.userCreditCost, 'numeric'],
-        ['p_buckets', this.buckets, 'jsonb'],
-        ['p_tool', job.tool, 'text'],
-      ],
+      sqlCall('jobgate_credits_charge', {
+        p_job_id: job.id,
+        p_user_id: job.userId,
+        p_amount: job.userCreditCost,
+        p_buckets: this.buckets,
+        p_tool: job.tool,
+      }),
       job.id,
     );
   }
 
   async refund(job: Job): Promise<void> {
     await this.#call(
-      'refund',
-      [
-        ['p_job_id', job.id, 'text'],
-        ['p_user_id', job.userId, 'text'],
-      ],
+      sqlCall('jobgate_credits_refund', { p_job_id: job.id, p_user_id: job.userId }),
       job.id,
     );
   }
@@ -135,12 +109,14 @@ export class PostgresBilling implements CreditLedger {
     amount: number,
     note?: string,
   ): Promise<CreditBalance> {
-    const r = await this.#call<{ balance: RawBalance }>('grant', [
-      ['p_user_id', userId, 'text'],
-      ['p_bucket', bucket, 'text'],
-      ['p_amount', amount, 'numeric'],
-      ['p_note', note, 'text'],
-    ]);
+    const r = await this.#call<{ balance: RawBalance }>(
+      sqlCall('jobgate_credits_grant', {
+        p_user_id: userId,
+        p_bucket: bucket,
+        p_amount: amount,
+        p_note: note,
+      }),
+    );
     return balanceOf(r.balance);
   }
 
@@ -150,18 +126,22 @@ export class PostgresBilling implements CreditLedger {
     amount: number,
     options: { note?: string; set?: boolean } = {},
   ): Promise<CreditBalance> {
-    const r = await this.#call<{ balance: RawBalance }>('adjust', [
-      ['p_user_id', userId, 'text'],
-      ['p_bucket', bucket, 'text'],
-      ['p_delta', amount, 'numeric'],
-      ['p_note', options.note, 'text'],
-      ['p_set', options.set === true, 'bool'],
-    ]);
+    const r = await this.#call<{ balance: RawBalance }>(
+      sqlCall('jobgate_credits_adjust', {
+        p_user_id: userId,
+        p_bucket: bucket,
+        p_delta: amount,
+        p_note: options.note,
+        p_set: options.set === true,
+      }),
+    );
     return balanceOf(r.balance);
   }
 
   async balance(userId: string): Promise<CreditBalance> {
-    return balanceOf(await this.#call<RawBalance>('balance', [['p_user_id', userId, 'text']]));
+    return balanceOf(
+      await this.#call<RawBalance>(sqlCall('jobgate_credits_balance', { p_user_id: userId })),
+    );
   }
 
   async entries(query: {
@@ -169,31 +149,31 @@ export class PostgresBilling implements CreditLedger {
     jobId?: string;
     limit?: number;
   }): Promise<LedgerEntry[]> {
-    const rows = await this.#call<RawEntry[]>('ledger', [
-      ['p_user_id', query.userId, 'text'],
-      ['p_job_id', query.jobId, 'text'],
-      ['p_limit', query.limit ?? 100, 'int'],
-    ]);
+    const rows = await this.#call<RawEntry[]>(
+      sqlCall('jobgate_credits_ledger', {
+        p_user_id: query.userId,
+        p_job_id: query.jobId,
+        p_limit: query.limit ?? 100,
+      }),
+    );
     return rows.map(entryOf);
   }
 
   async recordCost(job: Job, cost: ProviderCost): Promise<boolean> {
     return (
       (await this.#call<boolean>(
-        'record_cost',
-        [
-          ['p_job_id', job.id, 'text'],
-          ['p_user_id', job.userId, 'text'],
-          ['p_tool', job.tool, 'text'],
-          ['p_cost', cost.cost, 'numeric'],
-          ['p_unit', cost.unit, 'text'],
-        ],
+        sqlCall('jobgate_credits_record_cost', {
+          p_job_id: job.id,
+          p_user_id: job.userId,
+          p_tool: job.tool,
+          p_cost: cost.cost,
+          p_unit: cost.unit,
+        }),
         job.id,
       )) === true
     );
   }
 }
-
 /** A driver or PostgREST error as a JobGateError; a refused privilege is FORBIDDEN. */
 function billingError(error: unknown, jobId?: string): JobGateError {
   const code = (error as { code?: unknown } | null)?.code;

@@ -23,6 +23,7 @@ function executor(sql: Unsafe): SqlExecutor {
  */
 export function postgresJsClient(sql: Sql): SqlClient {
   return {
+    capabilities: { listen: true },
     ...executor(sql),
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
       return (await sql.begin((tx) => fn(executor(tx)))) as T;

@@ -9,7 +9,6 @@ import {
   type HealResult,
   type Job,
   type JobChange,
-  JobGateError,
   type JobQuery,
   type JobRow,
   type JobStore,
@@ -18,13 +17,14 @@ import {
   type NewJob,
   type RequeueOptions,
   type SlotOptions,
-  STORE_RETRY_AFTER_MS,
   type StartResult,
   type StoreCapabilities,
-  toJobGateError,
 } from '@jobgate/core';
+import { type JobStoreCalls, jobStoreCalls, type SqlCall } from '@jobgate/postgres';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { jobGateErrorFromPostgrest, type PostgrestErrorLike } from './postgrestError.js';
+import { jobGateErrorFromPostgrest } from './postgrestError.js';
+import { postgrestRpc } from './postgrestRpc.js';
+import { SupabaseChangeFeed } from './supabaseChangeFeed.js';
 
 /** The columns of a job row (the table's internal ordering columns are left out). */
 export const JOB_COLUMNS =
@@ -55,7 +55,6 @@ export interface SupabaseStoreOptions {
   realtime?: boolean;
 }
 
-type RpcArgs = Record<string, unknown>;
 interface RawStart {
   job: JobRow;
   promoted: JobRow[];
@@ -72,33 +71,28 @@ export class SupabaseStore implements JobStore {
   readonly capabilities: StoreCapabilities;
   readonly #client: SupabaseClient;
   readonly #schema: string;
-  readonly #table: string;
   readonly #view: string;
-  readonly #callerClock: boolean;
-  readonly #listeners = new Set<(change: JobChange) => void>();
-  readonly #queueListeners = new Set<(pool: string) => void>();
-  readonly #realtime: boolean;
-  #channel: ReturnType<SupabaseClient['channel']> | null = null;
+  readonly #calls: JobStoreCalls;
+  readonly #feed: SupabaseChangeFeed;
 
   constructor(options: SupabaseStoreOptions) {
     this.#client = options.client;
     this.#schema = options.schema ?? 'public';
-    this.#table = options.table ?? 'jobgate_jobs';
     this.#view = options.view ?? 'jobgate_jobs_view';
-    this.#callerClock = options.clock === 'caller';
-    this.#realtime = options.realtime === true;
-    this.capabilities = { durable: true, shared: true, crossProcessEvents: this.#realtime };
+    this.#calls = jobStoreCalls(options.clock);
+    const realtime = options.realtime === true;
+    this.#feed = new SupabaseChangeFeed({
+      client: options.client,
+      schema: this.#schema,
+      table: options.table ?? 'jobgate_jobs',
+      realtime,
+    });
+    this.capabilities = { durable: true, shared: true, crossProcessEvents: realtime };
   }
 
   async create(job: NewJob, options: CreateOptions): Promise<CreateResult> {
     const raw = await this.#rpc<{ job: JobRow; created: boolean; promoted?: JobRow[] }>(
-      'jobgate_create',
-      {
-        ...newJobArgs(job),
-        p_max_active: options.maxActivePerUser,
-        p_now: this.#now(options.now),
-        ...(options.start ? { p_limits: options.start } : {}),
-      },
+      this.#calls.create(job, options),
     );
     if (!raw.promoted) return this.#created(raw);
     const { job: placed, promoted } = this.#startResult(
@@ -113,13 +107,9 @@ export class SupabaseStore implements JobStore {
     error: { errorCode: string; errorMessage: string },
     now: number,
   ): Promise<CreateResult> {
-    const raw = await this.#rpc<{ job: JobRow; created: boolean }>('jobgate_create_failed', {
-      ...newJobArgs(job),
-      p_error_code: error.errorCode,
-      p_error_message: error.errorMessage,
-      p_now: this.#now(now),
-    });
-    return this.#created(raw);
+    return this.#created(
+      await this.#rpc<{ job: JobRow; created: boolean }>(this.#calls.createFailed(job, error, now)),
+    );
   }
 
   async get(id: string): Promise<Job | null> {
@@ -133,93 +123,51 @@ export class SupabaseStore implements JobStore {
   }
 
   async start(id: string, options: SlotOptions): Promise<StartResult> {
-    const raw = await this.#rpc<RawStart>('jobgate_start', {
-      p_id: id,
-      p_limits: options.limits,
-      p_now: this.#now(options.now),
-    });
-    return this.#startResult(raw, false);
+    return this.#startResult(await this.#rpc<RawStart>(this.#calls.start(id, options)), false);
   }
 
   async attachTask(id: string, taskId: string, now: number): Promise<Job> {
-    return this.#one(
-      await this.#rpc<JobRow>('jobgate_attach_task', {
-        p_id: id,
-        p_task_id: taskId,
-        p_now: this.#now(now),
-      }),
-    );
+    return this.#one(await this.#rpc<JobRow>(this.#calls.attachTask(id, taskId, now)));
   }
 
   async progress(id: string, progress: number, now: number): Promise<Job> {
-    return this.#one(
-      await this.#rpc<JobRow>('jobgate_progress', {
-        p_id: id,
-        p_progress: progress,
-        p_now: this.#now(now),
-      }),
-    );
+    return this.#one(await this.#rpc<JobRow>(this.#calls.progress(id, progress, now)));
   }
 
   async requeue(id: string, options: RequeueOptions): Promise<StartResult> {
-    const raw = await this.#rpc<RawStart>('jobgate_requeue', {
-      p_id: id,
-      p_limits: options.limits,
-      p_now: this.#now(options.now),
-      p_retry_at: options.retryAt,
-      p_error_code: options.errorCode,
-      p_error_message: options.errorMessage,
-    });
-    return this.#startResult(raw, true);
+    return this.#startResult(await this.#rpc<RawStart>(this.#calls.requeue(id, options)), true);
   }
 
   async finish(id: string, outcome: FinishOutcome, options: FinishOptions): Promise<FinishResult> {
     const raw = await this.#rpc<{ job: JobRow; changed: boolean; promoted: JobRow[] }>(
-      'jobgate_finish',
-      {
-        p_id: id,
-        p_status: outcome.status,
-        p_output: outcome.status === 'completed' ? (outcome.output ?? null) : null,
-        p_error_code: outcome.status === 'completed' ? null : outcome.errorCode,
-        p_error_message: outcome.status === 'completed' ? null : outcome.errorMessage,
-        p_from: options.from ?? null,
-        p_limits: options.limits,
-        p_now: this.#now(options.now),
-        p_task_id: options.taskId ?? null,
-      },
+      this.#calls.finish(id, outcome, options),
     );
     const job = jobFromRow(raw.job);
     const promoted = raw.promoted.map(jobFromRow);
-    if (raw.changed) this.#emit(job);
-    for (const p of promoted) this.#emit(p);
+    if (raw.changed) this.#feed.emit(job);
+    for (const p of promoted) this.#feed.emit(p);
     // A job that never ran (queued) left the queue, or the head was promoted: the queue moved.
-    if (promoted.length > 0 || (raw.changed && job.startedAt === null)) this.#queueMoved(job.pool);
+    if (promoted.length > 0 || (raw.changed && job.startedAt === null)) {
+      this.#feed.queueMoved(job.pool);
+    }
     return { job, changed: raw.changed, promoted };
   }
 
   async promote(options: SlotOptions): Promise<Job[]> {
-    const rows = await this.#rpc<JobRow[]>('jobgate_promote', {
-      p_limits: options.limits,
-      p_now: this.#now(options.now),
-    });
-    const promoted = this.#many(rows);
-    for (const pool of new Set(promoted.map((j) => j.pool))) this.#queueMoved(pool);
+    const promoted = this.#many(await this.#rpc<JobRow[]>(this.#calls.promote(options)));
+    for (const pool of new Set(promoted.map((j) => j.pool))) this.#feed.queueMoved(pool);
     return promoted;
   }
 
   async heal(options: HealOptions): Promise<HealResult> {
-    const raw = await this.#rpc<{ healed: JobRow[]; promoted: JobRow[] }>('jobgate_heal', {
-      p_limits: options.limits,
-      p_now: this.#now(options.now),
-      p_stale_start_ms: options.staleStartMs,
-      p_lost_start_ms: options.lostStartMs,
-      p_max_queue_ms: options.maxQueueMs,
-      p_pool: options.pool ?? null,
-      p_lease_ms: options.leaseMs ?? null,
-    });
+    const raw = await this.#rpc<{ healed: JobRow[]; promoted: JobRow[] }>(
+      this.#calls.heal(options),
+    );
     const healed = this.#many(raw.healed);
     const promoted = this.#many(raw.promoted);
-    for (const pool of new Set([...healed, ...promoted].map((j) => j.pool))) this.#queueMoved(pool);
+    for (const pool of new Set([...healed, ...promoted].map((j) => j.pool))) {
+      this.#feed.queueMoved(pool);
+    }
     return { healed, promoted };
   }
 
@@ -229,36 +177,17 @@ export class SupabaseStore implements JobStore {
     to: CreditState,
     now: number,
   ): Promise<boolean> {
-    return (
-      (await this.#rpc<boolean>('jobgate_set_credit_state', {
-        p_id: id,
-        p_from: from,
-        p_to: to,
-        p_now: this.#now(now),
-      })) === true
-    );
+    return (await this.#rpc<boolean>(this.#calls.setCreditState(id, from, to, now))) === true;
   }
 
   async claimRefund(id: string, now: number, staleMs: number): Promise<Job | null> {
-    const row = await this.#rpc<JobRow | null>('jobgate_claim_refund', {
-      p_id: id,
-      p_now: now,
-      p_stale_ms: staleMs,
-    });
-    if (!row) return null;
-    const job = jobFromRow(row);
-    this.#emit(job);
-    return job;
+    const row = await this.#rpc<JobRow | null>(this.#calls.claimRefund(id, now, staleMs));
+    return row ? this.#one(row) : null;
   }
 
   async renewLeases(ids: readonly string[], until: number, now: number): Promise<number> {
     if (ids.length === 0) return 0;
-    const n = await this.#rpc<number>('jobgate_renew_leases', {
-      p_ids: [...ids],
-      p_until: until,
-      p_now: now,
-    });
-    return Number(n);
+    return Number(await this.#rpc<number>(this.#calls.renewLeases(ids, until, now)));
   }
 
   async recordLateOutput(
@@ -266,14 +195,11 @@ export class SupabaseStore implements JobStore {
     update: { taskId: string | null; output: JsonValue },
     now: number,
   ): Promise<{ job: Job; changed: boolean }> {
-    const raw = await this.#rpc<{ job: JobRow; changed: boolean }>('jobgate_record_late_output', {
-      p_id: id,
-      p_task_id: update.taskId,
-      p_output: update.output,
-      p_now: now,
-    });
+    const raw = await this.#rpc<{ job: JobRow; changed: boolean }>(
+      this.#calls.recordLateOutput(id, update, now),
+    );
     const job = jobFromRow(raw.job);
-    if (raw.changed) this.#emit(job);
+    if (raw.changed) this.#feed.emit(job);
     return { job, changed: raw.changed };
   }
 
@@ -307,14 +233,11 @@ export class SupabaseStore implements JobStore {
   }
 
   async queue(pool?: string): Promise<Job[]> {
-    const rows = await this.#rpc<JobRow[]>('jobgate_queue', { p_pool: pool ?? null });
-    return rows.map(jobFromRow);
+    return (await this.#rpc<JobRow[]>(this.#calls.queue(pool))).map(jobFromRow);
   }
 
   async counts(pool: string): Promise<{ running: number; queued: number }> {
-    const raw = await this.#rpc<{ running: number; queued: number }>('jobgate_counts', {
-      p_pool: pool,
-    });
+    const raw = await this.#rpc<{ running: number; queued: number }>(this.#calls.counts(pool));
     return { running: Number(raw.running), queued: Number(raw.queued) };
   }
 
@@ -322,143 +245,45 @@ export class SupabaseStore implements JobStore {
     listener: (change: JobChange) => void,
     onQueueMoved?: (pool: string) => void,
   ): () => void {
-    this.#listeners.add(listener);
-    if (onQueueMoved) this.#queueListeners.add(onQueueMoved);
-    if (this.#realtime && !this.#channel) this.#openChannel();
-    return () => {
-      this.#listeners.delete(listener);
-      if (onQueueMoved) this.#queueListeners.delete(onQueueMoved);
-      if (this.#listeners.size === 0 && this.#channel) {
-        void this.#client.removeChannel(this.#channel);
-        this.#channel = null;
-      }
-    };
+    return this.#feed.subscribe(listener, onQueueMoved);
   }
 
   async close(): Promise<void> {
-    this.#listeners.clear();
-    this.#queueListeners.clear();
-    if (this.#channel) {
-      await this.#client.removeChannel(this.#channel);
-      this.#channel = null;
-    }
-  }
-
-  // ——— internals ———
-
-  /** The time a call passes: null lets the database clock decide (see `clock`). */
-  #now(now: number): number | null {
-    return this.#callerClock ? now : null;
+    await this.#feed.close();
   }
 
   #db() {
     return this.#schema === 'public' ? this.#client : this.#client.schema(this.#schema);
   }
 
-  async #rpc<T>(fn: string, args: RpcArgs): Promise<T> {
-    let result: { data: unknown; error: PostgrestErrorLike | null; status: number };
-    try {
-      result = await this.#db().rpc(fn, args);
-    } catch (error) {
-      // PostgREST could not be reached: the store is unavailable (retry later).
-      const err = toJobGateError(error, 'STORE_UNAVAILABLE');
-      throw err.code === 'STORE_UNAVAILABLE'
-        ? new JobGateError('STORE_UNAVAILABLE', err.message, {
-            cause: error,
-            retryAfterMs: STORE_RETRY_AFTER_MS,
-          })
-        : err;
-    }
-    if (result.error) throw jobGateErrorFromPostgrest(result.error, result.status);
-    if (result.data === undefined) {
-      throw new JobGateError('INTERNAL', `${fn} returned nothing`);
-    }
-    return result.data as T;
+  #rpc<T>(call: SqlCall): Promise<T> {
+    return postgrestRpc<T>(this.#db(), call);
   }
 
   #created(raw: { job: JobRow; created: boolean }): CreateResult {
     const job = jobFromRow(raw.job);
-    if (raw.created) this.#emit(job);
+    if (raw.created) this.#feed.emit(job);
     return { job, created: raw.created };
   }
 
   #startResult(raw: RawStart, queueMoved: boolean): StartResult {
     const job = jobFromRow(raw.job);
     const promoted = raw.promoted.map(jobFromRow);
-    this.#emit(job);
-    for (const p of promoted) this.#emit(p);
-    if (queueMoved || promoted.length > 0) this.#queueMoved(job.pool);
+    this.#feed.emit(job);
+    for (const p of promoted) this.#feed.emit(p);
+    if (queueMoved || promoted.length > 0) this.#feed.queueMoved(job.pool);
     return { job, promoted };
-  }
-
-  /**
-   * This process's own "queue moved" notices (what its calls changed); with `realtime`, the
-   * per-pool rows of jobgate_queue_moves bring other processes' too.
-   */
-  #queueMoved(pool: string): void {
-    for (const listener of [...this.#queueListeners]) {
-      try {
-        listener(pool);
-      } catch {
-        // a listener's failure is its own
-      }
-    }
   }
 
   #one(row: JobRow): Job {
     const job = jobFromRow(row);
-    this.#emit(job);
+    this.#feed.emit(job);
     return job;
   }
 
   #many(rows: readonly JobRow[]): Job[] {
     return rows.map((row) => this.#one(row));
   }
-
-  #emit(job: Job): void {
-    for (const listener of this.#listeners) {
-      try {
-        listener({ id: job.id, status: job.status, userId: job.userId, job });
-      } catch {
-        // a listener's failure is its own
-      }
-    }
-  }
-
-  #openChannel(): void {
-    this.#channel = this.#client
-      .channel(`jobgate:${this.#schema}:${this.#table}`)
-      .on(
-        'postgres_changes',
-        { event: '*', schema: this.#schema, table: this.#table },
-        (payload: { new?: unknown }) => {
-          const row = payload.new as JobRow | undefined;
-          if (row && typeof row === 'object' && typeof row.id === 'string') {
-            this.#emit(jobFromRow(row));
-          }
-        },
-      )
-      .on(
-        'postgres_changes',
-        { event: '*', schema: this.#schema, table: 'jobgate_queue_moves' },
-        (payload: { new?: unknown }) => {
-          const pool = (payload.new as { pool?: unknown } | undefined)?.pool;
-          if (typeof pool === 'string') this.#queueMoved(pool);
-        },
-      )
-      .subscribe();
-  }
-}
-
-function newJobArgs(job: NewJob): RpcArgs {
-  return {
-    p_id: job.id,
-    p_tool: job.tool,
-    p_user_id: job.userId,
-    p_pool: job.pool,
-    p_input: job.input,
-    p_user_credit_cost: job.userCreditCost,
-  };
 }
 
 export function createSupabaseStore(options: SupabaseStoreOptions): SupabaseStore {

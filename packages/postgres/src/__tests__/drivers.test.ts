@@ -53,7 +53,7 @@ describe('PGlite', () => {
 
   it('sends one compact NOTIFY per changed row, far below 8 kB even for a large input', async () => {
     const payloads: string[] = [];
-    const stop = await client.listen!(notifyChannel(schema), (p) => payloads.push(p));
+    const stop = await client.listen(notifyChannel(schema), (p) => payloads.push(p));
     const store = new PostgresStore(client, {
       schema,
       closeClient: false,
@@ -72,7 +72,13 @@ describe('PGlite', () => {
   });
 
   it('polls updated_at when the client cannot LISTEN', async () => {
-    const { listen: _listen, ...noListen } = client;
+    const noListen: SqlClient = {
+      ...client,
+      capabilities: { listen: false },
+      listen: () => {
+        throw new Error('never called: capabilities.listen is false');
+      },
+    };
     const store = new PostgresStore(noListen, {
       schema,
       closeClient: false,

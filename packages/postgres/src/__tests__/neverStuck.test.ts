@@ -1,6 +1,3 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { isTerminal, type Job, JobRunner, type RunnerTimeouts } from '@jobgate/core';
 import { describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
@@ -18,39 +15,10 @@ import {
   fixtureTables,
   fixtureTool,
 } from './fixtures/neverStuckFixture.js';
+import { spawnWorker, type Worker } from './fixtures/spawnWorker.js';
 import { DATABASE_URL, freshSchema } from './pgHarness.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..', '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Worker {
-  child: ChildProcess;
-  next: (type: string, timeoutMs: number) => Promise<Record<string, unknown> | null>;
-  exit: Promise<void>;
-}
-
-function spawnWorker(args: string[]): Worker {
-  const child = fork(join(here, 'fixtures', 'neverStuckWorker.ts'), args, {
-    cwd: repo,
-    execArgv: ['--import', 'tsx', '--conditions=@jobgate/source'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const messages: Array<Record<string, unknown>> = [];
-  child.on('message', (m: Record<string, unknown>) => messages.push(m));
-  const exit = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const next = async (type: string, timeoutMs: number) => {
-    const until = performance.now() + timeoutMs;
-    while (performance.now() < until) {
-      const m = messages.find((x) => x.type === type);
-      if (m) return m;
-      if (child.exitCode !== null || child.signalCode !== null) return null;
-      await sleep(20);
-    }
-    return null;
-  };
-  return { child, next, exit };
-}
 
 describeWith('postgres', 'never stuck, on the PostgreSQL server with real processes', () => {
   const schema = freshSchema('ns');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeWith } from '@jobgate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { statusOfSqlState } from '../local/fakePostgrest.js';
+import { statusOfSqlState } from '../local/statusOfSqlState.js';
 import {
   anonKey,
   createSupabaseTestDb,

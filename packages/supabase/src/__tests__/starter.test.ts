@@ -1,15 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { JobClient } from '@jobgate/core/client';
-import { sampleInputs, tools } from '@jobgate/example-tools';
+import { sampleInputs } from '@jobgate/example-tools';
 import { type RunningHubSimulator, startRunningHubSimulator } from '@jobgate/runninghub/simulator';
 import { describeWith } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningStarter, startStarter } from '../../../../examples/supabase/local/dev.ts';
 import {
   checkFunction,
   type ServedFunction,
@@ -20,7 +15,6 @@ import { functionsTransport } from '../functionsTransport.js';
 import { applyMigrations, devUserId, type LocalSupabase } from '../local.js';
 import { withNodeRealtime } from '../node.js';
 import { storageUploader } from '../storageUploader.js';
-import { supabaseFunction } from '../supabaseFunction.js';
 import { starterProject } from './starterProject.js';
 
 /**
@@ -174,178 +168,8 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
   });
 });
 
-describe('the quick start: npm run dev:supabase, as docs/quick-start.md runs it', () => {
-  const root = fileURLToPath(new URL('../../../../', import.meta.url));
-  let child: ChildProcess | undefined;
-
-  afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      process.kill(-child.pid!, 'SIGKILL');
-      await exited;
-    }
-  });
-
-  it('starts everything with one command; a signed-in browser runs a job to its end; Ctrl-C stops it', async () => {
-    // No DATABASE_URL: the quick start needs no PostgreSQL server (PGlite in memory).
-    const { DATABASE_URL: _server, ...env } = process.env;
-    child = spawn('npm', ['run', 'dev:supabase', '--', '--port', '0', '--web-port', '0'], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: Ctrl-C reaches npm, tsx and Deno alike.
-      detached: true,
-    });
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-    });
-    await expect.poll(() => out, { timeout: 90_000, interval: 200 }).toMatch(/Ctrl-C stops it/);
-    const field = (label: string) => new RegExp(`${label}\\s+(\\S+)`).exec(out)?.[1] ?? '';
-    const url = field('SUPABASE_URL');
-    const anonKey = field('anon key');
-    const supabase = createClient(url, anonKey, {
-      auth: { persistSession: false, autoRefreshToken: false },
-      ...withNodeRealtime(),
-    });
-    await supabase.auth.signInWithPassword({ email: 'alice@example.com', password: 'x' });
-    const transport = functionsTransport(supabase);
-    const job = await transport.submit({
-      jobId: randomUUID(),
-      tool: 'upscaler',
-      input: sampleInputs.upscaler,
-    });
-    expect(job.status).toBe('running');
-    await expect
-      .poll(async () => (await transport.get(job.id)).status, { timeout: 20_000, interval: 250 })
-      .toBe('completed');
-    // The printed token works as well (the curl line).
-    const slots = await fetch(`${field('function')}/slots`, {
-      headers: { authorization: `Bearer ${field('token for alice')}` },
-    });
-    expect(await slots.json()).toMatchObject({ cap: 3, running: 0 });
-    const exited = new Promise<number | null>((resolve) => child!.once('exit', resolve));
-    process.kill(-child.pid!, 'SIGINT');
-    await exited;
-    await expect(fetch(`${url}/rest/v1/`)).rejects.toThrow();
-  }, 120_000);
-});
-
 describe('the starter function type-checks in Deno', () => {
   it('deno check passes offline, with the same import map it is served with', async () => {
     expect(await checkFunction('jobgate')).toMatch(/Check index\.ts/);
-  }, 120_000);
-});
-
-describeWith('postgres', 'supabaseFunction: configuration from the environment', () => {
-  let project: Awaited<ReturnType<typeof starterProject>> | undefined;
-  let local: LocalSupabase;
-
-  beforeAll(async () => {
-    // Deno (the function's runtime) has a WebSocket; Node 20 needs one for supabase-js.
-    globalThis.WebSocket ??= (await import('ws')).WebSocket as unknown as typeof WebSocket;
-    project = await starterProject({ name: 'jobgate_fnenv', jwtSecret: JWT_SECRET });
-    local = project.local;
-  }, 60_000);
-
-  afterAll(async () => {
-    await project?.drop();
-  });
-
-  const envOf =
-    (vars: Record<string, string>) =>
-    (name: string): string | undefined =>
-      vars[name];
-
-  it('refuses a missing project URL and a short webhook secret; an empty variable is unset', () => {
-    expect(() => supabaseFunction({ tools, env: envOf({}) })).toThrow(/set SUPABASE_URL/);
-    const base = { SUPABASE_URL: local.url, SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey };
-    expect(() =>
-      supabaseFunction({ tools, env: envOf({ ...base, JOBGATE_WEBHOOK_SECRET: 'short' }) }),
-    ).toThrow(/16 characters/);
-    expect(() =>
-      supabaseFunction({ tools, env: envOf({ ...base, JOBGATE_GLOBAL_CAP: 'three' }) }),
-    ).toThrow(/JOBGATE_GLOBAL_CAP/);
-    const fn = supabaseFunction({ tools, env: envOf({ ...base, JOBGATE_WEBHOOK_SECRET: '' }) });
-    fn.close();
-  });
-
-  it('the function’s own service key opens /maintenance even when no JWT can be verified', async () => {
-    // No JOBGATE_JWT_SECRET and a JWKS with no keys: no JWT verifies here (a project whose
-    // service key is a legacy JWT but whose user tokens use new signing keys).
-    const jwks = startJwks();
-    const fn = supabaseFunction({
-      tools,
-      env: envOf({
-        SUPABASE_URL: local.url,
-        SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey,
-        JOBGATE_JWKS_URL: await jwks.url,
-      }),
-    });
-    try {
-      const maintenance = (token: string) =>
-        fn.handler(
-          new Request('http://function.test/jobgate/maintenance', {
-            method: 'POST',
-            headers: { authorization: `Bearer ${token}` },
-          }),
-        );
-      const ok = await maintenance(local.serviceRoleKey);
-      expect(ok.status).toBe(200);
-      expect(await ok.json()).toMatchObject({ report: { healed: [] } });
-      expect((await maintenance(await local.userToken(randomUUID()))).status).toBe(401);
-      expect((await maintenance(`${local.serviceRoleKey}x`)).status).toBe(401);
-    } finally {
-      fn.close();
-      await jwks.close();
-    }
-  });
-});
-
-/** A JWKS endpoint that publishes no keys. */
-function startJwks() {
-  const server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end('{"keys":[]}');
-  });
-  const url = new Promise<string>((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`),
-    ),
-  );
-  return {
-    url,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-describe('the starter on PGlite: no PostgreSQL server at all', () => {
-  let starter: RunningStarter | undefined;
-
-  afterAll(async () => {
-    await starter?.stop();
-  });
-
-  it('npm run dev:supabase without DATABASE_URL: a signed-in user runs a job to its end', async () => {
-    starter = await startStarter({ port: 0, webPort: null, taskMs: [300, 300] });
-    const supabase = createClient(starter.url, starter.anonKey, {
-      auth: { persistSession: false, autoRefreshToken: false },
-      ...withNodeRealtime(),
-    });
-    await supabase.auth.signInWithPassword({ email: 'bob@example.com', password: 'x' });
-    expect((await supabase.from('credits').select('balance')).data).toEqual([{ balance: 120 }]);
-    const transport = functionsTransport(supabase);
-    const job = await transport.submit({
-      jobId: randomUUID(),
-      tool: 'pose-changer',
-      input: sampleInputs['pose-changer'],
-    });
-    expect(job.status).toBe('running');
-    await expect
-      .poll(async () => (await transport.get(job.id)).status, { timeout: 15_000 })
-      .toBe('completed');
   }, 120_000);
 });

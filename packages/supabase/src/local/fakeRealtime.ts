@@ -103,7 +103,7 @@ export async function fakeRealtime(options: {
   });
 
   const deliveries: Array<{ topic: string; id: string }> = [];
-  if (!options.client.listen)
+  if (!options.client.capabilities.listen)
     throw new Error('the Realtime stand-in needs a client that can LISTEN');
   const unlisten = await options.client.listen(options.channel, async (raw) => {
     // A job's change {id,…}, or a pool's "queue moved" {pool, queue} (the per-pool row of

@@ -8,6 +8,7 @@ import { toNodeListener } from '@jobgate/server/node';
 import { fakePostgrest, verify } from './fakePostgrest.js';
 import { fakeRealtime } from './fakeRealtime.js';
 import { fakeStorage } from './fakeStorage.js';
+import { functionsGateway, withCors } from './functionsGateway.js';
 
 /**
  * What a Supabase project has before any migration and a plain PostgreSQL lacks: the
@@ -163,32 +164,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
     return json(404, { code: 404, msg: `the local stand-in has no ${path}` });
   };
 
-  // `/functions/v1/{name}/…` → the function, which answers CORS itself; like the edge
-  // runtime, it sees the path without /functions/v1.
-  const gateway = async (request: Request, url: URL): Promise<Response> => {
-    const [, name = '', ...rest] = url.pathname.slice('/functions/v1'.length).split('/');
-    const target = functions.get(name);
-    if (!target) return withCors(json(404, { error: `no function "${name}"` }));
-    const forwarded = new URL(`/${[name, ...rest].join('/')}${url.search}`, target);
-    const headers = new Headers(request.headers);
-    headers.delete('host');
-    headers.delete('content-length');
-    const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-    try {
-      const response = await fetch(forwarded, {
-        method: request.method,
-        headers,
-        redirect: 'manual',
-        signal: request.signal,
-        // The body is read whole first (a gateway in front of a function buffers it).
-        ...(hasBody ? { body: await request.arrayBuffer() } : {}),
-      });
-      // Streams (server-sent events) pass through as they come.
-      return new Response(response.body, response);
-    } catch (error) {
-      return withCors(json(502, { error: `function "${name}" unreachable: ${String(error)}` }));
-    }
-  };
+  const gateway = functionsGateway(functions);
 
   const handler = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
@@ -226,7 +202,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
       await realtime.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await db.close?.();
+      await db.close();
     },
   };
 }
@@ -292,13 +268,4 @@ function json(status: number, body: unknown): Response {
     status,
     headers: { 'content-type': 'application/json' },
   });
-}
-
-function withCors(response: Response): Response {
-  const headers = new Headers(response.headers);
-  headers.set('access-control-allow-origin', '*');
-  headers.set('access-control-allow-headers', '*');
-  headers.set('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
-  headers.set('access-control-expose-headers', 'content-range, content-type');
-  return new Response(response.body, { status: response.status, headers });
 }
