@@ -226,6 +226,7 @@ describeWith('postgres', 'never stuck, on the PostgreSQL server with real proces
           // serverless function at its time limit.
           await Promise.all(
             running.map(async (w) => {
+              await w.next('ready', 60_000);
               await w.next('done', 4_000);
               if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
               await w.exit;
