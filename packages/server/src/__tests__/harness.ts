@@ -1,7 +1,8 @@
 import { type Job, JobRunner, type JobRunnerOptions, jobRecord, MemoryStore } from '@jobgate/core';
 import { FakeClock, SimulatedProvider } from '@jobgate/core/testing';
 import { tools } from '@jobgate/example-tools';
-import { createJobHandler, type JobHandlerOptions } from '../createJobHandler.js';
+import { createJobHandler } from '../createJobHandler.js';
+import type { JobHandlerOptions } from '../jobHandlerOptions.js';
 import { MemoryRateLimiter } from '../rateLimiter.js';
 import { staticTokenAuthenticator } from '../staticTokenAuthenticator.js';
 
