@@ -19,6 +19,7 @@ export const LIVE_SQL_FILES = [
   'reads.sql',
   'notify.sql',
   'credits.sql',
+  'rateLimits.sql',
 ];
 
 export function liveSql() {

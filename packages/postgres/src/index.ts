@@ -23,6 +23,11 @@ export {
   type RpcTarget,
 } from './postgresBilling.js';
 export { postgresJsClient } from './postgresJsClient.js';
+export {
+  type PostgresRateCounter,
+  type PostgresRateCounterOptions,
+  postgresRateCounter,
+} from './postgresRateCounter.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgresStore.js';
 export type { SqlClient, SqlExecutor } from './sqlClient.js';
 export { sqlErrorToJobGateError } from './sqlError.js';

@@ -28,13 +28,6 @@ export {
   readBodyBytes,
   readJsonBody,
 } from './readJsonBody.js';
-export {
-  rateLimitTableSql,
-  type SqlQuery,
-  type SqlQueryable,
-  SqlRateLimiter,
-  type SqlRateLimiterOptions,
-} from './sqlRateLimiter.js';
 export { staticTokenAuthenticator } from './staticTokenAuthenticator.js';
 export {
   type SupabaseJwtAuthenticatorOptions,

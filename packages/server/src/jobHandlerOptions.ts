@@ -19,7 +19,11 @@ export interface JobHandlerOptions {
   runner: JobRunner;
   /** Who the caller is: the user id comes only from the verified token. */
   auth: Authenticator;
-  /** Per-user limits (kept in the database with SqlRateLimiter). None if omitted. */
+  /**
+   * Per-user limits: `MemoryRateLimiter` in one process, or counts kept in the database with
+   * `counterRateLimiter(postgresRateCounter(client))` (@jobgate/postgres) or
+   * `counterRateLimiter(supabaseRateCounter(serviceClient))` (@jobgate/supabase). None if omitted.
+   */
   rateLimiter?: RateLimiter;
   /** Override or switch off (`null`) the limit of a bucket. */
   rateLimits?: Partial<Record<RateBucket, RateRule | null>>;
