@@ -29,8 +29,3 @@ export {
   readJsonBody,
 } from './readJsonBody.js';
 export { staticTokenAuthenticator } from './staticTokenAuthenticator.js';
-export {
-  type SupabaseJwtAuthenticatorOptions,
-  signHs256Jwt,
-  supabaseJwtAuthenticator,
-} from './supabaseJwtAuthenticator.js';

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { type Job, webhookToken } from '@jobgate/core';
 import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
 import type { SqlClient } from '@jobgate/postgres';
-import { signHs256Jwt } from '@jobgate/server';
 import { describeWith } from '@jobgate/testkit';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -10,6 +9,7 @@ import {
   serveFunction,
 } from '../../../../examples/supabase/local/serveFunction.ts';
 import type { LocalSupabase } from '../local.js';
+import { signHs256Jwt } from '../signHs256Jwt.js';
 import { starterProject } from './starterProject.js';
 
 /**
