@@ -20,6 +20,7 @@ export const LIVE_SQL_FILES = [
   'notify.sql',
   'credits.sql',
   'billing.sql',
+  'rateLimits.sql',
 ];
 
 export function liveSql() {

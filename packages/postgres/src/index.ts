@@ -24,6 +24,11 @@ export {
   type RpcTarget,
 } from './postgresBilling.js';
 export { postgresJsClient } from './postgresJsClient.js';
+export {
+  type PostgresRateCounter,
+  type PostgresRateCounterOptions,
+  postgresRateCounter,
+} from './postgresRateCounter.js';
 export { PostgresStore, type PostgresStoreOptions } from './postgresStore.js';
 export type { SqlClient, SqlClientCapabilities, SqlExecutor } from './sqlClient.js';
 export { sqlErrorToJobGateError } from './sqlError.js';

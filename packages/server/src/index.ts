@@ -1,15 +1,14 @@
 export { type AuthContext, type Authenticator, bearerToken } from './authenticator.js';
+export { consoleLogger, type Logger } from './consoleLogger.js';
 export { type Cors, type CorsOptions, createCors } from './cors.js';
+export { createJobHandler } from './createJobHandler.js';
+export { type JobEventStreamOptions, jobEventStream } from './jobEventStream.js';
 export {
-  consoleLogger,
-  createJobHandler,
   DEFAULT_RATE_LIMITS,
   type JobHandler,
   type JobHandlerOptions,
-  type Logger,
   type RateBucket,
-} from './createJobHandler.js';
-export { type JobEventStreamOptions, jobEventStream } from './jobEventStream.js';
+} from './jobHandlerOptions.js';
 export { errorResponse, jsonResponse } from './jsonResponse.js';
 export { QUEUE_VIEW_LIMIT, type QueueView, queueView } from './queueView.js';
 export {
@@ -29,16 +28,4 @@ export {
   readBodyBytes,
   readJsonBody,
 } from './readJsonBody.js';
-export {
-  rateLimitTableSql,
-  type SqlQuery,
-  type SqlQueryable,
-  SqlRateLimiter,
-  type SqlRateLimiterOptions,
-} from './sqlRateLimiter.js';
 export { staticTokenAuthenticator } from './staticTokenAuthenticator.js';
-export {
-  type SupabaseJwtAuthenticatorOptions,
-  signHs256Jwt,
-  supabaseJwtAuthenticator,
-} from './supabaseJwtAuthenticator.js';

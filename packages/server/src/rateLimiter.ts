@@ -95,8 +95,9 @@ export class MemoryRateLimiter implements RateLimiter {
 
 /**
  * Counts one hit of `key` in the fixed window starting at `windowStart` (ms) and returns the
- * hits of that window and of the one before it. An atomic counter in a database: e.g. the
- * `jobgate_rate_limit_hit` SQL function of the Supabase migration, called by `.rpc`.
+ * hits of that window and of the one before it. An atomic counter in a database: the
+ * `jobgate_rate_limit_hit` SQL function of @jobgate/postgres, through `postgresRateCounter`
+ * (a SQL client) or `supabaseRateCounter` of @jobgate/supabase (supabase-js `.rpc`).
  */
 export type RateCounter = (
   key: string,
@@ -104,7 +105,7 @@ export type RateCounter = (
   windowStart: number,
 ) => Promise<{ hits: number; previousHits: number }>;
 
-/** A RateLimiter over any atomic counter (the decision is the same as SqlRateLimiter's). */
+/** A RateLimiter over any atomic counter: the decision of MemoryRateLimiter, the counts kept elsewhere. */
 export function counterRateLimiter(
   count: RateCounter,
   options: { algorithm?: RateAlgorithm } = {},

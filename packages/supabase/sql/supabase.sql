@@ -1,35 +1,9 @@
 -- jobgate for Supabase: what a Supabase project adds to the @jobgate/postgres migrations.
 -- Runs in the schema the jobs table lives in (public by default). Idempotent.
 
--- Per-user rate limits of @jobgate/server's SqlRateLimiter, kept in the database so every
--- edge function instance shares them.
-create table if not exists jobgate_rate_limits (
-  key text primary key,
-  window_ms bigint not null,
-  window_start bigint not null,
-  hits integer not null,
-  previous_hits integer not null default 0
-);
-
--- One hit of a rate-limit key, in one statement (the same upsert as SqlRateLimiter): for
--- deployments that reach the database through supabase-js only (supabaseRateCounter).
-create or replace function jobgate_rate_limit_hit(p_key text, p_window_ms bigint, p_window_start bigint)
-returns jsonb language sql set search_path from current as $$
-  insert into jobgate_rate_limits as r (key, window_ms, window_start, hits, previous_hits)
-  values (p_key, p_window_ms, p_window_start, 1, 0)
-  on conflict (key) do update set
-    previous_hits = case
-      when r.window_ms <> excluded.window_ms then 0
-      when r.window_start = excluded.window_start then r.previous_hits
-      when r.window_start = excluded.window_start - excluded.window_ms then r.hits
-      else 0 end,
-    hits = case
-      when r.window_ms = excluded.window_ms and r.window_start = excluded.window_start then r.hits + 1
-      else 1 end,
-    window_ms = excluded.window_ms,
-    window_start = excluded.window_start
-  returning jsonb_build_object('hits', r.hits, 'previousHits', r.previous_hits)
-$$;
+-- The rate limits (jobgate_rate_limits, jobgate_rate_limit_hit for supabaseRateCounter's
+-- `.rpc`) come with the @jobgate/postgres migrations (sql/rateLimits.sql there); here they
+-- get RLS and privileges like every other table.
 
 -- Row level security: users read only their own jobs; only the service role changes state
 -- (there is no insert, update or delete policy for anyone else).

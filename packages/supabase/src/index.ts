@@ -5,8 +5,13 @@ export {
 } from './functionsTransport.js';
 export { jobGateErrorFromPostgrest, type PostgrestErrorLike } from './postgrestError.js';
 export { type RealtimeJobSourceOptions, realtimeJobSource } from './realtimeJobSource.js';
+export { signHs256Jwt } from './signHs256Jwt.js';
 export { type StorageUploaderOptions, storageUploader } from './storageUploader.js';
 export { type SupabaseCreditSourceOptions, supabaseCreditSource } from './supabaseCreditSource.js';
+export {
+  type SupabaseJwtAuthenticatorOptions,
+  supabaseJwtAuthenticator,
+} from './supabaseJwtAuthenticator.js';
 export { supabaseRateCounter } from './supabaseRateCounter.js';
 export {
   createSupabaseStore,

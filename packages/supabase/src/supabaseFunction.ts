@@ -7,13 +7,9 @@ import {
 } from '@jobgate/core';
 import { SimulatedProvider } from '@jobgate/core/testing';
 import { createRunningHubProvider } from '@jobgate/runninghub';
-import {
-  counterRateLimiter,
-  createJobHandler,
-  type JobHandler,
-  supabaseJwtAuthenticator,
-} from '@jobgate/server';
+import { counterRateLimiter, createJobHandler, type JobHandler } from '@jobgate/server';
 import { createClient } from '@supabase/supabase-js';
+import { supabaseJwtAuthenticator } from './supabaseJwtAuthenticator.js';
 import { supabaseRateCounter } from './supabaseRateCounter.js';
 import { SupabaseStore } from './supabaseStore.js';
 

@@ -4,8 +4,9 @@ import { jobGateErrorFromPostgrest } from './postgrestError.js';
 
 /**
  * The per-user rate limit counter kept in the database, through supabase-js: one `.rpc` to
- * `jobgate_rate_limit_hit` (service role only). Give it to `counterRateLimiter` of
- * @jobgate/server: `rateLimiter: counterRateLimiter(supabaseRateCounter(serviceClient))`.
+ * `jobgate_rate_limit_hit` of @jobgate/postgres (the same function `postgresRateCounter`
+ * calls over SQL; service role only). Give it to `counterRateLimiter` of @jobgate/server:
+ * `rateLimiter: counterRateLimiter(supabaseRateCounter(serviceClient))`.
  */
 export function supabaseRateCounter(
   client: Pick<SupabaseClient, 'rpc'>,

@@ -1,7 +1,8 @@
-import { type Job, JobRunner, type JobRunnerOptions, MemoryStore } from '@jobgate/core';
+import { type Job, JobRunner, type JobRunnerOptions, jobRecord, MemoryStore } from '@jobgate/core';
 import { FakeClock, SimulatedProvider } from '@jobgate/core/testing';
 import { tools } from '@jobgate/example-tools';
-import { createJobHandler, type JobHandlerOptions } from '../createJobHandler.js';
+import { createJobHandler } from '../createJobHandler.js';
+import type { JobHandlerOptions } from '../jobHandlerOptions.js';
 import { MemoryRateLimiter } from '../rateLimiter.js';
 import { staticTokenAuthenticator } from '../staticTokenAuthenticator.js';
 
@@ -15,6 +16,15 @@ export const TOKENS = {
   erin: 'token-erin',
   service: 'token-service',
 } as const;
+/** The old app's phantom: `queued` without ever entering the queue. */
+export function phantom(id: string, userId: string, tool: string, createdAt: number): Job {
+  const row = jobRecord(
+    { id, tool, userId, pool: 'default', input: {}, userCreditCost: 0 },
+    createdAt,
+  );
+  return { ...row, status: 'queued' };
+}
+
 export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 export function setup(

@@ -1,7 +1,7 @@
 import { type Job, type JobStore, MemoryStore } from '@jobgate/core';
 import { sampleInputs } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../createJobHandler.js';
+import type { Logger } from '../consoleLogger.js';
 import { setup, uuid } from './harness.js';
 
 const body = (n: number) => ({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, webhookToken } from '@jobgate/core';
 import { sampleInputs } from '@jobgate/example-tools';
-import { signHs256Jwt } from '@jobgate/server';
+import { signHs256Jwt } from '../signHs256Jwt.js';
 import { describeWith } from '@jobgate/testkit';
 import { expect, it } from 'vitest';
 import { edgeFunctionStack, WEBHOOK_SECRET } from './edgeFunctionStack.js';

@@ -1,6 +1,6 @@
 import type { Job } from '@jobgate/core';
 import type { SqlClient } from '@jobgate/postgres';
-import { signHs256Jwt } from '@jobgate/server';
+import { signHs256Jwt } from '../signHs256Jwt.js';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   type ServedFunction,

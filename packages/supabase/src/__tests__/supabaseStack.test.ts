@@ -3,7 +3,7 @@ import { type Job, JobRunner, webhookToken } from '@jobgate/core';
 import { SimulatedProvider } from '@jobgate/core/testing';
 import { invalidInputs, sampleInputs, tools } from '@jobgate/example-tools';
 import { postgresJsClient } from '@jobgate/postgres';
-import { counterRateLimiter, createJobHandler, supabaseJwtAuthenticator } from '@jobgate/server';
+import { counterRateLimiter, createJobHandler } from '@jobgate/server';
 import { describeWith } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { functionsTransport } from '../functionsTransport.js';
 import { fakeRealtime } from '../local/fakeRealtime.js';
 import { withNodeRealtime } from '../node.js';
 import { realtimeJobSource } from '../realtimeJobSource.js';
+import { supabaseJwtAuthenticator } from '../supabaseJwtAuthenticator.js';
 import { supabaseRateCounter } from '../supabaseRateCounter.js';
 import { SupabaseStore } from '../supabaseStore.js';
 import {

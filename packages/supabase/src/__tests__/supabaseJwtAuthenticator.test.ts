@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { signHs256Jwt, supabaseJwtAuthenticator } from '../supabaseJwtAuthenticator.js';
+import { signHs256Jwt } from '../signHs256Jwt.js';
+import { supabaseJwtAuthenticator } from '../supabaseJwtAuthenticator.js';
 
 const SECRET = 'jwt-secret-for-tests-at-least-32-chars!!';
 const NOW = Date.UTC(2026, 1, 1);

@@ -1,0 +1,124 @@
+import { type Job, webhookToken } from '@jobgate/core';
+import { sampleInputs } from '@jobgate/example-tools';
+import { describe, expect, it } from 'vitest';
+import { phantom, setup, TOKENS, uuid, WEBHOOK_SECRET } from './harness.js';
+
+describe('routes', () => {
+  it('GET /jobs/:id returns the own job, 404 for a foreign or missing one', async () => {
+    const { call } = setup();
+    await call('POST', '/jobs', {
+      body: { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+    });
+    const own = await call('GET', `/jobs/${uuid(1)}`);
+    expect(own.status).toBe(200);
+    expect(own.body?.job?.id).toBe(uuid(1));
+    const foreign = await call('GET', `/jobs/${uuid(1)}`, { token: TOKENS.bob });
+    const missing = await call('GET', `/jobs/${uuid(2)}`, { token: TOKENS.bob });
+    expect(foreign.status).toBe(404);
+    expect(missing.status).toBe(404);
+    // A foreign job looks exactly like a missing one.
+    expect(foreign.body?.error?.code).toBe(missing.body?.error?.code);
+    expect(foreign.body?.error?.message).toBe(missing.body?.error?.message);
+  });
+
+  it('POST /jobs is idempotent on the job id and never lets a user take a foreign id', async () => {
+    const { call, store } = setup();
+    const body = { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] };
+    const first = await call('POST', '/jobs', { body });
+    const again = await call('POST', '/jobs', { body });
+    expect(again.status).toBe(200);
+    expect(again.body?.job?.id).toBe(first.body?.job?.id);
+    const stolen = await call('POST', '/jobs', { token: TOKENS.bob, body });
+    expect(stolen.status).toBe(404);
+    expect(stolen.body?.error?.jobId).toBeUndefined();
+    expect((await store.get(uuid(1)))?.userId).toBe('alice');
+    expect((await store.get(uuid(1)))?.status).toBe('running');
+  });
+
+  it('a body userId is ignored: the user is whoever the token says', async () => {
+    const { call, store } = setup();
+    const r = await call('POST', '/jobs', {
+      body: { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'], userId: 'bob' },
+    });
+    expect(r.status).toBe(200);
+    expect((await store.get(uuid(1)))?.userId).toBe('alice');
+  });
+
+  it('a second job while one is active → 409 ACTIVE_JOB_EXISTS, and no row for the refused one', async () => {
+    const { call, store, activeOf } = setup();
+    await call('POST', '/jobs', {
+      body: { jobId: uuid(1), tool: 'upscaler', input: sampleInputs.upscaler },
+    });
+    const second = await call('POST', '/jobs', {
+      body: { jobId: uuid(2), tool: 'upscaler', input: sampleInputs.upscaler },
+    });
+    expect(second.status).toBe(409);
+    expect(second.body?.error).toMatchObject({ code: 'ACTIVE_JOB_EXISTS', jobId: uuid(2) });
+    expect(await store.get(uuid(2))).toBeNull();
+    expect(activeOf('alice').map((j) => j.id)).toEqual([uuid(1)]);
+  });
+
+  it('POST /jobs/cancel-session cancels the waiting jobs of the user only', async () => {
+    const { call } = setup();
+    for (const [i, user] of (['bob', 'carol', 'dave', 'alice'] as const).entries()) {
+      await call('POST', '/jobs', {
+        token: TOKENS[user],
+        body: { jobId: uuid(i + 1), tool: 'pose-changer', input: sampleInputs['pose-changer'] },
+      });
+    }
+    const r = await call('POST', '/jobs/cancel-session');
+    expect(r.status).toBe(200);
+    expect(r.body?.jobs?.map((j) => [j.id, j.status])).toEqual([[uuid(4), 'cancelled']]);
+    expect((await call('GET', '/slots')).body).toMatchObject({ running: 3, queued: 0 });
+  });
+
+  it('POST /maintenance runs heal with service credentials only', async () => {
+    const { call, store, clock } = setup();
+    store.unsafeInsert(phantom(uuid(5), 'alice', 'upscaler', clock.now() - 60_000));
+    const asUser = await call('POST', '/maintenance');
+    expect(asUser.status).toBe(403);
+    expect(asUser.body?.error?.code).toBe('FORBIDDEN');
+    expect((await store.get(uuid(5)))?.status).toBe('queued');
+    const asService = await call('POST', '/maintenance', { token: TOKENS.service });
+    expect(asService.status).toBe(200);
+    const report = asService.body?.report as { healed: Job[] };
+    expect(report.healed.map((j) => j.id)).toEqual([uuid(5)]);
+    // The service has no user: user routes refuse it.
+    expect((await call('GET', '/jobs/active', { token: TOKENS.service })).status).toBe(403);
+  });
+
+  it('webhooks: a forged or foreign token is 401, a malformed body 400, duplicates change nothing', async () => {
+    const { call, store } = setup();
+    await call('POST', '/jobs', {
+      body: { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+    });
+    const job = (await store.get(uuid(1)))!;
+    const good = await webhookToken(WEBHOOK_SECRET, uuid(1));
+    const forged = await webhookToken('another-secret-0123456789', uuid(1));
+    const bad = await call('POST', `/webhooks/simulated/${forged}`, {
+      token: null,
+      body: { taskId: job.taskId, state: 'completed' },
+    });
+    expect(bad.status).toBe(401);
+    expect((await call('POST', `/webhooks/other/${good}`, { token: null, body: {} })).status).toBe(
+      404,
+    );
+    const malformed = await call('POST', `/webhooks/simulated/${good}`, {
+      token: null,
+      raw: '{nope',
+    });
+    expect(malformed.status).toBe(400);
+    expect((await store.get(uuid(1)))?.status).toBe('running');
+    const body = { taskId: job.taskId, state: 'completed', output: { files: ['a'] } };
+    expect((await call('POST', `/webhooks/simulated/${good}`, { token: null, body })).status).toBe(
+      200,
+    );
+    expect((await call('POST', `/webhooks/simulated/${good}`, { token: null, body })).status).toBe(
+      200,
+    );
+    expect(await store.get(uuid(1))).toMatchObject({
+      status: 'completed',
+      output: { files: ['a'] },
+    });
+  });
+});

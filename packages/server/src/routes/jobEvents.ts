@@ -1,0 +1,26 @@
+import { jobEventStream } from '../jobEventStream.js';
+import type { RouteContext } from './routeContext.js';
+
+/** `GET /jobs/:id/events`: server-sent events of the caller's own job (see jobEventStream). */
+export async function jobEvents(ctx: RouteContext<'user'>): Promise<Response> {
+  await ctx.limit('events');
+  const jobId = ctx.jobId();
+  const job = await ctx.runner.get(jobId, ctx.caller.userId);
+  const { events } = ctx.options;
+  const stream = jobEventStream({
+    runner: ctx.runner,
+    job,
+    signal: ctx.request.signal,
+    ...(events?.pingMs === undefined ? {} : { pingMs: events.pingMs }),
+    ...(events?.pollMs === undefined ? {} : { pollMs: events.pollMs }),
+  });
+  return new Response(stream, {
+    status: 200,
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
+  });
+}

@@ -1,0 +1,32 @@
+import { activeJob } from './activeJob.js';
+import { cancelJob } from './cancelJob.js';
+import { cancelSession } from './cancelSession.js';
+import { getJob } from './getJob.js';
+import { jobEvents } from './jobEvents.js';
+import { maintenance } from './maintenance.js';
+import { queue } from './queue.js';
+import type { Access, Route } from './routeContext.js';
+import { slots } from './slots.js';
+import { submitJob } from './submitJob.js';
+import { webhook } from './webhook.js';
+
+const route = <A extends Access>(
+  method: Route['method'],
+  pattern: RegExp,
+  access: A,
+  run: Route<A>['run'],
+): Route => ({ method, pattern, access, run }) as Route;
+
+/** Every route of the API, in matching order (fixed paths before `/jobs/:id`). */
+export const routeTable: readonly Route[] = [
+  route('POST', /^\/jobs$/, 'user', submitJob),
+  route('GET', /^\/jobs\/active$/, 'user', activeJob),
+  route('POST', /^\/jobs\/cancel-session$/, 'user', cancelSession),
+  route('GET', /^\/jobs\/([^/]+)\/events$/, 'user', jobEvents),
+  route('POST', /^\/jobs\/([^/]+)\/cancel$/, 'user', cancelJob),
+  route('GET', /^\/jobs\/([^/]+)$/, 'user', getJob),
+  route('GET', /^\/slots$/, 'user', slots),
+  route('GET', /^\/queue$/, 'signedIn', queue),
+  route('POST', /^\/webhooks\/([^/]+)\/([^/]+)$/, 'public', webhook),
+  route('POST', /^\/maintenance$/, 'service', maintenance),
+];
