@@ -4,7 +4,7 @@
 -- either marks the job running or appends it to the queue (queue_seq: FIFO order; positions
 -- are computed when read, so the queue's other rows are never written). Freeing a slot
 -- claims the queue head in the same transaction. The TypeScript twin of this rule is
--- packages/core/src/slotPolicy.ts.
+-- packages/core/src/domain/slotPolicy.ts.
 
 -- Superseded: positions are no longer stored (no renumbering), and promote_all takes a pool.
 DROP FUNCTION IF EXISTS jobgate_renumber(text, timestamptz);

@@ -1,4 +1,4 @@
-import type { RunningHubSimulatorOptions } from './runningHubSimulator.js';
+import type { RunningHubSimulatorOptions } from './runningHubSimulatorOptions.js';
 import type { SimFaults } from './simFaults.js';
 import type { SimRuntime } from './simRuntime.js';
 import { isActiveSimTask, type SimTask } from './simTask.js';

@@ -1,8 +1,5 @@
-export {
-  type RunningHubSimulator,
-  type RunningHubSimulatorOptions,
-  startRunningHubSimulator,
-} from './runningHubSimulator.js';
+export { type RunningHubSimulator, startRunningHubSimulator } from './runningHubSimulator.js';
+export type { RunningHubSimulatorOptions } from './runningHubSimulatorOptions.js';
 export type { SimInjection, SimRates } from './simFaults.js';
 export type { SimRequestLog } from './simServer.js';
 export type { SimNodeInfo, SimOutputFile, SimTask, SimTaskStatus } from './simTask.js';

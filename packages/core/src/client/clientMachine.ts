@@ -3,7 +3,7 @@ import type { Job } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
 import { systemClock } from '../ports/clock.js';
 import { type FailsafeCancel, failsafeCancel } from './failsafeCancel.js';
-import type { JobClientOptions } from './jobClient.js';
+import type { JobClientOptions } from './jobClientOptions.js';
 import { blockedState, IDLE_STATE, type JobClientState, stateAfterJob } from './jobClientState.js';
 import { jobError, noop } from './jobHelpers.js';
 import { pollingUpdates } from './pollingUpdates.js';

@@ -35,7 +35,8 @@ export {
   type SlotsAnswer,
   type TokenGetter,
 } from './fetchTransport.js';
-export { createJobClient, JobClient, type JobClientOptions } from './jobClient.js';
+export { createJobClient, JobClient } from './jobClient.js';
+export type { JobClientOptions } from './jobClientOptions.js';
 export { IDLE_STATE, type JobClientState, type JobClientStatus } from './jobClientState.js';
 export { isJob, isRealQueued, jobError, needsConfirm, randomJobId } from './jobHelpers.js';
 export type { JobTransport, JobUpdateSource } from './jobTransport.js';

@@ -1,36 +1,17 @@
 import { JobGateError, toJobGateError } from '../domain/errors.js';
 import type { Job, JsonObject } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
-import type { Clock } from '../ports/clock.js';
-import type { Uploader } from '../ports/uploader.js';
 import { type ClientMachine, clientMachine } from './clientMachine.js';
+import type { JobClientOptions } from './jobClientOptions.js';
 import { IDLE_STATE, type JobClientState, stateFromJob } from './jobClientState.js';
 import { needsConfirm } from './jobHelpers.js';
-import type { JobTransport, JobUpdateSource } from './jobTransport.js';
 import type { ReadableStore } from './stateStore.js';
 import { submitJob } from './submitJob.js';
 import type { ClientFile } from './uploadFiles.js';
 
-export interface JobClientOptions {
-  transport: JobTransport;
-  /** Live updates (SSE, Supabase Realtime). Default: polling over the transport. */
-  updates?: JobUpdateSource;
-  /** Needed to pass files to `run`. */
-  uploader?: Uploader;
-  /** The user id for upload paths `{tool}/{userId}/{jobId}/{name}`. Needed with files. */
-  userId?: string | (() => string | null | undefined | Promise<string | null | undefined>);
-  /** Polling (the default source, and the fallback when `updates` fails). */
-  poll?: { intervalMs?: number; maxIntervalMs?: number };
-  /** Bound on the failsafe cancel sent after an error. Default 10 s. */
-  failsafeTimeoutMs?: number;
-  /** Job ids; default `crypto.randomUUID()`. */
-  generateId?: () => string;
-  clock?: Clock;
-}
-
 /**
  * The browser side of the lifecycle, one per UI that runs jobs (one per `useJobRunner`).
- * `run` follows DESIGN's flow: a synchronous lock, the active-job check, a client-chosen
+ * `run` follows the lifecycle's flow (docs/lifecycle.md): a synchronous lock, the active-job check, a client-chosen
  * job id, uploads, `POST /jobs`, live updates with a polling fallback, and on any error a
  * failsafe cancel of that job id. The UI reads {@link JobClient.getSnapshot} and
  * {@link JobClient.subscribe}.

@@ -2,7 +2,7 @@ import { toJobGateError } from '../domain/errors.js';
 import type { JsonObject } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
 import type { ClientMachine, ClientSession } from './clientMachine.js';
-import type { JobClientOptions } from './jobClient.js';
+import type { JobClientOptions } from './jobClientOptions.js';
 import { IDLE_STATE } from './jobClientState.js';
 import { randomJobId } from './jobHelpers.js';
 import { type ClientFile, uploadFiles } from './uploadFiles.js';

@@ -1,6 +1,6 @@
 import { JobGateError, toJobGateError } from '../domain/errors.js';
 import { type UploadRequest, uploadPath } from '../ports/uploader.js';
-import type { JobClientOptions } from './jobClient.js';
+import type { JobClientOptions } from './jobClientOptions.js';
 import { noop } from './jobHelpers.js';
 
 /** A file for an input field: a Blob/File, or bytes with a name and type. */

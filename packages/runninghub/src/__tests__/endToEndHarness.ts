@@ -12,11 +12,8 @@ import {
 import { sampleInputs, tools } from '@jobgate/example-tools';
 import { afterEach, expect, vi } from 'vitest';
 import { createRunningHubProvider } from '../runningHubProvider.js';
-import {
-  type RunningHubSimulator,
-  type RunningHubSimulatorOptions,
-  startRunningHubSimulator,
-} from '../runningHubSimulator.js';
+import { type RunningHubSimulator, startRunningHubSimulator } from '../runningHubSimulator.js';
+import type { RunningHubSimulatorOptions } from '../runningHubSimulatorOptions.js';
 import { uuid } from './helpers.js';
 
 const KEY = 'e2e-key';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, webhookToken } from '@jobgate/core';
 import { sampleInputs } from '@jobgate/example-tools';
-import { signHs256Jwt } from '../signHs256Jwt.js';
 import { describeWith } from '@jobgate/testkit';
 import { expect, it } from 'vitest';
+import { signHs256Jwt } from '../signHs256Jwt.js';
 import { edgeFunctionStack, WEBHOOK_SECRET } from './edgeFunctionStack.js';
 
 // Every route of the starter's edge function: bad input, server-sent events, maintenance, CORS.

@@ -1,12 +1,12 @@
 import type { Job } from '@jobgate/core';
 import type { SqlClient } from '@jobgate/postgres';
-import { signHs256Jwt } from '../signHs256Jwt.js';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   type ServedFunction,
   serveFunction,
 } from '../../../../examples/supabase/local/serveFunction.ts';
 import type { LocalSupabase } from '../local.js';
+import { signHs256Jwt } from '../signHs256Jwt.js';
 import { starterProject } from './starterProject.js';
 
 /**
