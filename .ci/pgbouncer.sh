@@ -3,6 +3,11 @@
 # like Supabase's transaction pooler, and prints the URL to test through. Prints nothing
 # (and exits 0) where it cannot: the pooler tests are then skipped, not failed.
 set -u
+# One already listening (an earlier run on this machine): test through it.
+if pg_isready -h 127.0.0.1 -p 6543 -q 2>/dev/null; then
+  echo "postgres://postgres@127.0.0.1:6543/test"
+  exit 0
+fi
 if ! command -v pgbouncer >/dev/null 2>&1; then
   (apt-get install -y -qq pgbouncer >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq pgbouncer >/dev/null 2>&1)) || exit 0
 fi
