@@ -3,6 +3,8 @@
 # like Supabase's transaction pooler, and prints the URL to test through. Prints nothing
 # (and exits 0) where it cannot: the pooler tests are then skipped, not failed.
 set -u
+# Debian puts pgbouncer in /usr/sbin, which a minimal PATH (cron, env -i) lacks.
+export PATH="$PATH:/usr/sbin:/sbin"
 # One already listening (an earlier run on this machine): test through it.
 if pg_isready -h 127.0.0.1 -p 6543 -q 2>/dev/null; then
   echo "postgres://postgres@127.0.0.1:6543/test"
