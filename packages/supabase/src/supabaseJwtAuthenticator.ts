@@ -22,6 +22,12 @@ export interface SupabaseJwtAuthenticatorOptions {
   fetch?: typeof fetch;
   /** How long fetched keys are kept. Default 10 min. */
   jwksCacheMs?: number;
+  /**
+   * After a fetch, how long a token with an unknown `kid` is refused without fetching again.
+   * Default 30 s: a key rotation is picked up within that, while a stream of forged tokens
+   * with random `kid`s cannot make the server fetch the JWKS on every request.
+   */
+  jwksCooldownMs?: number;
   /** Required `aud` of user tokens. Default `authenticated`. */
   audience?: string;
   /** Required `iss`, if set. */
@@ -91,9 +97,9 @@ export function supabaseJwtAuthenticator(options: SupabaseJwtAuthenticatorOption
 }
 
 /**
- * The JWKS: the keys given, or the URL's, cached for `jwksCacheMs` and fetched again at once
- * for an unknown `kid` (a rotated key). If a refetch fails, the keys fetched before still
- * serve; with none, the token is refused.
+ * The JWKS: the keys given, or the URL's, cached for `jwksCacheMs` and fetched again for an
+ * unknown `kid` (a rotated key), at most once per `jwksCooldownMs`. If a refetch fails, the
+ * keys fetched before still serve; with none, the token is refused.
  */
 function keySet(options: SupabaseJwtAuthenticatorOptions): JWTVerifyGetKey {
   const source = options.jwks!;
@@ -102,7 +108,7 @@ function keySet(options: SupabaseJwtAuthenticatorOptions): JWTVerifyGetKey {
   }
   const remote = createRemoteJWKSet(new URL(source), {
     cacheMaxAge: options.jwksCacheMs ?? 600_000,
-    cooldownDuration: 0,
+    cooldownDuration: options.jwksCooldownMs ?? 30_000,
     ...(options.fetch ? { [customFetch]: options.fetch } : {}),
   });
   return async (header, token) => {

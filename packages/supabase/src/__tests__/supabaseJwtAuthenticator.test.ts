@@ -81,31 +81,55 @@ describe('supabaseJwtAuthenticator', () => {
     await expect(auth.authenticate(req(edited))).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 
+  const jwksServer = (jwk: object) => {
+    const counter = { fetches: 0 };
+    const fetchKeys = (async () => {
+      counter.fetches++;
+      return new Response(JSON.stringify({ keys: [jwk] }), {
+        headers: { 'content-type': 'application/json' },
+      });
+    }) as typeof fetch;
+    return { counter, fetchKeys };
+  };
+  const JWKS_URL = 'https://project.supabase.co/auth/v1/.well-known/jwks.json';
+
   it('verifies ES256 tokens against a JWKS fetched once and cached, refetching for a new kid', async () => {
     const { jwk, sign } = await es256();
-    let fetches = 0;
+    const { counter, fetchKeys } = jwksServer(jwk);
     const jwksAuth = supabaseJwtAuthenticator({
-      jwks: 'https://project.supabase.co/auth/v1/.well-known/jwks.json',
-      fetch: (async () => {
-        fetches++;
-        return new Response(JSON.stringify({ keys: [jwk] }), {
-          headers: { 'content-type': 'application/json' },
-        });
-      }) as typeof fetch,
+      jwks: JWKS_URL,
+      fetch: fetchKeys,
+      // No cooldown: the unknown kid below is fetched for at once.
+      jwksCooldownMs: 0,
       now: () => NOW,
     });
     const token = await sign(user);
     expect(await jwksAuth.authenticate(req(token))).toMatchObject({ userId: 'u-1' });
     expect(await jwksAuth.authenticate(req(token))).toMatchObject({ userId: 'u-1' });
-    expect(fetches).toBe(1);
+    expect(counter.fetches).toBe(1);
     await expect(jwksAuth.authenticate(req(await sign(user, 'k2')))).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
     });
-    expect(fetches).toBe(2);
+    expect(counter.fetches).toBe(2);
     // An HS256 token cannot pass where only the JWKS is configured.
     await expect(
       jwksAuth.authenticate(req(await signHs256Jwt(user, SECRET))),
     ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
+
+  it('forged tokens with unknown kids cannot make it fetch the JWKS on every request (cooldown)', async () => {
+    const { jwk, sign } = await es256();
+    const { counter, fetchKeys } = jwksServer(jwk);
+    const jwksAuth = supabaseJwtAuthenticator({ jwks: JWKS_URL, fetch: fetchKeys, now: () => NOW });
+    expect(await jwksAuth.authenticate(req(await sign(user)))).toMatchObject({ userId: 'u-1' });
+    for (let i = 0; i < 20; i++) {
+      await expect(
+        jwksAuth.authenticate(req(await sign(user, `forged-${i}`))),
+      ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    }
+    expect(counter.fetches).toBe(1);
+    // The known key still works during the cooldown.
+    expect(await jwksAuth.authenticate(req(await sign(user)))).toMatchObject({ userId: 'u-1' });
   });
 
   it('accepts opaque service keys in constant time', async () => {
