@@ -19,3 +19,11 @@ export {
   videoUpscalerInput,
 } from '../../supabase/supabase/functions/_shared/tools.ts';
 export { invalidInputs, sampleInputs } from './fixtures.js';
+export {
+  SAMPLE_FILE_NAMES,
+  SAMPLE_MP4,
+  SAMPLE_PNG,
+  type SampleOwner,
+  sampleInput,
+  uploadSampleInput,
+} from './sampleFiles.js';

@@ -1,4 +1,5 @@
 export { checkBuckets, DEFAULT_BUCKETS } from './domain/checkBuckets.js';
+export { extensionFor, SNIFF_BYTES, sniffContentType } from './domain/contentType.js';
 export {
   ERROR_CODES,
   type ErrorCode,
@@ -11,6 +12,12 @@ export {
   statusToCode,
   toJobGateError,
 } from './domain/errors.js';
+export {
+  checkFileFields,
+  type FileOwner,
+  isJobInputPath,
+  OUTPUT_FILE_PREFIX,
+} from './domain/fileFields.js';
 export { type HealVerdict, type HealWindows, healVerdict } from './domain/healVerdict.js';
 export {
   type CreditState,
@@ -81,6 +88,7 @@ export type {
   ProviderCost,
 } from './ports/billing.js';
 export { type Clock, systemClock, type TimerHandle } from './ports/clock.js';
+export type { FileStorage, FileWriteOptions, StoredFile } from './ports/fileStorage.js';
 export type {
   CreateOptions,
   CreateResult,
@@ -115,6 +123,8 @@ export {
 } from './ports/uploader.js';
 export { base64Url, hmacSha256 } from './runner/hmacSha256.js';
 export { createJobRunner, JobRunner } from './runner/jobRunner.js';
+export type { StoredOutputFile } from './runner/outputCopy.js';
+export type { OutputFile } from './runner/outputLinks.js';
 export { type RpcBillingOptions, type RpcFunction, rpcBilling } from './runner/rpcBilling.js';
 export type {
   CancelRequest,

@@ -13,7 +13,10 @@
 -- credit_state 'kept': a charge that stands by the refund policy (cancelled by its user while
 --   running, for a tool that keeps those credits), terminal like 'refunded', so heal stops
 --   looking at it.
+-- provider_input: the file fields as the provider received them (its upload names), kept when
+--   a start goes back to the queue so the retry does not upload the files again.
 ALTER TABLE jobgate_jobs ADD COLUMN IF NOT EXISTS lease_until timestamptz;
+ALTER TABLE jobgate_jobs ADD COLUMN IF NOT EXISTS provider_input jsonb;
 ALTER TABLE jobgate_jobs DROP CONSTRAINT IF EXISTS jobgate_jobs_credit_state_check;
 ALTER TABLE jobgate_jobs ADD CONSTRAINT jobgate_jobs_credit_state_check
   CHECK (credit_state IN ('none', 'charged', 'refunding', 'refunded', 'kept'));

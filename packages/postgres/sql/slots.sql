@@ -9,6 +9,8 @@
 -- Superseded: positions are no longer stored (no renumbering), and promote_all takes a pool.
 DROP FUNCTION IF EXISTS jobgate_renumber(text, timestamptz);
 DROP FUNCTION IF EXISTS jobgate_promote_all(jsonb, timestamptz);
+-- Superseded: requeue keeps the files the provider received (p_provider_input).
+DROP FUNCTION IF EXISTS jobgate_requeue(text, jsonb, bigint, bigint, text, text);
 
 -- The slot lock of one pool for this transaction.
 CREATE OR REPLACE FUNCTION jobgate_lock_slots(p_pool text, p_limits jsonb) RETURNS void
@@ -186,9 +188,11 @@ $$;
 
 -- requeue → {"job": row, "promoted": [row]}: running without a task → queued at the head
 -- (a queue_seq below every other, always < 0), with backoff until p_retry_at; attempts + 1;
--- releases the slot.
+-- releases the slot. p_provider_input (the files the provider already has) replaces the
+-- job's provider_input unless NULL.
 CREATE OR REPLACE FUNCTION jobgate_requeue(
-  p_id text, p_limits jsonb, p_now bigint, p_retry_at bigint, p_error_code text, p_error_message text
+  p_id text, p_limits jsonb, p_now bigint, p_retry_at bigint, p_error_code text, p_error_message text,
+  p_provider_input jsonb DEFAULT NULL
 ) RETURNS jsonb LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
   v_job jobgate_jobs;
@@ -202,6 +206,9 @@ BEGIN
   PERFORM jobgate_require(p_retry_at, 'p_retry_at');
   PERFORM jobgate_require(p_error_code, 'p_error_code');
   PERFORM jobgate_require(p_error_message, 'p_error_message');
+  IF p_provider_input IS NOT NULL AND jsonb_typeof(p_provider_input) <> 'object' THEN
+    PERFORM jobgate_raise('VALIDATION', 'p_provider_input must be a JSON object', jsonb_build_object('jobId', p_id));
+  END IF;
   v_pool := jobgate_pool_of(p_id);
   PERFORM jobgate_lock_slots(v_pool, p_limits);
   v_ts := jobgate_clock(p_now);
@@ -216,7 +223,8 @@ BEGIN
      SET status = 'queued', waited_in_queue = true, queued_at = coalesce(queued_at, v_ts),
          updated_at = v_ts, position = NULL, queue_seq = v_seq, attempts = attempts + 1,
          retry_at = jobgate_ts(p_retry_at), error_code = p_error_code,
-         error_message = p_error_message, started_at = NULL
+         error_message = p_error_message, started_at = NULL,
+         provider_input = coalesce(p_provider_input, provider_input)
    WHERE id = p_id;
   v_promoted := jobgate_promote_pool(v_pool, p_limits, v_ts);
   RETURN jsonb_build_object('job', jobgate_get_json(p_id), 'promoted', jobgate_jobs_json(v_promoted));

@@ -67,6 +67,7 @@ export function jobStoreCalls(clock: 'database' | 'caller' = 'database') {
         p_retry_at: options.retryAt,
         p_error_code: options.errorCode,
         p_error_message: options.errorMessage,
+        p_provider_input: options.providerInput,
       }),
     finish: (
       id: string,

@@ -46,6 +46,7 @@ export const SQL_FUNCTIONS = {
     p_retry_at: 'bigint',
     p_error_code: 'text',
     p_error_message: 'text',
+    p_provider_input: 'jsonb?',
   },
   jobgate_finish: {
     p_id: 'text',

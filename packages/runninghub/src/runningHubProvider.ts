@@ -178,7 +178,7 @@ export class RunningHubProvider implements Provider {
    * `fileName`, the value for the node field. Files above 30 MB are refused before sending.
    */
   async upload(file: ProviderFile, signal?: AbortSignal): Promise<string> {
-    const size = file.data instanceof Blob ? file.data.size : file.data.byteLength;
+    const size = file.size;
     if (size > MAX_UPLOAD_BYTES) {
       throw new JobGateError(
         'PAYLOAD_TOO_LARGE',
@@ -190,10 +190,7 @@ export class RunningHubProvider implements Provider {
         },
       );
     }
-    const blob =
-      file.data instanceof Blob
-        ? file.data
-        : new Blob([file.data as Uint8Array<ArrayBuffer>], { type: file.contentType });
+    const blob = await file.blob();
     const envelope = await this.client.postForm(
       RUNNINGHUB_PATHS.upload,
       (form) => {

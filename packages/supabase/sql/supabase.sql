@@ -104,7 +104,7 @@ create or replace view jobgate_jobs_view with (security_invoker = true) as
               then jobgate_queue_place(j.pool, j.queue_seq) end as position,
          j.task_id, j.user_credit_cost, j.credit_state, j.error_code, j.error_message,
          j.progress, j.attempts, j.retry_at, j.created_at, j.queued_at, j.started_at,
-         j.completed_at, j.updated_at, j.row_seq
+         j.completed_at, j.updated_at, j.row_seq, j.provider_input
     from jobgate_jobs j;
 revoke all on table jobgate_jobs_view from public, anon, authenticated;
 grant select on table jobgate_jobs_view to authenticated, service_role;

@@ -28,7 +28,7 @@ import { SupabaseChangeFeed } from './supabaseChangeFeed.js';
 
 /** The columns of a job row (the table's internal ordering columns are left out). */
 export const JOB_COLUMNS =
-  'id,tool,user_id,pool,status,input,output,waited_in_queue,position,task_id,user_credit_cost,credit_state,error_code,error_message,progress,attempts,retry_at,created_at,queued_at,started_at,completed_at,updated_at';
+  'id,tool,user_id,pool,status,input,output,waited_in_queue,position,task_id,user_credit_cost,credit_state,error_code,error_message,progress,attempts,provider_input,retry_at,created_at,queued_at,started_at,completed_at,updated_at';
 
 export interface SupabaseStoreOptions {
   /**

@@ -1,10 +1,11 @@
-import { sampleInputs, tools } from '@jobgate/example-tools';
+import { sampleInputs, tools, uploadSampleInput } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';
 import { JobGateError } from '../domain/errors.js';
 import { MemoryStore } from '../memory/memoryStore.js';
 import { JobRunner } from '../runner/jobRunner.js';
 import { FakeClock } from '../testing/fakeClock.js';
 import { MemoryBilling } from '../testing/memoryBilling.js';
+import { MemoryFileStorage } from '../testing/memoryFileStorage.js';
 import { SimulatedProvider, type SimulatedRates } from '../testing/simulatedProvider.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -21,16 +22,25 @@ function setup(options: { capacity?: number; rates?: SimulatedRates } = {}) {
     ...(options.capacity === undefined ? {} : { capacity: options.capacity }),
     ...(options.rates === undefined ? {} : { rates: options.rates }),
   });
-  const runner = new JobRunner({ store, provider, tools, clock, billing, random: () => 0.5 });
+  const storage = new MemoryFileStorage();
+  const runner = new JobRunner({
+    store,
+    provider,
+    tools,
+    storage,
+    clock,
+    billing,
+    random: () => 0.5,
+  });
   provider.onUpdate((jobId, update) => {
     void runner.applyUpdate(jobId, update);
   });
-  return { clock, store, billing, provider, runner };
+  return { clock, store, storage, billing, provider, runner };
 }
 
 describe('JobRunner', () => {
   it('runs three jobs, queues the fourth with position 1, promotes it when a slot frees', async () => {
-    const { runner, clock, provider } = setup();
+    const { runner, storage, clock, provider } = setup();
     const jobs = [];
     for (let i = 1; i <= 4; i++) {
       jobs.push(
@@ -38,7 +48,7 @@ describe('JobRunner', () => {
           jobId: uuid(i),
           tool: 'veste-ai',
           userId: `u${i}`,
-          input: sampleInputs['veste-ai'],
+          input: uploadSampleInput(storage, 'veste-ai', { userId: `u${i}`, jobId: uuid(i) }),
         }),
       );
     }
@@ -54,13 +64,13 @@ describe('JobRunner', () => {
   });
 
   it('refuses invalid input at once with a code, writes no row, and the same id can be retried', async () => {
-    const { runner, store } = setup();
+    const { runner, store, storage } = setup();
     const error = await runner
       .submit({
         jobId: uuid(1),
         tool: 'upscaler',
         userId: 'u',
-        input: { image: 'x', category: 'nope' },
+        input: { ...sampleInputs.upscaler, category: 'nope' },
       })
       .catch((e) => e);
     expect(error).toBeInstanceOf(JobGateError);
@@ -71,19 +81,19 @@ describe('JobRunner', () => {
       jobId: uuid(1),
       tool: 'upscaler',
       userId: 'u',
-      input: sampleInputs.upscaler,
+      input: uploadSampleInput(storage, 'upscaler', { userId: 'u', jobId: uuid(1) }),
     });
     expect(retry.status).toBe('running');
   });
 
   it('refunds a charged job the provider rejects, exactly once', async () => {
-    const { runner, billing, store } = setup({ rates: { reject: 1 } });
+    const { runner, storage, billing, store } = setup({ rates: { reject: 1 } });
     await expect(
       runner.submit({
         jobId: uuid(1),
         tool: 'pose-changer',
         userId: 'u',
-        input: sampleInputs['pose-changer'],
+        input: uploadSampleInput(storage, 'pose-changer', { userId: 'u', jobId: uuid(1) }),
       }),
     ).rejects.toMatchObject({ code: 'PROVIDER_REJECTED', jobId: uuid(1) });
     const job = await store.get(uuid(1));
@@ -94,12 +104,12 @@ describe('JobRunner', () => {
   });
 
   it('heal pays a refund still owed after a crash between ending a job and refunding it', async () => {
-    const { runner, billing, store, clock } = setup();
+    const { runner, storage, billing, store, clock } = setup();
     const job = await runner.submit({
       jobId: uuid(1),
       tool: 'veste-ai',
       userId: 'u',
-      input: sampleInputs['veste-ai'],
+      input: uploadSampleInput(storage, 'veste-ai', { userId: 'u', jobId: uuid(1) }),
     });
     expect((await billing.balance('u')).total).toBe(940);
     // The process died right after the job ended: the store says charged, nobody refunded.
@@ -117,12 +127,12 @@ describe('JobRunner', () => {
   });
 
   it('keeps a job queued on a provider busy answer and starts it after backoff', async () => {
-    const { runner, clock, provider } = setup({ capacity: 0 });
+    const { runner, storage, clock, provider } = setup({ capacity: 0 });
     const job = await runner.submit({
       jobId: uuid(1),
       tool: 'veste-ai',
       userId: 'u',
-      input: sampleInputs['veste-ai'],
+      input: uploadSampleInput(storage, 'veste-ai', { userId: 'u', jobId: uuid(1) }),
     });
     expect(job).toMatchObject({
       status: 'queued',

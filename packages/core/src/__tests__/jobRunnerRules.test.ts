@@ -1,10 +1,11 @@
-import { sampleInputs, tools } from '@jobgate/example-tools';
+import { type sampleInputs, tools, uploadSampleInput } from '@jobgate/example-tools';
 import { describe, expect, it, vi } from 'vitest';
 import { type Job, jobRecord } from '../domain/job.js';
 import { MemoryStore } from '../memory/memoryStore.js';
 import { JobRunner } from '../runner/jobRunner.js';
 import { verifyWebhookToken, webhookToken } from '../runner/webhookToken.js';
 import { FakeClock } from '../testing/fakeClock.js';
+import { MemoryFileStorage } from '../testing/memoryFileStorage.js';
 import { SimulatedProvider } from '../testing/simulatedProvider.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -13,6 +14,7 @@ const SECRET = 'a-webhook-secret-of-32-characters';
 function setup(lostWebhook = 0) {
   const clock = new FakeClock();
   const store = new MemoryStore();
+  const storage = new MemoryFileStorage();
   const provider = new SimulatedProvider({
     clock,
     startLatencyMs: [0, 0],
@@ -23,14 +25,20 @@ function setup(lostWebhook = 0) {
     store,
     provider,
     tools,
+    storage,
     clock,
     random: () => 0.5,
     webhook: { baseUrl: 'https://api.example.com/functions/v1/jobs/', secret: SECRET },
   });
   provider.onUpdate((jobId, update) => void runner.applyUpdate(jobId, update));
   const submit = (n: number, user = `u${n}`, tool: keyof typeof sampleInputs = 'veste-ai') =>
-    runner.submit({ jobId: uuid(n), tool, userId: user, input: sampleInputs[tool] });
-  return { clock, store, provider, runner, submit };
+    runner.submit({
+      jobId: uuid(n),
+      tool,
+      userId: user,
+      input: uploadSampleInput(storage, tool, { userId: user, jobId: uuid(n) }),
+    });
+  return { clock, store, storage, provider, runner, submit };
 }
 
 describe('JobRunner rules', () => {
@@ -112,11 +120,12 @@ describe('JobRunner rules', () => {
   });
 
   it('cancels every waiting job of a session and leaves running ones', async () => {
-    const { runner, store, clock } = setup();
+    const { runner, store, storage, clock } = setup();
     const policyRunner = new JobRunner({
       store,
       provider: runner.provider,
       tools,
+      storage,
       clock,
       policy: { maxActivePerUser: 5, globalCap: 1 },
     });
@@ -125,7 +134,7 @@ describe('JobRunner rules', () => {
         jobId: uuid(i),
         tool: 'veste-ai',
         userId: 's',
-        input: sampleInputs['veste-ai'],
+        input: uploadSampleInput(storage, 'veste-ai', { userId: 's', jobId: uuid(i) }),
       });
     const cancelled = await policyRunner.cancelSession('s');
     expect(cancelled.map((j) => j.id).sort()).toEqual([uuid(2), uuid(3)]);

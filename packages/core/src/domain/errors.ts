@@ -34,6 +34,8 @@ export const ERROR_CODES = {
   PROVIDER_ERROR: { status: 502, retryable: true },
   /** The provider account is misconfigured (bad API key, plan, insufficient funds). */
   PROVIDER_CONFIG: { status: 502, retryable: false },
+  /** An input file could not be handed to the provider (its upload failed or was refused). */
+  PROVIDER_UPLOAD: { status: 502, retryable: true },
   /** A `starting` job outlived its request (healed). */
   STALE_START: { status: 500, retryable: true },
   /** A running job never got a provider task id (healed). */
@@ -44,7 +46,10 @@ export const ERROR_CODES = {
   TIMEOUT: { status: 504, retryable: true },
   /** The user cancelled the job. */
   CANCELLED_BY_USER: { status: 409, retryable: false },
-  /** Uploading or storing a file failed. */
+  /**
+   * Uploading, reading or storing a file failed: an input file missing from storage, or a
+   * result that could not be copied into it.
+   */
   STORAGE_ERROR: { status: 500, retryable: true },
   /** The client is already running a job (a second click while busy). Nothing was sent. */
   CLIENT_BUSY: { status: 409, retryable: false },

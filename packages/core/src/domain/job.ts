@@ -47,6 +47,12 @@ export interface Job {
   progress: number | null;
   /** Provider start attempts so far (busy and transient answers count). */
   attempts: number;
+  /**
+   * The file fields as the provider got them (e.g. RunningHub's upload names), kept when a
+   * start goes back to the queue, so a retried start does not upload its files again. Null
+   * until a start that uploaded files was retried.
+   */
+  providerInput: JsonObject | null;
   /** While queued after a busy/transient provider answer: not retried before this time. */
   retryAt: string | null;
   createdAt: string;
@@ -90,6 +96,7 @@ export const jobSchema = z.object({
   errorMessage: z.string().nullable(),
   progress: z.number().min(0).max(1).nullable(),
   attempts: z.number().int().nonnegative(),
+  providerInput: jsonObjectSchema.nullable(),
   retryAt: isoDate.nullable(),
   createdAt: isoDate,
   queuedAt: isoDate.nullable(),
@@ -133,6 +140,7 @@ export function jobRecord(input: NewJob, now: number): Job {
     errorMessage: null,
     progress: null,
     attempts: 0,
+    providerInput: null,
     retryAt: null,
     createdAt: isoAt(now),
     queuedAt: null,
@@ -160,6 +168,7 @@ export interface JobRow {
   error_message: string | null;
   progress: number | null;
   attempts: number;
+  provider_input?: JsonObject | null;
   retry_at: string | Date | null;
   created_at: string | Date;
   queued_at: string | Date | null;
@@ -190,6 +199,7 @@ export function jobFromRow(row: JobRow): Job {
     errorMessage: row.error_message,
     progress: row.progress === null ? null : Number(row.progress),
     attempts: Number(row.attempts),
+    providerInput: row.provider_input ?? null,
     retryAt: iso(row.retry_at),
     createdAt: iso(row.created_at)!,
     queuedAt: iso(row.queued_at),
@@ -217,6 +227,7 @@ export function jobToRow(job: Job): JobRow {
     error_message: job.errorMessage,
     progress: job.progress,
     attempts: job.attempts,
+    provider_input: job.providerInput,
     retry_at: job.retryAt,
     created_at: job.createdAt,
     queued_at: job.queuedAt,

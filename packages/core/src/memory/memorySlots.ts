@@ -40,6 +40,8 @@ export class MemorySlots {
     job.errorCode = options.errorCode;
     job.errorMessage = options.errorMessage;
     job.startedAt = null;
+    if (options.providerInput !== undefined)
+      job.providerInput = structuredClone(options.providerInput);
     this.#enqueue(job, options.now, 'head');
     return this.promote(job.pool, options);
   }

@@ -1,5 +1,5 @@
 import type { HealWindows } from '../domain/healVerdict.js';
-import type { CreditState, Job, JsonValue, NewJob } from '../domain/job.js';
+import type { CreditState, Job, JsonObject, JsonValue, NewJob } from '../domain/job.js';
 import type { JobStatus } from '../domain/jobStatus.js';
 import type { SlotLimits } from '../domain/slotPolicy.js';
 
@@ -82,6 +82,11 @@ export interface RequeueOptions extends SlotOptions {
   retryAt: number;
   errorCode: string;
   errorMessage: string;
+  /**
+   * The file fields the provider has already received (see `Job.providerInput`), kept on the
+   * job for its next attempt. Omitted: the job's value stays as it is.
+   */
+  providerInput?: JsonObject;
 }
 
 /**

@@ -46,10 +46,22 @@ export interface ProviderUpdate extends ProviderStatus {
   taskId: string;
 }
 
+/**
+ * An input file of a job, as the runner hands it to {@link Provider.upload}: read from the
+ * app's storage only when the provider asks for it.
+ */
 export interface ProviderFile {
+  /** The input field it fills (e.g. `person`). */
+  field: string;
+  /** Its file name, the last segment of its storage path (e.g. `person.webp`). */
   name: string;
   contentType: string;
-  data: Blob | Uint8Array;
+  /** Bytes. */
+  size: number;
+  /** The bytes. */
+  blob(): Promise<Blob>;
+  /** A signed URL of the stored file, valid for an hour, for a provider that fetches its inputs. */
+  url(): Promise<string>;
 }
 
 /**
@@ -63,8 +75,14 @@ export interface Provider {
   start(context: ProviderStartContext): Promise<{ taskId: string }>;
   status(taskId: string, context: ProviderContext): Promise<ProviderStatus>;
   cancel(taskId: string, context: ProviderContext): Promise<void>;
-  /** Uploads an input file; resolves with the value to put in the tool's input field. */
-  upload(file: ProviderFile, signal?: AbortSignal): Promise<string>;
+  /**
+   * Hands an input file to the provider before the start: resolves with the value the
+   * provider expects in the tool's input field (RunningHub: the `fileName` of its upload;
+   * a provider that fetches URLs: `file.url()`). Throws PAYLOAD_TOO_LARGE for a file over its
+   * limit. Called once per file and attempt; a job retried after a busy answer reuses the
+   * values of its first upload.
+   */
+  upload(file: ProviderFile, signal: AbortSignal): Promise<string>;
   /** Parses a callback the provider sent; throws VALIDATION for a malformed one. */
   parseWebhook(request: Request): Promise<ProviderUpdate>;
 }

@@ -16,6 +16,7 @@ import type {
 import type { Provider, ProviderStatus } from '../ports/provider.js';
 import { CreditSettler } from './creditSettler.js';
 import { FailSafe } from './failSafe.js';
+import { type OutputFile, outputLinks } from './outputLinks.js';
 import { ProviderLauncher } from './providerLauncher.js';
 import { ProviderUpdates } from './providerUpdates.js';
 import { createRunnerContext, type RunnerContext } from './runnerContext.js';
@@ -135,6 +136,25 @@ export class JobRunner {
     if (!job || job.userId !== userId)
       throw new JobGateError('NOT_FOUND', 'no such job', { jobId });
     return job;
+  }
+
+  /**
+   * The result files of the user's job, each with a short-lived signed URL (the browser's way
+   * to show them): `[]` until the job has results. NOT_FOUND for someone else's job.
+   */
+  async outputFiles(jobId: string, userId: string): Promise<OutputFile[]> {
+    return outputLinks(this.#ctx, await this.get(jobId, userId));
+  }
+
+  /**
+   * What a job of `tool` with this input costs, in credits, from the tool registry (the
+   * price a submit will charge). VALIDATION for an unknown tool or an input its schema
+   * refuses; file fields are not checked here (the files are uploaded after the quote).
+   */
+  async quote(tool: string, input: unknown): Promise<{ tool: string; credits: number }> {
+    const definition = this.tools.get(tool);
+    const parsed = await definition.parse(input);
+    return { tool: definition.id, credits: definition.price(parsed) };
   }
 
   /** The user's active job after healing stale ones, or null. */

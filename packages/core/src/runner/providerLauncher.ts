@@ -1,6 +1,7 @@
-import { type JobGateError, toJobGateError } from '../domain/errors.js';
-import type { Job } from '../domain/job.js';
+import { JobGateError, toJobGateError } from '../domain/errors.js';
+import type { Job, JsonObject } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
+import { providerInputOf } from './providerInput.js';
 import type { RunnerContext } from './runnerContext.js';
 import type { RunnerRetry } from './runnerOptions.js';
 import { holdStartLease } from './startLease.js';
@@ -71,18 +72,41 @@ export class ProviderLauncher {
   }
 
   /**
-   * Starts a running job at the provider, holding its start lease while the call is in
-   * flight. Busy/transient answers send it back to the queue head.
+   * Starts a running job at the provider, holding its start lease while the calls are in
+   * flight: first its input files go to the provider (read from storage), then the start.
+   * Busy/transient answers send it back to the queue head, keeping the files the provider
+   * already has for the next attempt.
    */
   async launch(job: Job): Promise<Job> {
     const { store, provider, tools, clock, timeouts, retry, policy, emit } = this.#ctx;
     const tool = tools.get(job.tool);
     let taskId: string;
+    let received: JsonObject | null = null;
     const lease = holdStartLease(this.#ctx, job.id);
     try {
+      const uploadSignal = AbortSignal.timeout(timeouts.providerUploadMs);
+      const files = await untilAborted(
+        providerInputOf(this.#ctx, job, tool, uploadSignal),
+        uploadSignal,
+      ).catch((cause: unknown) => {
+        // Nothing was started yet: a slow upload is safe to try again.
+        throw new JobGateError(
+          'PROVIDER_UPLOAD',
+          `the input files did not reach the provider within ${timeouts.providerUploadMs} ms`,
+          { jobId: job.id, kind: 'transient', cause },
+        );
+      });
+      received = files.received;
+      if (files.error) throw files.error;
       const webhookUrl = await this.webhookUrl(job.id);
       const signal = AbortSignal.timeout(timeouts.providerStartMs);
-      ({ taskId } = await untilAborted(provider.start({ job, tool, webhookUrl, signal }), signal));
+      const started = provider.start({
+        job: { ...job, input: files.input },
+        tool,
+        webhookUrl,
+        signal,
+      });
+      ({ taskId } = await untilAborted(started, signal));
     } catch (error) {
       lease.stop();
       const err = toJobGateError(error, 'PROVIDER_ERROR', job.id);
@@ -98,6 +122,7 @@ export class ProviderLauncher {
         retryAt: now + delay,
         errorCode: err.code,
         errorMessage: err.toJobMessage(),
+        ...(received && Object.keys(received).length > 0 ? { providerInput: received } : {}),
       });
       emit('queued', queued);
       this.#scheduleWake(now + delay);

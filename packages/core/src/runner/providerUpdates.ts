@@ -1,9 +1,11 @@
-import { JobGateError } from '../domain/errors.js';
-import type { Job } from '../domain/job.js';
+import { JobGateError, toJobGateError } from '../domain/errors.js';
+import type { Job, JsonValue } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
+import { keepsLateOutput } from '../domain/keepsLateOutput.js';
 import type { ProviderStatus } from '../ports/provider.js';
 import type { CreditSettler } from './creditSettler.js';
 import type { FailSafe } from './failSafe.js';
+import { copyOutputs, outputFileUrls } from './outputCopy.js';
 import type { ProviderLauncher } from './providerLauncher.js';
 import type { RunnerContext } from './runnerContext.js';
 import { verifyWebhookToken } from './webhookToken.js';
@@ -38,16 +40,18 @@ export class ProviderUpdates {
     // An outcome is one store call: finish checks (and records) the task id itself, so the
     // slot is handed on without a read before it.
     if (update.state === 'completed') {
+      const stored = await this.#storedOutput(jobId, update);
+      if (stored.ended) return stored.ended;
       const result = await this.#failSafe.end(
         jobId,
-        { status: 'completed', output: update.output ?? null },
+        { status: 'completed', output: stored.output },
         ['running'],
         update.taskId,
       );
       if (result.changed && update.cost) await this.#credits.recordCost(result.job, update.cost);
       // A result for a job already ended (TIMEOUT, START_LOST, TASK_LOST) is kept on it.
       if (result.changed || result.job.status !== 'failed') return result.job;
-      return this.#late(result.job, update);
+      return this.#late(result.job, { ...update, output: stored.output });
     }
     if (update.state === 'failed' || update.state === 'cancelled') {
       const text = update.error
@@ -90,6 +94,64 @@ export class ProviderUpdates {
       }
       default:
         return current;
+    }
+  }
+
+  /**
+   * Ends a running job whose provider finished it but whose results could not be stored
+   * (a file over the limit, or copies that kept failing): failed with STORAGE_ERROR and
+   * refunded, never `completed` with a result the app does not have.
+   */
+  async endUnstored(job: Job, error: JobGateError): Promise<Job> {
+    const result = await this.#failSafe.end(
+      job.id,
+      { status: 'failed', errorCode: 'STORAGE_ERROR', errorMessage: error.toJobMessage() },
+      ['running'],
+    );
+    return result.job;
+  }
+
+  /**
+   * The output a completed update leaves on its job: with a storage, its result files copied
+   * there first (see copyOutputs). A copy that cannot succeed ends the job (`ended`); one
+   * that may succeed later throws, leaving the job running for heal to ask again. A job
+   * already ended keeps what it has, except a failed one's late result, copied if it can be.
+   */
+  async #storedOutput(
+    jobId: string,
+    update: Update,
+  ): Promise<{ output: JsonValue | null; ended?: Job }> {
+    const output = update.output ?? null;
+    const { storage, store, files, timeouts } = this.#ctx;
+    if (!storage || outputFileUrls(output).length === 0) return { output };
+    const job = await store.get(jobId);
+    if (!job) throw new JobGateError('NOT_FOUND', 'no such job', { jobId });
+    if (update.taskId !== undefined && job.taskId !== null && update.taskId !== job.taskId) {
+      throw new JobGateError('VALIDATION', 'the update is for another task', { jobId });
+    }
+    const late = keepsLateOutput(job, update.taskId ?? null);
+    if (job.status !== 'running' && !late) return { output, ended: job };
+    const copy = () =>
+      copyOutputs(storage, job, output, {
+        maxBytes: files.maxOutputBytes,
+        signal: AbortSignal.timeout(timeouts.outputCopyMs),
+      });
+    if (late) {
+      // A late result: kept with the provider's URLs if it cannot be copied.
+      return {
+        output: await copy().catch((error: unknown) => {
+          this.#ctx.report(error, 'copy-output', jobId);
+          return output;
+        }),
+      };
+    }
+    try {
+      return { output: await copy() };
+    } catch (error) {
+      const err = toJobGateError(error, 'STORAGE_ERROR', jobId);
+      this.#ctx.report(err, 'copy-output', jobId);
+      if (err.kind === 'invalid') return { output, ended: await this.endUnstored(job, err) };
+      throw err;
     }
   }
 

@@ -1,12 +1,15 @@
 import { EventEmitter } from 'eventemitter3';
+import { JobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
 import type { JobEvents } from '../domain/jobEvents.js';
 import { createSlotPolicy, type SlotPolicy } from '../domain/slotPolicy.js';
 import { ToolRegistry } from '../domain/tool.js';
 import { type Clock, systemClock } from '../ports/clock.js';
+import type { FileStorage } from '../ports/fileStorage.js';
 import type { JobStore, SlotOptions } from '../ports/jobStore.js';
 import type { Provider } from '../ports/provider.js';
 import {
+  DEFAULT_FILES,
   DEFAULT_RETRY,
   DEFAULT_TIMEOUTS,
   type JobRunnerOptions,
@@ -25,6 +28,9 @@ export type JobEventWithJob = Exclude<keyof JobEvents, 'error'>;
 export interface RunnerContext {
   readonly store: JobStore;
   readonly provider: Provider;
+  /** Where input files are read and results kept; set whenever a tool has files. */
+  readonly storage: FileStorage | undefined;
+  readonly files: Required<NonNullable<JobRunnerOptions['files']>>;
   readonly tools: ToolRegistry;
   readonly policy: SlotPolicy;
   readonly clock: Clock;
@@ -44,6 +50,14 @@ export function createRunnerContext(options: JobRunnerOptions): RunnerContext {
   const tools =
     options.tools instanceof ToolRegistry ? options.tools : new ToolRegistry(options.tools);
   const policy = createSlotPolicy(options.policy, tools.list());
+  // Fail closed: without a storage, a file field's path would reach the provider as is.
+  const reading = tools.list().find((tool) => tool.files.length > 0);
+  if (reading && !options.storage) {
+    throw new JobGateError(
+      'VALIDATION',
+      `tool ${reading.id} has file fields (${reading.files.join(', ')}): give the runner the storage they are uploaded to (options.storage)`,
+    );
+  }
   const clock = options.clock ?? systemClock;
   const events = new EventEmitter<JobEvents>();
   return {
@@ -52,6 +66,8 @@ export function createRunnerContext(options: JobRunnerOptions): RunnerContext {
       options.timeouts?.storeCallMs ?? DEFAULT_TIMEOUTS.storeCallMs,
     ),
     provider: options.provider,
+    storage: options.storage,
+    files: { ...DEFAULT_FILES, ...options.files },
     tools,
     policy,
     clock,

@@ -3,6 +3,7 @@ import type { SlotPolicyOptions } from '../domain/slotPolicy.js';
 import type { AnyTool, ToolRegistry } from '../domain/tool.js';
 import type { Billing } from '../ports/billing.js';
 import type { Clock } from '../ports/clock.js';
+import type { FileStorage } from '../ports/fileStorage.js';
 import type { JobStore } from '../ports/jobStore.js';
 import type { Provider } from '../ports/provider.js';
 
@@ -25,6 +26,13 @@ export interface RunnerTimeouts {
   maxQueueMs?: number | null;
   /** Abort a provider start after this. Default 30 s. */
   providerStartMs?: number;
+  /**
+   * Abort reading a job's input files from storage and handing them to the provider after
+   * this. Default 20 s. The uploads and the start together must fit in `lostStartMs`.
+   */
+  providerUploadMs?: number;
+  /** Abort copying a finished job's result files into storage after this. Default 10 min. */
+  outputCopyMs?: number;
   /** Abort a provider status or cancel call after this. Default 15 s. */
   providerCallMs?: number;
 }
@@ -50,6 +58,15 @@ export interface JobRunnerOptions {
   tools: ToolRegistry | Iterable<AnyTool>;
   policy?: SlotPolicyOptions;
   billing?: Billing;
+  /**
+   * The app's file storage: the runner reads each job's input files there (the paths the
+   * browser uploaded to) and hands them to the provider before the start, copies the results
+   * there before the job completes, and signs URLs for the browser. Required when a tool has
+   * `files`; without it, results keep the provider's own URLs (which may expire).
+   */
+  storage?: FileStorage;
+  /** Results: the largest file copied (default 2 GiB); how long a signed URL stays valid (default 3600 s). */
+  files?: { maxOutputBytes?: number; urlSeconds?: number };
   /** Which ended jobs get their credits back (see docs/credits.md). Default: all but completed. */
   refundPolicy?: RefundPolicy;
   clock?: Clock;
@@ -91,7 +108,14 @@ export const DEFAULT_TIMEOUTS: Required<RunnerTimeouts> = {
   storeCallMs: 5_000,
   maxQueueMs: null,
   providerStartMs: 30_000,
+  providerUploadMs: 20_000,
+  outputCopyMs: 600_000,
   providerCallMs: 15_000,
+};
+
+export const DEFAULT_FILES: Required<NonNullable<JobRunnerOptions['files']>> = {
+  maxOutputBytes: 2 * 1024 ** 3,
+  urlSeconds: 3_600,
 };
 
 export const DEFAULT_RETRY: Required<RunnerRetry> = {

@@ -1,4 +1,5 @@
 import { JobGateError, toJobGateError } from '../domain/errors.js';
+import { checkFileFields } from '../domain/fileFields.js';
 import { jobIdSchema, type NewJob } from '../domain/job.js';
 import type { AnyTool, ToolRegistry } from '../domain/tool.js';
 
@@ -13,7 +14,8 @@ export interface SubmitRequest {
 
 /**
  * The job a submit asks for, checked before anything is written: a request refused here
- * leaves no row behind (VALIDATION, UNAUTHENTICATED).
+ * leaves no row behind (VALIDATION, UNAUTHENTICATED). Its input matches the tool's schema,
+ * and each file field holds a file uploaded for this job by this user (checkFileFields).
  */
 export async function parseSubmitRequest(
   tools: ToolRegistry,
@@ -36,6 +38,7 @@ export async function parseSubmitRequest(
   let price: number;
   try {
     input = await tool.parse(request.input);
+    checkFileFields(tool, input, { tool: tool.id, userId, jobId });
     price = tool.price(input);
   } catch (error) {
     throw toJobGateError(error, 'VALIDATION', jobId);

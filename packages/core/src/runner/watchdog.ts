@@ -1,3 +1,4 @@
+import { toJobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
 import type { HealResult } from '../ports/jobStore.js';
@@ -31,6 +32,8 @@ export class Watchdog {
   readonly #updates: ProviderUpdates;
   /** Status calls that failed, by job id: how many, and not before when to retry. */
   readonly #statusFailures = new Map<string, { count: number; nextAt: number }>();
+  /** Copies of finished jobs' results that failed, by job id. */
+  readonly #copyFailures = new Map<string, number>();
   #healTimer: unknown;
 
   constructor(
@@ -57,8 +60,8 @@ export class Watchdog {
     const now = clock.now();
     const running = await store.list({ status: ['running'] });
     const live = new Set(running.map((j) => j.id));
-    for (const id of this.#statusFailures.keys())
-      if (!live.has(id)) this.#statusFailures.delete(id);
+    for (const failures of [this.#statusFailures, this.#copyFailures])
+      for (const id of failures.keys()) if (!live.has(id)) failures.delete(id);
     for (const job of running) {
       if (job.taskId === null || !tools.has(job.tool)) continue;
       const after = await this.#watch(job, now).catch((e) => {
@@ -175,7 +178,21 @@ export class Watchdog {
         )
       ).job;
     }
-    const after = await this.#updates.apply(job.id, { ...status, taskId });
+    let after: Job;
+    try {
+      after = await this.#updates.apply(job.id, { ...status, taskId });
+      this.#copyFailures.delete(job.id);
+    } catch (error) {
+      // The provider finished the job but its results could not be stored: tried again at
+      // each poll, until as many polls as a status call gets failed, or the grace ran out.
+      const err = toJobGateError(error, 'INTERNAL', job.id);
+      if (status.state !== 'completed' || err.code !== 'STORAGE_ERROR') throw err;
+      const count = (this.#copyFailures.get(job.id) ?? 0) + 1;
+      this.#copyFailures.set(job.id, count);
+      if (count < retry.statusGracePolls && !graceOver) throw err;
+      this.#copyFailures.delete(job.id);
+      return this.#updates.endUnstored(job, err);
+    }
     if (after.status === 'running' && overdue) return this.#endOverdue(after, tool.maxRunMs);
     return after;
   }

@@ -51,10 +51,16 @@ interface SimTask {
   error?: { code: string; message: string };
 }
 
+/** The result of every simulated task: a 1×1 PNG, as a `data:` URL. */
+export const SIMULATED_RESULT =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
+
 /** A provider that runs in-process, deterministic from a seed, on an injectable clock. */
 export class SimulatedProvider implements Provider {
   readonly id: string;
   readonly tasks = new Map<string, SimTask>();
+  /** The input files it received, in order. */
+  readonly uploads: { field: string; name: string; size: number }[] = [];
   /** Counts of what it answered, for reports. */
   readonly stats = {
     started: 0,
@@ -145,7 +151,8 @@ export class SimulatedProvider implements Provider {
         this.stats.failed++;
       } else {
         task.state = 'completed';
-        task.output = { files: [`sim://outputs/${taskId}.png`] };
+        // A real file at a URL any process can fetch, so a runner with a storage copies it.
+        task.output = { files: [SIMULATED_RESULT], taskId };
         this.stats.completed++;
       }
       if (loseWebhook) {
@@ -176,8 +183,17 @@ export class SimulatedProvider implements Provider {
     this.stats.cancelled++;
   }
 
+  /** Reads the file (as a provider would) and names it `sim-input-N-{name}`. */
   async upload(file: ProviderFile): Promise<string> {
-    return `sim://inputs/${this.#nextTask}-${file.name}`;
+    const blob = await file.blob();
+    if (blob.size !== file.size) {
+      throw new JobGateError(
+        'PROVIDER_UPLOAD',
+        `${file.name}: read ${blob.size} of ${file.size} bytes`,
+      );
+    }
+    this.uploads.push({ field: file.field, name: file.name, size: file.size });
+    return `sim-input-${this.uploads.length}-${file.name}`;
   }
 
   async parseWebhook(request: Request): Promise<ProviderUpdate> {

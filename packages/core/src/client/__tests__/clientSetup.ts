@@ -20,9 +20,16 @@ export async function until(check: () => boolean, what = 'condition'): Promise<v
 }
 
 export function setup(
-  options: { cap?: number; sse?: boolean; user?: string; uploader?: Uploader } = {},
+  options: {
+    cap?: number;
+    sse?: boolean;
+    user?: string;
+    uploader?: Uploader;
+    /** Serve the tools with their file fields (see createFakeServer). */
+    files?: boolean;
+  } = {},
 ) {
-  const server = createFakeServer({ cap: options.cap ?? 3 });
+  const server = createFakeServer({ cap: options.cap ?? 3, files: options.files ?? false });
   const clock = new FakeClock();
   const user = options.user ?? 'u1';
   const getToken = () => user;
@@ -67,6 +74,7 @@ export function makeJob(overrides: Partial<Job> = {}): Job {
     errorMessage: null,
     progress: null,
     attempts: 0,
+    providerInput: null,
     retryAt: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     queuedAt: null,

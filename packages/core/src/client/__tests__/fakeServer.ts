@@ -8,6 +8,7 @@ import { isTerminal } from '../../domain/jobStatus.js';
 import { MemoryStore } from '../../memory/memoryStore.js';
 import { JobRunner } from '../../runner/jobRunner.js';
 import { FakeClock } from '../../testing/fakeClock.js';
+import { MemoryFileStorage } from '../../testing/memoryFileStorage.js';
 import { SimulatedProvider } from '../../testing/simulatedProvider.js';
 
 export interface LoggedRequest {
@@ -24,6 +25,11 @@ export interface FakeServerOptions {
   cap?: number;
   /** How long a task runs at the simulated provider, on `clock`. Default 1000 ms. */
   durationMs?: number;
+  /**
+   * Serve the tools with their file fields (uploads go to `server.storage`). Default false:
+   * the protocol tests send inputs without uploads, so the tools there have no file fields.
+   */
+  files?: boolean;
 }
 
 export function createFakeServer(options: FakeServerOptions = {}) {
@@ -36,10 +42,12 @@ export function createFakeServer(options: FakeServerOptions = {}) {
     startLatencyMs: [0, 0],
     durationMs: [duration, duration],
   });
+  const storage = new MemoryFileStorage();
   const runner = new JobRunner({
     store,
     provider,
-    tools,
+    tools: options.files ? tools : tools.map((tool) => Object.freeze({ ...tool, files: [] })),
+    storage,
     clock,
     policy: { globalCap: options.cap ?? 3 },
     wakeTimers: false,
@@ -188,6 +196,7 @@ export function createFakeServer(options: FakeServerOptions = {}) {
   return {
     clock,
     store,
+    storage,
     provider,
     runner,
     requests,

@@ -1,31 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import type { JobGateError } from '../../domain/errors.js';
 import type { Uploader, UploadRequest } from '../../ports/uploader.js';
+import type { MemoryFileStorage } from '../../testing/memoryFileStorage.js';
 import { setup, until } from './clientSetup.js';
 import { uuid } from './fakeServer.js';
 
 describe('JobClient uploads', () => {
+  /** Writes into the server's storage, where the runner reads the files for the provider. */
   function fakeUploader(fail?: string) {
     const calls: UploadRequest[] = [];
     const removed: string[][] = [];
+    const into: { storage?: MemoryFileStorage } = {};
     const uploader: Uploader = {
       async upload(request, options) {
         calls.push(request);
         options?.onProgress?.(0.5);
         await Promise.resolve();
         if (request.name.startsWith(fail ?? '\0')) throw new Error('bucket is full');
-        return { path: `${request.tool}/${request.userId}/${request.jobId}/${request.name}` };
+        const path = `${request.tool}/${request.userId}/${request.jobId}/${request.name}`;
+        const data =
+          request.data instanceof Blob
+            ? new Uint8Array(await request.data.arrayBuffer())
+            : request.data;
+        into.storage?.put(path, data, request.contentType);
+        return { path };
       },
       async remove(paths) {
         removed.push([...paths]);
       },
     };
-    return { uploader, calls, removed };
+    return { uploader, calls, removed, into };
   }
 
   it('uploads inputs first under the job id, reports progress, and puts the paths into the input', async () => {
-    const { uploader, calls } = fakeUploader();
-    const { server, client, states, status } = setup({ uploader });
+    const { uploader, calls, into } = fakeUploader();
+    const { server, client, states, status } = setup({ uploader, files: true });
+    into.storage = server.storage;
     const person = new File([new Uint8Array(300)], 'Me.PNG', { type: 'image/png' });
     const clothing = new Blob([new Uint8Array(100)], { type: 'image/webp' });
     const done = client.run('veste-ai', {}, { person, clothing });
@@ -48,8 +58,9 @@ describe('JobClient uploads', () => {
   });
 
   it('a failed upload ends STORAGE_ERROR, removes what was uploaded, submits nothing', async () => {
-    const { uploader, removed } = fakeUploader('clothing');
-    const { server, client } = setup({ uploader });
+    const { uploader, removed, into } = fakeUploader('clothing');
+    const { server, client } = setup({ uploader, files: true });
+    into.storage = server.storage;
     const files = { person: new Blob(['a']), clothing: new Blob(['b']) };
     const error = await client.run('veste-ai', {}, files).catch((e: JobGateError) => e);
     expect(error).toMatchObject({ code: 'STORAGE_ERROR', jobId: uuid(101) });
@@ -70,7 +81,7 @@ describe('JobClient uploads', () => {
         }),
       remove: async () => {},
     };
-    const { server, client, status } = setup({ uploader });
+    const { server, client, status } = setup({ uploader, files: true });
     const run = client.run('veste-ai', {}, { person: new Blob(['a']) });
     await until(() => status() === 'uploading');
     await client.cancel();

@@ -1,0 +1,43 @@
+import type { Job } from '../domain/job.js';
+import { isoAt } from '../domain/job.js';
+import { isStoredOutput, outputFileUrls, type StoredOutputFile } from './outputCopy.js';
+import type { RunnerContext } from './runnerContext.js';
+
+/** A result file of a job and a URL to show or download it. */
+export interface OutputFile {
+  /** Its storage path, or null for a result jobgate did not store (the provider's own URL). */
+  path: string | null;
+  /** A signed URL (valid until `expiresAt`), or the provider's URL for an unstored result. */
+  url: string;
+  /** From the file's bytes; null where unknown. */
+  contentType: string | null;
+  size: number | null;
+  /** When `url` stops working; null where unknown (a provider's URL). */
+  expiresAt: string | null;
+}
+
+/** The result files of a job, each with a fresh signed URL where jobgate stored it. */
+export async function outputLinks(ctx: RunnerContext, job: Job): Promise<OutputFile[]> {
+  const urls = outputFileUrls(job.output);
+  const info = new Map(
+    (((job.output as { storedFiles?: unknown } | null)?.storedFiles ?? []) as StoredOutputFile[])
+      .filter((f) => typeof f?.path === 'string')
+      .map((f) => [f.path, f]),
+  );
+  const { storage, files, clock } = ctx;
+  return Promise.all(
+    urls.map(async (url): Promise<OutputFile> => {
+      if (!storage || !isStoredOutput(url, job)) {
+        return { path: null, url, contentType: null, size: null, expiresAt: null };
+      }
+      const stored = info.get(url);
+      return {
+        path: url,
+        url: await storage.signedUrl(url, files.urlSeconds),
+        contentType: stored?.contentType ?? null,
+        size: stored?.size ?? null,
+        expiresAt: isoAt(clock.now() + files.urlSeconds * 1_000),
+      };
+    }),
+  );
+}
