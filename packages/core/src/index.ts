@@ -52,6 +52,7 @@ export {
 } from './domain/jobStatus.js';
 export { keepsLateOutput } from './domain/keepsLateOutput.js';
 export { isRealQueued, needsConfirm } from './domain/needsConfirm.js';
+export { type OutputFile, outputFileUrls } from './domain/outputFile.js';
 export { type RefundPolicy, refundDue } from './domain/refundPolicy.js';
 export {
   createSlotPolicy,
@@ -124,7 +125,6 @@ export {
 export { base64Url, hmacSha256 } from './runner/hmacSha256.js';
 export { createJobRunner, JobRunner } from './runner/jobRunner.js';
 export type { StoredOutputFile } from './runner/outputCopy.js';
-export type { OutputFile } from './runner/outputLinks.js';
 export { type RpcBillingOptions, type RpcFunction, rpcBilling } from './runner/rpcBilling.js';
 export type {
   CancelRequest,

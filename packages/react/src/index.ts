@@ -13,9 +13,12 @@ export { type ActiveJobHandle, useActiveJob } from './useActiveJob.js';
 export { useJob } from './useJob.js';
 export { useJobClient } from './useJobClient.js';
 export { type JobRunnerHandle, type ToolRunnerHook, useJobRunner } from './useJobRunner.js';
+export { useOutputFiles } from './useOutputFiles.js';
 export {
   type PoolViewHandle,
   type PoolViewOptions,
   useQueue,
   useSlots,
 } from './usePoolView.js';
+export { useQuote } from './useQuote.js';
+export type { ServerValue } from './useServerValue.js';

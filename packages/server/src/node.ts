@@ -1,5 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
+export {
+  type LocalFileStorage,
+  type LocalFileStorageOptions,
+  localFileStorage,
+} from './localFileStorage.js';
+
 export type FetchHandler = (request: Request) => Promise<Response>;
 
 /**

@@ -7,7 +7,9 @@ import {
 import {
   errorFromResponse,
   type FetchTransport,
+  type OutputFile,
   type QueueAnswer,
+  type Quote,
   type SlotsAnswer,
 } from '@jobgate/core/client';
 import type { SupabaseClient } from '@supabase/supabase-js';
@@ -95,6 +97,18 @@ export function functionsTransport(
     async cancelSession(signal) {
       return (await call<{ jobs: Job[] }>('POST', '/jobs/cancel-session', {}, signal)).jobs;
     },
+    async files(jobId, signal) {
+      return (
+        await call<{ files: OutputFile[] }>(
+          'GET',
+          `/jobs/${enc(jobId)}/files`,
+          undefined,
+          signal,
+          jobId,
+        )
+      ).files;
+    },
+    quote: (tool, input, signal) => call<Quote>('POST', '/quote', { tool, input }, signal),
     slots: (signal) => call<SlotsAnswer>('GET', '/slots', undefined, signal),
     queue: (signal) => call<QueueAnswer>('GET', '/queue', undefined, signal),
   };

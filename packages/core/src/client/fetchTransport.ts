@@ -1,9 +1,10 @@
 import { JobGateError, toJobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
+import type { OutputFile } from '../domain/outputFile.js';
 import { type Clock, systemClock } from '../ports/clock.js';
 import { errorFromResponse } from './errorFromResponse.js';
 import { isJob } from './jobHelpers.js';
-import type { JobTransport } from './jobTransport.js';
+import type { JobTransport, Quote } from './jobTransport.js';
 
 /** Returns the user's access token (or nothing, for a server without auth). */
 export type TokenGetter = () => string | null | undefined | Promise<string | null | undefined>;
@@ -182,6 +183,14 @@ export function fetchTransport(options: FetchTransportOptions): FetchTransport {
     cancelSession: (signal) =>
       request('POST', '/jobs/cancel-session', {}, signal, (json) =>
         Array.isArray(json.jobs) && json.jobs.every(isJob) ? (json.jobs as Job[]) : undefined,
+      ),
+    files: (jobId, signal) =>
+      request('GET', `/jobs/${id(jobId)}/files`, undefined, signal, (json) =>
+        Array.isArray(json.files) ? (json.files as OutputFile[]) : undefined,
+      ),
+    quote: (tool, input, signal) =>
+      request('POST', '/quote', { tool, input }, signal, (json) =>
+        typeof json.credits === 'number' ? (json as unknown as Quote) : undefined,
       ),
     slots: (signal) => request('GET', '/slots', undefined, signal, pickSlots),
     queue: (signal) =>

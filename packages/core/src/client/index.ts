@@ -22,6 +22,7 @@ export {
   type JobStatus,
   type TerminalStatus,
 } from '../domain/jobStatus.js';
+export { type OutputFile, outputFileUrls } from '../domain/outputFile.js';
 export type { CreditBalance } from '../ports/billing.js';
 export { type Clock, systemClock, type TimerHandle } from '../ports/clock.js';
 export type { Uploader, UploadRequest, UploadResult } from '../ports/uploader.js';
@@ -39,7 +40,7 @@ export { createJobClient, JobClient } from './jobClient.js';
 export type { JobClientOptions } from './jobClientOptions.js';
 export { IDLE_STATE, type JobClientState, type JobClientStatus } from './jobClientState.js';
 export { isJob, isRealQueued, jobError, needsConfirm, randomJobId } from './jobHelpers.js';
-export type { JobTransport, JobUpdateSource } from './jobTransport.js';
+export type { JobTransport, JobUpdateSource, Quote } from './jobTransport.js';
 export { type PollingUpdatesOptions, pollingUpdates } from './pollingUpdates.js';
 export {
   createSseParser,

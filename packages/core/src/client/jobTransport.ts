@@ -1,4 +1,5 @@
 import type { Job } from '../domain/job.js';
+import type { OutputFile } from '../domain/outputFile.js';
 
 /**
  * How the browser reaches the server routes (packages/server/README.md). Implementations: `fetchTransport`
@@ -17,6 +18,10 @@ export interface JobTransport {
   get(jobId: string, signal?: AbortSignal): Promise<Job>;
   /** `POST /jobs/:id/cancel`. Without `confirm` the server cancels only what is not really waiting or running. */
   cancel(jobId: string, options?: { confirm?: boolean }, signal?: AbortSignal): Promise<Job>;
+  /** `GET /jobs/:id/files`: the job's result files, each with a short-lived signed URL. */
+  files(jobId: string, signal?: AbortSignal): Promise<OutputFile[]>;
+  /** `POST /quote`: the price in credits of a job of `tool` with this input. */
+  quote(tool: string, input: unknown, signal?: AbortSignal): Promise<Quote>;
 }
 
 /**
@@ -30,4 +35,10 @@ export interface JobUpdateSource {
     onJob: (job: Job) => void,
     onError: (error: unknown) => void,
   ): () => void;
+}
+
+/** What a job would cost, from the server's tool registry. */
+export interface Quote {
+  tool: string;
+  credits: number;
 }

@@ -16,6 +16,8 @@ export interface StoredFile {
 export interface FileWriteOptions {
   contentType: string;
   signal?: AbortSignal | undefined;
+  /** Refuse with CONFLICT when a file is at `path` already (an upload never overwrites). */
+  ifAbsent?: boolean;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Job } from '../domain/job.js';
 import type { JobEvents } from '../domain/jobEvents.js';
 import { isTerminal, type JobStatus } from '../domain/jobStatus.js';
 import { needsConfirm } from '../domain/needsConfirm.js';
+import type { OutputFile } from '../domain/outputFile.js';
 import { poolCap, type SlotPolicy } from '../domain/slotPolicy.js';
 import { DEFAULT_POOL, type ToolRegistry } from '../domain/tool.js';
 import type { Clock } from '../ports/clock.js';
@@ -16,7 +17,7 @@ import type {
 import type { Provider, ProviderStatus } from '../ports/provider.js';
 import { CreditSettler } from './creditSettler.js';
 import { FailSafe } from './failSafe.js';
-import { type OutputFile, outputLinks } from './outputLinks.js';
+import { outputLinks } from './outputLinks.js';
 import { ProviderLauncher } from './providerLauncher.js';
 import { ProviderUpdates } from './providerUpdates.js';
 import { createRunnerContext, type RunnerContext } from './runnerContext.js';

@@ -2,6 +2,7 @@ import { extensionFor, SNIFF_BYTES, sniffContentType } from '../domain/contentTy
 import { JobGateError, type ProviderErrorKind } from '../domain/errors.js';
 import { OUTPUT_FILE_PREFIX } from '../domain/fileFields.js';
 import type { Job, JsonObject, JsonValue } from '../domain/job.js';
+import { outputFileUrls } from '../domain/outputFile.js';
 import type { FileStorage } from '../ports/fileStorage.js';
 import { uploadPath } from '../ports/uploader.js';
 
@@ -15,12 +16,6 @@ export interface StoredOutputFile {
 }
 
 const SCHEMES = new Set(['https:', 'http:', 'data:']);
-
-/** The result files a provider reported: the strings of `output.files`, or none. */
-export function outputFileUrls(output: JsonValue | null | undefined): string[] {
-  const files = (output as { files?: unknown } | null)?.files;
-  return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
-}
 
 /** True for the path of a result file jobgate stored for this job. */
 export function isStoredOutput(path: string, job: Pick<Job, 'tool' | 'userId' | 'id'>): boolean {

@@ -1,20 +1,7 @@
-import type { Job } from '../domain/job.js';
-import { isoAt } from '../domain/job.js';
-import { isStoredOutput, outputFileUrls, type StoredOutputFile } from './outputCopy.js';
+import { isoAt, type Job } from '../domain/job.js';
+import { type OutputFile, outputFileUrls } from '../domain/outputFile.js';
+import { isStoredOutput, type StoredOutputFile } from './outputCopy.js';
 import type { RunnerContext } from './runnerContext.js';
-
-/** A result file of a job and a URL to show or download it. */
-export interface OutputFile {
-  /** Its storage path, or null for a result jobgate did not store (the provider's own URL). */
-  path: string | null;
-  /** A signed URL (valid until `expiresAt`), or the provider's URL for an unstored result. */
-  url: string;
-  /** From the file's bytes; null where unknown. */
-  contentType: string | null;
-  size: number | null;
-  /** When `url` stops working; null where unknown (a provider's URL). */
-  expiresAt: string | null;
-}
 
 /** The result files of a job, each with a fresh signed URL where jobgate stored it. */
 export async function outputLinks(ctx: RunnerContext, job: Job): Promise<OutputFile[]> {

@@ -46,6 +46,10 @@ export class MemoryFileStorage implements FileStorage {
     body: ReadableStream<Uint8Array>,
     options: FileWriteOptions,
   ): Promise<void> {
+    if (options.ifAbsent && this.files.has(path)) {
+      await body.cancel();
+      throw new JobGateError('CONFLICT', `a file is at ${path} already`);
+    }
     const chunks: Uint8Array[] = [];
     for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
     const size = chunks.reduce((n, c) => n + c.byteLength, 0);

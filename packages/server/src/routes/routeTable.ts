@@ -3,8 +3,10 @@ import { cancelJob } from './cancelJob.js';
 import { cancelSession } from './cancelSession.js';
 import { getJob } from './getJob.js';
 import { jobEvents } from './jobEvents.js';
+import { jobFiles } from './jobFiles.js';
 import { maintenance } from './maintenance.js';
 import { queue } from './queue.js';
+import { quote } from './quote.js';
 import type { Access, Route } from './routeContext.js';
 import { slots } from './slots.js';
 import { submitJob } from './submitJob.js';
@@ -23,8 +25,10 @@ export const routeTable: readonly Route[] = [
   route('GET', /^\/jobs\/active$/, 'user', activeJob),
   route('POST', /^\/jobs\/cancel-session$/, 'user', cancelSession),
   route('GET', /^\/jobs\/([^/]+)\/events$/, 'user', jobEvents),
+  route('GET', /^\/jobs\/([^/]+)\/files$/, 'user', jobFiles),
   route('POST', /^\/jobs\/([^/]+)\/cancel$/, 'user', cancelJob),
   route('GET', /^\/jobs\/([^/]+)$/, 'user', getJob),
+  route('POST', /^\/quote$/, 'user', quote),
   route('GET', /^\/slots$/, 'user', slots),
   route('GET', /^\/queue$/, 'signedIn', queue),
   route('POST', /^\/webhooks\/([^/]+)\/([^/]+)$/, 'public', webhook),

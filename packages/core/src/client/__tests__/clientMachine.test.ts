@@ -12,6 +12,8 @@ function machine() {
     submit: vi.fn(async () => makeJob()),
     get: vi.fn(() => new Promise<never>(() => {})),
     cancel: vi.fn(async (jobId: string) => makeJob({ id: jobId, status: 'cancelled' })),
+    files: vi.fn(async () => []),
+    quote: vi.fn(async (tool: string) => ({ tool, credits: 0 })),
   };
   const clock = new FakeClock();
   return { m: clientMachine({ transport, clock }), transport, clock };
