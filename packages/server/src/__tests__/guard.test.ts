@@ -11,14 +11,16 @@ describe('the guard: bad input on every route → 4xx JSON, never 5xx, nothing l
     ['POST', '/jobs/cancel-session'],
     ['GET', '/slots'],
     ['GET', `/jobs/${uuid(1)}/events`],
+    ['GET', `/jobs/${uuid(1)}/files`],
+    ['POST', '/quote'],
     ['POST', '/maintenance'],
   ];
 
   it.each(routes)('%s %s: missing, malformed or forged tokens → 401', async (method, path) => {
-    const { call, store } = setup();
+    const { call, store, upload } = setup();
     const body =
       method === 'POST'
-        ? { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] }
+        ? { jobId: uuid(1), tool: 'veste-ai', input: upload('veste-ai', uuid(1)) }
         : undefined;
     for (const token of [null, '', 'token-mallory', 'a.b.c', TOKENS.alice + 'x']) {
       const r = await call(method, path, { token, body });
@@ -111,10 +113,10 @@ describe('the guard: bad input on every route → 4xx JSON, never 5xx, nothing l
   });
 
   it('cancel: wrong types and bad ids → 400, foreign ids → 404', async () => {
-    const { call, store } = setup();
+    const { call, store, upload } = setup();
     await call('POST', '/jobs', {
       token: TOKENS.bob,
-      body: { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+      body: { jobId: uuid(1), tool: 'veste-ai', input: upload('veste-ai', uuid(1), 'bob') },
     });
     expect(
       (await call('POST', `/jobs/${uuid(1)}/cancel`, { body: { confirm: 'yes' } })).status,
@@ -143,14 +145,14 @@ describe('the guard: bad input on every route → 4xx JSON, never 5xx, nothing l
   });
 
   it('a store failure during submit is a 5xx that still leaves the job terminal', async () => {
-    const { call, store, runner, provider } = setup();
+    const { call, store, runner, provider, upload } = setup();
     // The job was created and started at the provider; recording its task fails.
     const attach = store.attachTask.bind(store);
     store.attachTask = async () => {
       throw new Error('connection reset');
     };
     const r = await call('POST', '/jobs', {
-      body: { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+      body: { jobId: uuid(1), tool: 'veste-ai', input: upload('veste-ai', uuid(1)) },
     });
     expect(r.status).toBe(500);
     expect(r.body?.error).toMatchObject({ code: 'INTERNAL', jobId: uuid(1) });

@@ -1,9 +1,8 @@
 import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { setup, TOKENS, uuid } from './harness.js';
+import { setup, TOKENS, TOOL_IDS, type ToolId, uuid } from './harness.js';
 
-const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as const;
 const USERS = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
 
 /** One request a client (or an attacker) might send. */
@@ -13,7 +12,8 @@ const requestArb = fc.oneof(
     user: fc.constantFrom(...USERS),
     id: fc.oneof(fc.integer({ min: 1, max: 12 }).map(uuid), fc.string({ maxLength: 8 })),
     tool: fc.oneof(fc.constantFrom(...TOOL_IDS), fc.constantFrom('nope', '', '__proto__')),
-    input: fc.constantFrom('sample', 'invalid', 'garbage'),
+    // sample: the job's own upload; unowned: files at paths that are not this job's upload.
+    input: fc.constantFrom('sample', 'unowned', 'invalid', 'garbage'),
   }),
   fc.record({
     kind: fc.constant('cancel' as const),
@@ -43,7 +43,7 @@ describe('the guard, property: any sequence of requests', () => {
   it('never answers a 5xx, always in the error format, and never leaves a job starting or fake-queued', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(requestArb, { minLength: 1, maxLength: 25 }), async (requests) => {
-        const { call, store, clock } = setup();
+        const { call, store, clock, upload } = setup();
         for (const r of requests) {
           if (r.kind === 'tick') {
             await clock.advance(r.ms);
@@ -53,18 +53,22 @@ describe('the guard, property: any sequence of requests', () => {
           let answer: Awaited<ReturnType<typeof call>>;
           switch (r.kind) {
             case 'submit': {
-              const input =
-                r.input === 'garbage'
+              const known = (TOOL_IDS as readonly string[]).includes(r.tool);
+              const tool = r.tool as ToolId;
+              const input = !known
+                ? {}
+                : r.input === 'garbage'
                   ? { x: [1, { y: null }] }
-                  : r.tool in sampleInputs
-                    ? (r.input === 'sample' ? sampleInputs : invalidInputs)[
-                        r.tool as (typeof TOOL_IDS)[number]
-                      ]
-                    : {};
+                  : r.input === 'sample'
+                    ? upload(tool, r.id, r.user)
+                    : (r.input === 'unowned' ? sampleInputs : invalidInputs)[tool];
+              const rows = store.snapshot().length;
               answer = await call('POST', '/jobs', {
                 token,
                 body: { jobId: r.id, tool: r.tool, input },
               });
+              // Files that are not this job's upload never get a job of their own.
+              if (r.input === 'unowned') expect(store.snapshot()).toHaveLength(rows);
               break;
             }
             case 'cancel':

@@ -1,6 +1,6 @@
 import { type Job, JobRunner, type JobRunnerOptions, jobRecord, MemoryStore } from '@jobgate/core';
-import { FakeClock, SimulatedProvider } from '@jobgate/core/testing';
-import { tools } from '@jobgate/example-tools';
+import { FakeClock, MemoryFileStorage, SimulatedProvider } from '@jobgate/core/testing';
+import { tools, uploadSampleInput } from '@jobgate/example-tools';
 import { createJobHandler } from '../createJobHandler.js';
 import type { JobHandlerOptions } from '../jobHandlerOptions.js';
 import { MemoryRateLimiter } from '../rateLimiter.js';
@@ -27,6 +27,9 @@ export function phantom(id: string, userId: string, tool: string, createdAt: num
 
 export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
+export const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as const;
+export type ToolId = (typeof TOOL_IDS)[number];
+
 export function setup(
   overrides: Partial<JobHandlerOptions> = {},
   runnerOverrides: Partial<JobRunnerOptions> = {},
@@ -39,10 +42,13 @@ export function setup(
     startLatencyMs: [0, 0],
     durationMs: [600_000, 600_000],
   });
+  // The example tools take files: the runner reads them from the storage the browser uploaded to.
+  const storage = new MemoryFileStorage();
   const runner = new JobRunner({
     store,
     provider,
     tools,
+    storage,
     clock,
     random: () => 0.5,
     webhook: { baseUrl: 'https://api.example.test', secret: WEBHOOK_SECRET },
@@ -103,5 +109,11 @@ export function setup(
       .filter(
         (j) => j.userId === userId && !['completed', 'failed', 'cancelled'].includes(j.status),
       );
-  return { clock, store, provider, runner, handler, call, activeOf };
+  /**
+   * A valid input of `tool` for job `jobId` of `userId` (alice by default), its files
+   * uploaded into the storage as the browser would: the only input a submit accepts.
+   */
+  const upload = (tool: ToolId, jobId: string, userId: string = 'alice') =>
+    uploadSampleInput(storage, tool, { userId, jobId });
+  return { clock, store, storage, provider, runner, handler, call, activeOf, upload };
 }

@@ -1,13 +1,14 @@
 import { type Job, type JobStore, MemoryStore } from '@jobgate/core';
-import { sampleInputs } from '@jobgate/example-tools';
+import { sampleInput } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../consoleLogger.js';
 import { setup, uuid } from './harness.js';
 
+/** Alice's submit of job n; its files are uploaded by `upload(...)` where the job should run. */
 const body = (n: number) => ({
   jobId: uuid(n),
   tool: 'veste-ai',
-  input: sampleInputs['veste-ai'],
+  input: sampleInput('veste-ai', { userId: 'alice', jobId: uuid(n) }),
 });
 const AT_LIMIT = { rateLimits: { submit: { limit: 1, windowMs: 60_000 } } };
 
@@ -37,7 +38,8 @@ describe('rate limit × idempotency: a refused duplicate never touches the origi
           },
           refund: async () => undefined,
         };
-        const { call, store, provider } = setup(AT_LIMIT, { billing });
+        const { call, store, provider, upload } = setup(AT_LIMIT, { billing });
+        upload('veste-ai', uuid(1));
         const answers = await Promise.all([
           call('POST', '/jobs', { body: body(1) }),
           call('POST', '/jobs', { body: body(1) }),
@@ -72,7 +74,8 @@ describe('rate limit × idempotency: a refused duplicate never touches the origi
       },
       refund: async () => undefined,
     };
-    const { call, store } = setup(AT_LIMIT, { billing });
+    const { call, store, upload } = setup(AT_LIMIT, { billing });
+    upload('veste-ai', uuid(1));
     const original = call('POST', '/jobs', { body: body(1) });
     await inCharge;
     const duplicate = await call('POST', '/jobs', { body: body(1) });
@@ -86,7 +89,9 @@ describe('rate limit × idempotency: a refused duplicate never touches the origi
   });
 
   it('a retry of a job that exists is answered with it, before and whatever the rate limit', async () => {
-    const { call } = setup(AT_LIMIT);
+    const { call, upload } = setup(AT_LIMIT);
+    upload('veste-ai', uuid(1));
+    upload('veste-ai', uuid(2));
     const first = await call('POST', '/jobs', { body: body(1) });
     expect(first.status).toBe(200);
     for (let i = 0; i < 10; i++) {
@@ -101,9 +106,10 @@ describe('rate limit × idempotency: a refused duplicate never touches the origi
 
 describe('refused requests do not grow the table (#4)', () => {
   it('60 submits from one user: 1 run, the rest refused, 1 row', async () => {
-    const { call, store } = setup();
+    const { call, store, upload } = setup();
     const codes: Record<string, number> = {};
     for (let n = 1; n <= 60; n++) {
+      upload('veste-ai', uuid(n));
       const r = await call('POST', '/jobs', { body: body(n) });
       const code = r.status === 200 ? 'ok' : (r.body?.error?.code ?? String(r.status));
       codes[code] = (codes[code] ?? 0) + 1;
@@ -118,10 +124,11 @@ describe('the database unreachable (#5) and raw errors (#6)', () => {
   it('answers 503 STORE_UNAVAILABLE with Retry-After within the store deadline, not a hang', async () => {
     const entries: Array<[string, Record<string, unknown>]> = [];
     const logger: Logger = { error: (message, fields) => entries.push([message, fields]) };
-    const { call } = setup(
+    const { call, upload } = setup(
       { logger },
       { store: hanging(['get', 'create', 'heal', 'findActive']), timeouts: { storeCallMs: 50 } },
     );
+    upload('veste-ai', uuid(1));
     const started = Date.now();
     for (const [method, path, b] of [
       ['POST', '/jobs', body(1)],

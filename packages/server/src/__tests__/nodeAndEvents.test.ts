@@ -1,5 +1,4 @@
 import { type Job, webhookToken } from '@jobgate/core';
-import { sampleInputs } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';
 import { serveNode } from '../node.js';
 import { setup, TOKENS, uuid, WEBHOOK_SECRET } from './harness.js';
@@ -22,9 +21,9 @@ async function readEvents(response: Response, until: (jobs: Job[]) => boolean) {
 
 describe('server-sent events (in process)', () => {
   it('sends the current state, every change, pings, and ends after a terminal state', async () => {
-    const { call, handler, store } = setup({ events: { pingMs: 20 } });
+    const { call, handler, store, upload } = setup({ events: { pingMs: 20 } });
     await call('POST', '/jobs', {
-      body: { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+      body: { jobId: uuid(1), tool: 'veste-ai', input: upload('veste-ai', uuid(1)) },
     });
     const response = await handler(
       new Request(`https://api.example.test/jobs/${uuid(1)}/events`, {
@@ -60,12 +59,13 @@ describe('server-sent events (in process)', () => {
   });
 
   it('a queued job: a new event with its new position each time the queue ahead moves', async () => {
-    const { call, handler } = setup({ events: { pingMs: 10_000 } });
+    const { call, handler, upload } = setup({ events: { pingMs: 10_000 } });
     const users = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
     for (const [i, user] of users.entries()) {
+      const input = upload('veste-ai', uuid(i + 1), user);
       const answer = await call('POST', '/jobs', {
         token: TOKENS[user],
-        body: { jobId: uuid(i + 1), tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+        body: { jobId: uuid(i + 1), tool: 'veste-ai', input },
       });
       expect(answer.status).toBe(200);
     }
@@ -93,9 +93,9 @@ describe('server-sent events (in process)', () => {
   });
 
   it('a terminal job: one event, then the end; a foreign job: 404', async () => {
-    const { call, handler } = setup();
+    const { call, handler, upload } = setup();
     await call('POST', '/jobs', {
-      body: { jobId: uuid(1), tool: 'upscaler', input: sampleInputs.upscaler },
+      body: { jobId: uuid(1), tool: 'upscaler', input: upload('upscaler', uuid(1)) },
     });
     await call('POST', `/jobs/${uuid(1)}/cancel`, { body: { confirm: true } });
     const response = await handler(
@@ -111,7 +111,7 @@ describe('server-sent events (in process)', () => {
 
 describe('@jobgate/server/node', () => {
   it('serves the handler over node:http: JSON, streamed bodies, chunked oversize, SSE with disconnect', async () => {
-    const { handler, store } = setup({ events: { pingMs: 10_000 } });
+    const { handler, store, upload } = setup({ events: { pingMs: 10_000 } });
     const server = await serveNode(handler);
     try {
       const headers = {
@@ -121,7 +121,11 @@ describe('@jobgate/server/node', () => {
       const created = await fetch(`${server.url}/jobs`, {
         method: 'POST',
         headers,
-        body: JSON.stringify({ jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] }),
+        body: JSON.stringify({
+          jobId: uuid(1),
+          tool: 'veste-ai',
+          input: upload('veste-ai', uuid(1)),
+        }),
       });
       expect(created.status).toBe(200);
       expect(((await created.json()) as { job: Job }).job.status).toBe('running');

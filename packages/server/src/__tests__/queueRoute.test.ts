@@ -1,15 +1,14 @@
-import { sampleInputs } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';
 import { setup, TOKENS, USERS, uuid } from './harness.js';
 
 const tool = 'veste-ai';
 
-/** Four users submit: three run, the fourth and fifth wait (positions 1, 2). */
-async function fill(call: ReturnType<typeof setup>['call']) {
+/** Five users submit: three run, the fourth and fifth wait (positions 1, 2). */
+async function fill({ call, upload }: ReturnType<typeof setup>) {
   for (const [i, user] of USERS.entries()) {
     const answer = await call('POST', '/jobs', {
       token: TOKENS[user],
-      body: { jobId: uuid(i + 1), tool, input: sampleInputs[tool] },
+      body: { jobId: uuid(i + 1), tool, input: upload(tool, uuid(i + 1), user) },
     });
     expect(answer.status).toBe(200);
   }
@@ -17,8 +16,9 @@ async function fill(call: ReturnType<typeof setup>['call']) {
 
 describe('GET /queue', () => {
   it('shows a user only their own jobs, with the pool position and the pool counts', async () => {
-    const { call } = setup();
-    await fill(call);
+    const t = setup();
+    const { call } = t;
+    await fill(t);
     const erin = await call('GET', '/queue', { token: TOKENS.erin });
     expect(erin.status).toBe(200);
     expect(erin.body).toMatchObject({ pool: 'default', cap: 3, running: 3, queued: 2 });
@@ -32,8 +32,9 @@ describe('GET /queue', () => {
   });
 
   it('shows the service (an operator) the whole queue: running first, then positions 1..n', async () => {
-    const { call, runner } = setup();
-    await fill(call);
+    const t = setup();
+    const { call, runner } = t;
+    await fill(t);
     await call('POST', `/jobs/${uuid(1)}/cancel`, { token: TOKENS.alice, body: { confirm: true } });
     const all = await call('GET', '/queue', { token: TOKENS.service });
     expect(all.status).toBe(200);
@@ -52,8 +53,9 @@ describe('GET /queue', () => {
   });
 
   it('lets a configured role see the whole queue, refuses anonymous callers, validates the pool', async () => {
-    const { call } = setup({ isOperator: (who) => who.userId === 'carol' });
-    await fill(call);
+    const t = setup({ isOperator: (who) => who.userId === 'carol' });
+    const { call } = t;
+    await fill(t);
     expect((await call('GET', '/queue', { token: TOKENS.carol })).body?.scope).toBe('all');
     expect((await call('GET', '/queue', { token: TOKENS.bob })).body?.scope).toBe('own');
     // With a custom rule, service credentials are no operator unless the rule says so.

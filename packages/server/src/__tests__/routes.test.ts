@@ -1,13 +1,13 @@
 import { type Job, webhookToken } from '@jobgate/core';
-import { sampleInputs } from '@jobgate/example-tools';
+import { SIMULATED_RESULT } from '@jobgate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { phantom, setup, TOKENS, uuid, WEBHOOK_SECRET } from './harness.js';
 
 describe('routes', () => {
   it('GET /jobs/:id returns the own job, 404 for a foreign or missing one', async () => {
-    const { call } = setup();
+    const { call, upload } = setup();
     await call('POST', '/jobs', {
-      body: { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+      body: { jobId: uuid(1), tool: 'veste-ai', input: upload('veste-ai', uuid(1)) },
     });
     const own = await call('GET', `/jobs/${uuid(1)}`);
     expect(own.status).toBe(200);
@@ -22,8 +22,8 @@ describe('routes', () => {
   });
 
   it('POST /jobs is idempotent on the job id and never lets a user take a foreign id', async () => {
-    const { call, store } = setup();
-    const body = { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] };
+    const { call, store, upload } = setup();
+    const body = { jobId: uuid(1), tool: 'veste-ai', input: upload('veste-ai', uuid(1)) };
     const first = await call('POST', '/jobs', { body });
     const again = await call('POST', '/jobs', { body });
     expect(again.status).toBe(200);
@@ -36,21 +36,21 @@ describe('routes', () => {
   });
 
   it('a body userId is ignored: the user is whoever the token says', async () => {
-    const { call, store } = setup();
+    const { call, store, upload } = setup();
     const r = await call('POST', '/jobs', {
-      body: { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'], userId: 'bob' },
+      body: { jobId: uuid(1), tool: 'veste-ai', input: upload('veste-ai', uuid(1)), userId: 'bob' },
     });
     expect(r.status).toBe(200);
     expect((await store.get(uuid(1)))?.userId).toBe('alice');
   });
 
   it('a second job while one is active → 409 ACTIVE_JOB_EXISTS, and no row for the refused one', async () => {
-    const { call, store, activeOf } = setup();
+    const { call, store, activeOf, upload } = setup();
     await call('POST', '/jobs', {
-      body: { jobId: uuid(1), tool: 'upscaler', input: sampleInputs.upscaler },
+      body: { jobId: uuid(1), tool: 'upscaler', input: upload('upscaler', uuid(1)) },
     });
     const second = await call('POST', '/jobs', {
-      body: { jobId: uuid(2), tool: 'upscaler', input: sampleInputs.upscaler },
+      body: { jobId: uuid(2), tool: 'upscaler', input: upload('upscaler', uuid(2)) },
     });
     expect(second.status).toBe(409);
     expect(second.body?.error).toMatchObject({ code: 'ACTIVE_JOB_EXISTS', jobId: uuid(2) });
@@ -59,11 +59,12 @@ describe('routes', () => {
   });
 
   it('POST /jobs/cancel-session cancels the waiting jobs of the user only', async () => {
-    const { call } = setup();
+    const { call, upload } = setup();
     for (const [i, user] of (['bob', 'carol', 'dave', 'alice'] as const).entries()) {
+      const input = upload('pose-changer', uuid(i + 1), user);
       await call('POST', '/jobs', {
         token: TOKENS[user],
-        body: { jobId: uuid(i + 1), tool: 'pose-changer', input: sampleInputs['pose-changer'] },
+        body: { jobId: uuid(i + 1), tool: 'pose-changer', input },
       });
     }
     const r = await call('POST', '/jobs/cancel-session');
@@ -88,9 +89,9 @@ describe('routes', () => {
   });
 
   it('webhooks: a forged or foreign token is 401, a malformed body 400, duplicates change nothing', async () => {
-    const { call, store } = setup();
+    const { call, store, storage, upload } = setup();
     await call('POST', '/jobs', {
-      body: { jobId: uuid(1), tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+      body: { jobId: uuid(1), tool: 'veste-ai', input: upload('veste-ai', uuid(1)) },
     });
     const job = (await store.get(uuid(1)))!;
     const good = await webhookToken(WEBHOOK_SECRET, uuid(1));
@@ -109,16 +110,19 @@ describe('routes', () => {
     });
     expect(malformed.status).toBe(400);
     expect((await store.get(uuid(1)))?.status).toBe('running');
-    const body = { taskId: job.taskId, state: 'completed', output: { files: ['a'] } };
+    // A real result (a PNG at a data: URL), copied into the storage before the job completes.
+    const body = { taskId: job.taskId, state: 'completed', output: { files: [SIMULATED_RESULT] } };
     expect((await call('POST', `/webhooks/simulated/${good}`, { token: null, body })).status).toBe(
       200,
     );
+    const completed = await store.get(uuid(1));
     expect((await call('POST', `/webhooks/simulated/${good}`, { token: null, body })).status).toBe(
       200,
     );
-    expect(await store.get(uuid(1))).toMatchObject({
-      status: 'completed',
-      output: { files: ['a'] },
-    });
+    const stored = `veste-ai/alice/${uuid(1)}/output-1.png`;
+    expect(completed).toMatchObject({ status: 'completed', output: { files: [stored] } });
+    // The duplicate changed nothing: neither the row nor the stored copy.
+    expect(await store.get(uuid(1))).toEqual(completed);
+    expect([...storage.files.keys()].filter((p) => p.includes('/output-'))).toEqual([stored]);
   });
 });
