@@ -5,8 +5,9 @@
 -- charge → {"charged": bool, "entry": entry, "balance": balance}. Takes p_amount from the
 -- buckets in the order of p_buckets (a JSON array of names). Idempotent by job: a second
 -- call for the same job changes nothing and returns the first charge ("charged": false);
--- the same job id for another user is a CONFLICT. INSUFFICIENT_CREDITS (DETAIL: jobId,
--- needed, balance, buckets) when the buckets do not cover it: nothing is written.
+-- the same job id for another user is a CONFLICT, and so is a job with a refund on record
+-- (its refund marker: see refund). INSUFFICIENT_CREDITS (DETAIL: jobId, needed, balance,
+-- buckets) when the buckets do not cover it: nothing is written.
 CREATE OR REPLACE FUNCTION jobgate_credits_charge(
   p_job_id text, p_user_id text, p_amount numeric, p_buckets jsonb, p_tool text DEFAULT NULL
 ) RETURNS jsonb LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
@@ -38,6 +39,12 @@ BEGIN
     END IF;
     RETURN jsonb_build_object('charged', false, 'entry', jobgate_credits_entry_json(v_entry),
       'balance', jobgate_credits_balance_json(p_user_id));
+  END IF;
+  -- A refund came first (the job ended while this charge was on its way, e.g. a slow
+  -- database past the start window): the job is never charged.
+  IF EXISTS (SELECT 1 FROM jobgate_credit_ledger WHERE job_id = p_job_id AND kind = 'refund') THEN
+    PERFORM jobgate_raise('CONFLICT', 'the job was refunded before its charge arrived: it is not charged',
+      jsonb_build_object('jobId', p_job_id));
   END IF;
 
   FOR v_bucket IN SELECT b.value FROM jsonb_array_elements_text(p_buckets) WITH ORDINALITY AS b(value, ord) ORDER BY b.ord LOOP
@@ -72,9 +79,11 @@ BEGIN
 END;
 $$;
 
--- refund → {"refunded": bool, "entry": entry|null, "balance": balance}. Puts back into each
--- bucket what the job's charge took from it. Idempotent by job: no charge, or a refund
--- already made, changes nothing ("refunded": false, "entry" the earlier refund or null).
+-- refund → {"refunded": bool, "entry": entry, "balance": balance}. Puts back into each
+-- bucket what the job's charge took from it. Idempotent by job: a refund already made changes
+-- nothing ("refunded": false, "entry" the earlier refund). With no charge on record it writes
+-- a marker (a refund entry of 0, amounts {}), so that a charge still on its way is refused:
+-- the charge and the refund of one job then settle in either order.
 CREATE OR REPLACE FUNCTION jobgate_credits_refund(p_job_id text, p_user_id text)
 RETURNS jsonb LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
@@ -88,7 +97,15 @@ BEGIN
   PERFORM jobgate_credits_lock(p_user_id);
   SELECT * INTO v_charge FROM jobgate_credit_ledger WHERE job_id = p_job_id AND kind = 'charge';
   IF NOT FOUND THEN
-    RETURN jsonb_build_object('refunded', false, 'entry', NULL,
+    INSERT INTO jobgate_credit_ledger (user_id, job_id, kind, amounts, amount, note)
+    VALUES (p_user_id, p_job_id, 'refund', '{}'::jsonb, 0,
+            'refunded before any charge arrived: a later charge of this job is refused')
+    ON CONFLICT (job_id, kind) WHERE kind IN ('charge', 'refund') DO NOTHING
+    RETURNING * INTO v_entry;
+    IF NOT FOUND THEN
+      SELECT * INTO v_entry FROM jobgate_credit_ledger WHERE job_id = p_job_id AND kind = 'refund';
+    END IF;
+    RETURN jsonb_build_object('refunded', false, 'entry', jobgate_credits_entry_json(v_entry),
       'balance', jobgate_credits_balance_json(p_user_id));
   END IF;
   IF v_charge.user_id <> p_user_id THEN

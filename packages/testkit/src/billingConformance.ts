@@ -168,15 +168,48 @@ export function describeBillingConformance(
       });
     });
 
-    it('refunds nothing for a job that was never charged', async () => {
+    it('marks a refund of a job never charged, and refuses a charge arriving after it', async () => {
+      // The slow-charge race, in order: the job ended (healed) while its charge was on its
+      // way; the refund finds no charge. The late charge must not take the credits.
       const u = testUserId();
       await ledger.grant(u, 'lifetime', 5);
       const job = billingJob(u, 5);
       await ledger.refund(job);
-      expect(await jobLedger(ledger, job.id)).toEqual({ charges: 0, refunds: 0, net: 0 });
-      // …and a charge after that is a normal charge.
-      await ledger.charge(job);
-      expect((await ledger.balance(u)).total).toBe(0);
+      expect(await jobLedger(ledger, job.id)).toEqual({ charges: 0, refunds: 1, net: 0 });
+      expect(codeOf(await failure(ledger.charge(job)))).toBe('CONFLICT');
+      expect(await jobLedger(ledger, job.id)).toEqual({ charges: 0, refunds: 1, net: 0 });
+      expect((await ledger.balance(u)).total).toBe(5);
+      // The marker is no second refund: a refund again changes nothing.
+      await ledger.refund(job);
+      expect(await jobLedger(ledger, job.id)).toEqual({ charges: 0, refunds: 1, net: 0 });
+      expect(await ledgerSum(ledger, u)).toBe(5);
+    });
+
+    it('settles a charge and a refund of one job racing in any order: never a charge without its refund', async () => {
+      const u = testUserId();
+      await ledger.grant(u, 'lifetime', 1_000);
+      const outcomes = new Set<string>();
+      for (let i = 0; i < 20; i++) {
+        const job = billingJob(u, 7);
+        const calls =
+          i % 2 === 0
+            ? [ledger.charge(job), ledger.refund(job)]
+            : [ledger.refund(job), ledger.charge(job)];
+        const settled = await Promise.allSettled(calls);
+        for (const r of settled) {
+          if (r.status === 'rejected') expect(codeOf(r.reason)).toBe('CONFLICT');
+        }
+        // The refund may come after a charge that won the race: it must find it.
+        await ledger.refund(job);
+        const entries = await jobLedger(ledger, job.id);
+        expect(entries.refunds).toBe(1);
+        expect(entries.charges).toBeLessThanOrEqual(1);
+        expect(entries.net).toBe(0);
+        outcomes.add(entries.charges === 1 ? 'charged, then refunded' : 'refused after the marker');
+      }
+      expect((await ledger.balance(u)).total).toBe(1_000);
+      expect(await ledgerSum(ledger, u)).toBe(1_000);
+      expect(outcomes.size).toBeGreaterThanOrEqual(1);
     });
 
     it("refuses to charge or refund a job id under another user's name", async () => {

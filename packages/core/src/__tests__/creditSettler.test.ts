@@ -91,16 +91,37 @@ describe('CreditSettler', () => {
         refund: async () => undefined,
       },
     });
-    for (const n of [1, 2]) {
+    for (const [n, code] of [
+      [1, 'INSUFFICIENT_CREDITS'],
+      // An adapter's unknown failure is never reported as "not enough credits".
+      [2, 'INTERNAL'],
+    ] as const) {
       const { job } = await store.create(
         { id: uuid(n), tool: 'img', userId: `u${n}`, pool: 'default', input, userCreditCost: 10 },
         { maxActivePerUser: 1, now: clock.now() },
       );
-      await expect(credits.charge(job)).rejects.toMatchObject({ code: 'INSUFFICIENT_CREDITS' });
+      await expect(credits.charge(job)).rejects.toMatchObject({ code });
     }
     expect((await store.get(uuid(1)))?.creditState).toBe('none');
     // It may have been charged after all: the FailSafe's refund settles it either way.
     expect((await store.get(uuid(2)))?.creditState).toBe('charged');
+  });
+
+  it('gives up a charge that does not answer within the billing deadline, leaving it charged for the refund', async () => {
+    const { clock, store, credits } = handParts({
+      timeouts: { billingCallMs: 30 },
+      billing: { charge: () => new Promise<void>(() => {}), refund: async () => undefined },
+    });
+    const { job } = await store.create(
+      { id: uuid(1), tool: 'img', userId: 'u1', pool: 'default', input, userCreditCost: 10 },
+      { maxActivePerUser: 1, now: clock.now() },
+    );
+    const started = Date.now();
+    const error = await credits.charge(job).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'INTERNAL', jobId: uuid(1) });
+    expect((error as Error).message).toMatch(/did not answer within 30 ms/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect((await store.get(uuid(1)))?.creditState).toBe('charged');
   });
 
   it('keeps the charge of a running cancel when the policy says so, and refunds a failure', async () => {

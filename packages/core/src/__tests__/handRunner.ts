@@ -5,6 +5,7 @@ import { MemoryStore } from '../memory/memoryStore.js';
 import type { Billing } from '../ports/billing.js';
 import type {
   Provider,
+  ProviderFile,
   ProviderStartContext,
   ProviderStatus,
   ProviderUpdate,
@@ -66,7 +67,7 @@ export class HandProvider implements Provider {
     this.cancelled.push(taskId);
     if (this.cancelError) throw this.cancelError;
   }
-  async upload(): Promise<string> {
+  async upload(_file: ProviderFile, _signal: AbortSignal): Promise<string> {
     return 'x';
   }
   async parseWebhook(request: Request): Promise<ProviderUpdate> {

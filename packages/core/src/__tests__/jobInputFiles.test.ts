@@ -26,7 +26,7 @@ class FileProvider extends HandProvider {
   readonly startInputs: unknown[] = [];
   uploadErrors: Error[] = [];
 
-  override async upload(file: ProviderFile): Promise<string> {
+  override async upload(file: ProviderFile, _signal: AbortSignal): Promise<string> {
     const error = this.uploadErrors.shift();
     if (error) throw error;
     const bytes = new Uint8Array(await (await file.blob()).arrayBuffer());
@@ -91,15 +91,12 @@ describe('a job’s input files', () => {
   });
 
   it.each([
-    [
-      'another user’s file',
-      (own: Record<string, string>) => own.person.replace('/alice/', '/bob/'),
-    ],
+    ['another user’s file', (own: { person: string }) => own.person.replace('/alice/', '/bob/')],
     [
       'another tool’s file',
-      (own: Record<string, string>) => own.person.replace('try-on/', 'upscaler/'),
+      (own: { person: string }) => own.person.replace('try-on/', 'upscaler/'),
     ],
-    ['another job’s file', (own: Record<string, string>) => own.person.replace(uuid(1), uuid(2))],
+    ['another job’s file', (own: { person: string }) => own.person.replace(uuid(1), uuid(2))],
     ['a path outside the job folder', () => `try-on/alice/${uuid(1)}/../x/person.png`],
     ['a nested path', () => `try-on/alice/${uuid(1)}/a/person.png`],
     ['a name of the job’s own results', () => `try-on/alice/${uuid(1)}/output-1.png`],

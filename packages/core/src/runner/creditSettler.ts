@@ -3,6 +3,7 @@ import type { Job } from '../domain/job.js';
 import { type RefundPolicy, refundDue } from '../domain/refundPolicy.js';
 import type { Billing, CreditLedger, ProviderCost } from '../ports/billing.js';
 import type { RunnerContext } from './runnerContext.js';
+import { untilAborted } from './untilAborted.js';
 
 /**
  * The credits of a job: charged before it takes a slot, and, if it does not complete,
@@ -32,16 +33,36 @@ export class CreditSettler {
     if (!(await store.setCreditState(job.id, 'none', 'charged', clock.now()))) return;
     job.creditState = 'charged';
     try {
-      await this.#billing.charge(job);
+      await this.#call('charge', job);
     } catch (error) {
       // Only a refusal is known to have charged nothing. Any other failure (a timeout after
       // the database committed, say) may have charged: the job stays `charged`, so the
-      // FailSafe's refund settles it (a refund of an uncharged job is a no-op).
+      // FailSafe's refund settles it. A refund that finds no charge leaves a marker, and the
+      // ledger refuses a charge of a job with one: a late charge can never stand alone.
       if (error instanceof JobGateError && error.code === 'INSUFFICIENT_CREDITS') {
         await store.setCreditState(job.id, 'charged', 'none', clock.now());
         job.creditState = 'none';
+        throw error;
       }
-      throw toJobGateError(error, 'INSUFFICIENT_CREDITS', job.id);
+      // An adapter's unknown failure is never "not enough credits".
+      throw toJobGateError(error, 'INTERNAL', job.id);
+    }
+  }
+
+  /** A Billing call within the billing deadline (see `timeouts.billingCallMs`). */
+  async #call(what: 'charge' | 'refund', job: Job): Promise<void> {
+    const { timeouts } = this.#ctx;
+    const ms = Math.min(timeouts.billingCallMs, timeouts.staleStartMs / 2);
+    const signal = AbortSignal.timeout(ms);
+    try {
+      await untilAborted(this.#billing![what](job), signal);
+    } catch (error) {
+      if (!signal.aborted) throw error;
+      throw new JobGateError('INTERNAL', `the credit ${what} did not answer within ${ms} ms`, {
+        jobId: job.id,
+        cause: error,
+        details: { operation: `billing-${what}` },
+      });
     }
   }
 
@@ -86,7 +107,7 @@ export class CreditSettler {
     }
     if (!claimed) return false;
     try {
-      await this.#billing.refund(claimed);
+      await this.#call('refund', claimed);
     } catch (error) {
       report(error, 'refund', job.id);
       // Give the claim back, so the next heal tries again at once.

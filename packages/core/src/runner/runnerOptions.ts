@@ -22,6 +22,12 @@ export interface RunnerTimeouts {
   refundClaimMs?: number;
   /** Deadline of every store call; past it the call fails with STORE_UNAVAILABLE. Default 5 s. */
   storeCallMs?: number;
+  /**
+   * Deadline of a Billing call (charge, refund). Default 5 s, and never more than half of
+   * `staleStartMs`: a charge still unanswered is given up well before heal may end its job.
+   * (A charge that commits later anyway is refused by the ledger: its refund marker.)
+   */
+  billingCallMs?: number;
   /** A queued job waiting longer than this is failed (TIMEOUT). Default: no limit. */
   maxQueueMs?: number | null;
   /** Abort a provider start after this. Default 30 s. */
@@ -106,6 +112,7 @@ export const DEFAULT_TIMEOUTS: Required<RunnerTimeouts> = {
   startLeaseMs: 15_000,
   refundClaimMs: 60_000,
   storeCallMs: 5_000,
+  billingCallMs: 5_000,
   maxQueueMs: null,
   providerStartMs: 30_000,
   providerUploadMs: 20_000,

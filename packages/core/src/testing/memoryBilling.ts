@@ -40,6 +40,8 @@ export class MemoryBilling implements CreditLedger {
       if (existing.userId !== job.userId) throw chargedToOther(job.id);
       return;
     }
+    // A refund came first (the job ended while this charge was on its way): never charge it.
+    if (this.#find(job.id, 'refund')) throw refundedFirst(job.id);
     const held = this.#user(job.userId);
     const amounts: Record<string, number> = {};
     let left = job.userCreditCost;
@@ -68,7 +70,12 @@ export class MemoryBilling implements CreditLedger {
 
   async refund(job: Job): Promise<void> {
     const charge = this.#find(job.id, 'charge');
-    if (!charge || this.#find(job.id, 'refund')) return;
+    if (this.#find(job.id, 'refund')) return;
+    if (!charge) {
+      // No charge on record: a marker, so that a charge still on its way is refused.
+      this.#append(job.userId, 'refund', {}, { jobId: job.id, tool: job.tool, note: NO_CHARGE });
+      return;
+    }
     if (charge.userId !== job.userId) throw chargedToOther(job.id);
     const amounts = Object.fromEntries(Object.entries(charge.amounts).map(([b, a]) => [b, -a]));
     this.#append(charge.userId, 'refund', amounts, { jobId: job.id, tool: charge.tool });
@@ -189,6 +196,18 @@ export class MemoryBilling implements CreditLedger {
       createdAt: new Date().toISOString(),
     });
   }
+}
+
+/** The note of a refund marker: the job was refunded before any charge of it was recorded. */
+export const NO_CHARGE =
+  'refunded before any charge arrived: a later charge of this job is refused';
+
+function refundedFirst(jobId: string): JobGateError {
+  return new JobGateError(
+    'CONFLICT',
+    'the job was refunded before its charge arrived: it is not charged',
+    { jobId },
+  );
 }
 
 function bucketsOf(held: Map<string, number>): Record<string, number> {
