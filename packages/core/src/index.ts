@@ -132,6 +132,7 @@ export type {
   RunnerRetry,
   RunnerTimeouts,
   SlotsInfo,
+  WebhookOptions,
 } from './runner/runnerOptions.js';
 export {
   isStoreUnavailable,
@@ -140,4 +141,9 @@ export {
 } from './runner/storeDeadline.js';
 export type { SubmitRequest } from './runner/submitRequest.js';
 export type { HealReport } from './runner/watchdog.js';
-export { timingSafeEqual, verifyWebhookToken, webhookToken } from './runner/webhookToken.js';
+export {
+  timingSafeEqual,
+  verifyWebhookToken,
+  type WebhookTokenClaims,
+  webhookToken,
+} from './runner/webhookToken.js';

@@ -141,7 +141,7 @@ export function handParts(over: Partial<JobRunnerOptions> = {}) {
     onFailed: (jobId, error) => failSafe.fail(jobId, error),
   });
   const failSafe = new FailSafe(ctx, credits, launcher);
-  const updates = new ProviderUpdates(ctx, { failSafe, credits, launcher }, undefined);
+  const updates = new ProviderUpdates(ctx, { failSafe, credits, launcher }, []);
   const watchdog = new Watchdog(ctx, { failSafe, credits, launcher, updates });
   /** Creates job n and lets the store place it (running or queued), charged if billed. */
   const place = async (n: number, cost = 10) => {

@@ -197,28 +197,66 @@ describe('JobRunner rules', () => {
     await expect(
       runner.handleWebhook(forged, new Request('http://x', { method: 'POST', body })),
     ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    // A valid token of a job that does not exist says nothing about it: refused the same way.
     const otherToken = await webhookToken(SECRET, uuid(2));
     await expect(
       runner.handleWebhook(otherToken, new Request('http://x', { method: 'POST', body })),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(
       runner.applyUpdate(job.id, { state: 'completed', taskId: 'another-task' }),
     ).rejects.toMatchObject({ code: 'VALIDATION' });
     expect((await runner.get(job.id, 'u1')).status).toBe('running');
   });
 
-  it('webhook tokens verify only for their job', async () => {
-    const token = await webhookToken(SECRET, 'job-a');
-    expect(await verifyWebhookToken(SECRET, token)).toBe('job-a');
+  it('webhook tokens verify only for their job and attempt, under the current or a previous secret', async () => {
+    const token = await webhookToken(SECRET, 'job-a', 2);
+    expect(await verifyWebhookToken(SECRET, token)).toEqual({ jobId: 'job-a', attempt: 2 });
     await expect(verifyWebhookToken(SECRET, token.replace('job-a', 'job-b'))).rejects.toMatchObject(
       { code: 'UNAUTHENTICATED' },
     );
+    await expect(verifyWebhookToken(SECRET, token.replace('.2.', '.3.'))).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    // A rotation: tokens of the old secret still verify while it is listed after the new one.
+    const NEW = 'the-new-webhook-secret-0123456789';
+    expect(await verifyWebhookToken([NEW, SECRET], token)).toEqual({ jobId: 'job-a', attempt: 2 });
+    await expect(verifyWebhookToken([NEW], token)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
     await expect(
       verifyWebhookToken('another-secret-of-enough-length', token),
     ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(verifyWebhookToken(SECRET, 'garbage')).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
     });
+  });
+
+  it('refuses the callback token of an earlier start attempt once the job went back to the queue and started again', async () => {
+    const { runner, provider, clock, submit } = setup();
+    provider.capacity = 0;
+    const queued = await submit(1, 'u1');
+    expect(queued).toMatchObject({ status: 'queued', attempts: 1 });
+    const first = await webhookToken(SECRET, queued.id, 0);
+    provider.capacity = 3;
+    await clock.advance(3_500);
+    let running = await runner.get(queued.id, 'u1');
+    for (let i = 0; i < 50 && running.taskId === null; i++) {
+      await new Promise((r) => setTimeout(r, 1));
+      running = await runner.get(queued.id, 'u1');
+    }
+    expect(running).toMatchObject({ status: 'running', attempts: 1 });
+    expect(running.taskId).not.toBeNull();
+    const body = JSON.stringify({ taskId: running.taskId, state: 'completed' });
+    await expect(
+      runner.handleWebhook(first, new Request('http://x', { method: 'POST', body })),
+    ).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect((await runner.get(queued.id, 'u1')).status).toBe('running');
+    const second = (await runner.webhookUrl(queued.id, 1))!.split('/').at(-1)!;
+    const done = await runner.handleWebhook(
+      second,
+      new Request('http://x', { method: 'POST', body }),
+    );
+    expect(done.status).toBe('completed');
   });
 
   it('a refused submit writes no row, so refusals cannot grow the table', async () => {

@@ -64,7 +64,10 @@ export class JobRunner {
     });
     this.#failSafe = new FailSafe(ctx, this.#credits, this.#launcher);
     const parts = { failSafe: this.#failSafe, credits: this.#credits, launcher: this.#launcher };
-    this.#updates = new ProviderUpdates(ctx, parts, options.webhook?.secret);
+    const secrets = options.webhook
+      ? [options.webhook.secret, ...(options.webhook.previousSecrets ?? [])]
+      : [];
+    this.#updates = new ProviderUpdates(ctx, parts, secrets);
     this.#watchdog = new Watchdog(ctx, { ...parts, updates: this.#updates });
   }
 
@@ -242,9 +245,12 @@ export class JobRunner {
     return this.store.capabilities;
   }
 
-  /** The callback URL the provider gets for a job, or undefined without `webhook` options. */
-  webhookUrl(jobId: string): Promise<string | undefined> {
-    return this.#launcher.webhookUrl(jobId);
+  /**
+   * The callback URL the provider gets for a start attempt of a job (default the first), or
+   * undefined without `webhook` options.
+   */
+  webhookUrl(jobId: string, attempt = 0): Promise<string | undefined> {
+    return this.#launcher.webhookUrl(jobId, attempt);
   }
 
   /**
@@ -261,7 +267,8 @@ export class JobRunner {
   }
 
   /**
-   * `POST /webhooks/:provider/:token`: checks the per-job token (constant time), parses the
+   * `POST /webhooks/:provider/:token`: checks the per-job token (constant time; bound to the
+   * job and the start attempt, so an earlier attempt's token is refused), parses the
    * provider's callback and applies it. Throws UNAUTHENTICATED for a bad token and
    * VALIDATION for a malformed body; a duplicate or late delivery changes nothing.
    */

@@ -3,14 +3,14 @@ import type { Job, JsonObject } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
 import { providerInputOf } from './providerInput.js';
 import type { RunnerContext } from './runnerContext.js';
-import type { RunnerRetry } from './runnerOptions.js';
+import type { RunnerRetry, WebhookOptions } from './runnerOptions.js';
 import { holdStartLease } from './startLease.js';
 import { isStoreUnavailable } from './storeDeadline.js';
 import { untilAborted } from './untilAborted.js';
 import { webhookToken } from './webhookToken.js';
 
 export interface ProviderLauncherOptions {
-  webhook?: { baseUrl: string; secret: string } | undefined;
+  webhook?: WebhookOptions | undefined;
   /** Wake up to retry a backed-off job when its time comes (a long-lived process). */
   wakeTimers: boolean;
   random: () => number;
@@ -50,11 +50,14 @@ export class ProviderLauncher {
     this.#options = options;
   }
 
-  /** The callback URL the provider gets for a job, or undefined without `webhook` options. */
-  async webhookUrl(jobId: string): Promise<string | undefined> {
+  /**
+   * The callback URL the provider gets for one start attempt of a job (`job.attempts` when it
+   * is started), or undefined without `webhook` options.
+   */
+  async webhookUrl(jobId: string, attempt: number): Promise<string | undefined> {
     const { webhook } = this.#options;
     if (!webhook) return undefined;
-    const token = await webhookToken(webhook.secret, jobId);
+    const token = await webhookToken(webhook.secret, jobId, attempt);
     return `${webhook.baseUrl.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(this.#ctx.provider.id)}/${token}`;
   }
 
@@ -98,7 +101,7 @@ export class ProviderLauncher {
       });
       received = files.received;
       if (files.error) throw files.error;
-      const webhookUrl = await this.webhookUrl(job.id);
+      const webhookUrl = await this.webhookUrl(job.id, job.attempts);
       const signal = AbortSignal.timeout(timeouts.providerStartMs);
       const started = provider.start({
         job: { ...job, input: files.input },

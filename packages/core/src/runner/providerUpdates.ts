@@ -22,18 +22,19 @@ export class ProviderUpdates {
   readonly #failSafe: FailSafe;
   readonly #credits: CreditSettler;
   readonly #launcher: ProviderLauncher;
-  readonly #webhookSecret: string | undefined;
+  /** The current webhook secret first, then those still accepted during a rotation. */
+  readonly #webhookSecrets: readonly string[];
 
   constructor(
     ctx: RunnerContext,
     parts: { failSafe: FailSafe; credits: CreditSettler; launcher: ProviderLauncher },
-    webhookSecret: string | undefined,
+    webhookSecrets: readonly string[],
   ) {
     this.#ctx = ctx;
     this.#failSafe = parts.failSafe;
     this.#credits = parts.credits;
     this.#launcher = parts.launcher;
-    this.#webhookSecret = webhookSecret;
+    this.#webhookSecrets = webhookSecrets;
   }
 
   /** What `JobRunner.applyUpdate` promises, documented there. */
@@ -158,8 +159,16 @@ export class ProviderUpdates {
 
   /** What `JobRunner.handleWebhook` promises, documented there. */
   async handleWebhook(token: string, request: Request): Promise<Job> {
-    if (!this.#webhookSecret) throw new JobGateError('FORBIDDEN', 'webhooks are not configured');
-    const jobId = await verifyWebhookToken(this.#webhookSecret, token);
+    if (this.#webhookSecrets.length === 0) {
+      throw new JobGateError('FORBIDDEN', 'webhooks are not configured');
+    }
+    const { jobId, attempt } = await verifyWebhookToken(this.#webhookSecrets, token);
+    const job = await this.#ctx.store.get(jobId);
+    // A token of an earlier attempt (it went back to the queue; its task, if the provider
+    // made one after all, is not this job's) is refused like a forged one.
+    if (!job || job.attempts !== attempt) {
+      throw new JobGateError('UNAUTHENTICATED', 'invalid webhook token');
+    }
     const update = await this.#ctx.provider.parseWebhook(request);
     return this.apply(jobId, update);
   }

@@ -76,8 +76,12 @@ export interface JobRunnerOptions {
   /** Which ended jobs get their credits back (see docs/credits.md). Default: all but completed. */
   refundPolicy?: RefundPolicy;
   clock?: Clock;
-  /** Callback URLs `{baseUrl}/webhooks/{provider}/{token}` with a per-job HMAC token. */
-  webhook?: { baseUrl: string; secret: string };
+  /**
+   * Callback URLs `{baseUrl}/webhooks/{provider}/{token}` with an HMAC token bound to the job
+   * and its start attempt. `previousSecrets`: secrets still accepted (not used for new
+   * tokens) while the secret is rotated with jobs in flight (docs/production.md).
+   */
+  webhook?: WebhookOptions;
   timeouts?: RunnerTimeouts;
   retry?: RunnerRetry;
   /**
@@ -90,6 +94,12 @@ export interface JobRunnerOptions {
   wakeTimers?: boolean;
   /** Random source for jitter (inject for determinism). */
   random?: () => number;
+}
+
+export interface WebhookOptions {
+  baseUrl: string;
+  secret: string;
+  previousSecrets?: readonly string[];
 }
 
 export interface CancelRequest {
