@@ -37,6 +37,11 @@ export function renderLive(state: LiveState, header: string, cap = 3): string[] 
   ];
 }
 
+/** The demo's verdict (and exit code): nothing left waiting, the cap held, every result kept. */
+export function demoPassed(report: SimulationReport): boolean {
+  return report.nonTerminal === 0 && report.maxRunning <= 3 && report.files.completedUnstored === 0;
+}
+
 export function renderReport(report: SimulationReport): string {
   const rows: [string, string | number][] = [
     ['jobs', report.jobs],
@@ -53,6 +58,8 @@ export function renderReport(report: SimulationReport): string {
       'healed: stuck for (max / mean)',
       `${(report.healedWaitMs.max / 1000).toFixed(1)} s / ${(report.healedWaitMs.mean / 1000).toFixed(1)} s`,
     ],
+    ['files to provider / results kept', `${report.files.uploaded} / ${report.files.stored}`],
+    ['completed without kept results', report.files.completedUnstored],
     ['requests accepted', report.requests.submitted],
     [
       'requests refused',
@@ -65,10 +72,9 @@ export function renderReport(report: SimulationReport): string {
       `${(report.simulatedMs / 1000).toFixed(0)} s / ${(report.realMs / 1000).toFixed(1)} s`,
     ],
   ];
-  const verdict =
-    report.nonTerminal === 0 && report.maxRunning <= 3
-      ? 'OK: no job left waiting, the cap of 3 held'
-      : 'FAILED: a job was left waiting or the cap was exceeded';
+  const verdict = demoPassed(report)
+    ? 'OK: no job left waiting, the cap of 3 held, every result kept'
+    : 'FAILED: a job was left waiting, the cap was exceeded or a result was not kept';
   return ['', 'Report', ...rows.map(([k, v]) => `  ${k.padEnd(32)} ${v}`), '', verdict, ''].join(
     '\n',
   );

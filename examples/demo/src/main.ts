@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type JobStore, MemoryStore } from '@jobgate/core';
 import { type DemoOptions, parseDemoOptions } from './demoOptions.js';
-import { renderLive, renderReport } from './liveView.js';
+import { demoPassed, renderLive, renderReport } from './liveView.js';
 import { runSimulation } from './simulation.js';
 
 async function openStore(
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
   } else {
     process.stdout.write(renderReport(report));
   }
-  process.exitCode = report.nonTerminal === 0 && report.maxRunning <= 3 ? 0 : 1;
+  process.exitCode = demoPassed(report) ? 0 : 1;
 }
 
 main().catch((error) => {

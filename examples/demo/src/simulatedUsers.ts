@@ -1,6 +1,6 @@
 import { isTerminal, type Job, JobGateError, type JobRunner, type JobStore } from '@jobgate/core';
-import type { FakeClock } from '@jobgate/core/testing';
-import { invalidInputs, sampleInputs, tools } from '@jobgate/example-tools';
+import type { FakeClock, MemoryFileStorage } from '@jobgate/core/testing';
+import { invalidInputs, type sampleInputs, tools, uploadSampleInput } from '@jobgate/example-tools';
 
 const RATE_LIMIT = { perMinute: 5 };
 
@@ -14,6 +14,8 @@ export interface RequestTally {
 export interface UserWorld {
   runner: JobRunner;
   store: JobStore;
+  /** Where the users' browsers upload a job's files before its submit. */
+  storage: MemoryFileStorage;
   clock: FakeClock;
   random: () => number;
   /** Users stop clicking at this instant (ms, on `clock`). */
@@ -30,7 +32,7 @@ export function simulatedUsers(
   world: UserWorld,
   count: number,
 ): { done: Promise<void>; requests: RequestTally } {
-  const { runner, store, clock, random, end } = world;
+  const { runner, store, storage, clock, random, end } = world;
   const requests: RequestTally = { submitted: 0, refused: {} };
   const recentRequests = new Map<string, number[]>();
   const sleep = (ms: number) => new Promise<void>((resolve) => clock.setTimeout(resolve, ms));
@@ -39,6 +41,10 @@ export function simulatedUsers(
     const hex = Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
     return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
   };
+
+  /** A job's valid input, its files uploaded first (at the job's own paths), as a browser does. */
+  const upload = (tool: keyof typeof sampleInputs, userId: string, jobId: string) =>
+    uploadSampleInput(storage, tool, { userId, jobId });
 
   /** The server's front door: a per-user rate limit, then the runner. */
   const post = async (
@@ -90,16 +96,18 @@ export function simulatedUsers(
         await post(userId, jobId, tool, invalidInputs[tool]);
       } else if (roll < 0.13) {
         // An old cached client without the lock: two requests, two ids, at once.
+        const other = uuid();
         const [a] = await Promise.all([
-          post(userId, jobId, tool, sampleInputs[tool]),
-          post(userId, uuid(), tool, sampleInputs[tool]),
+          post(userId, jobId, tool, upload(tool, userId, jobId)),
+          post(userId, other, tool, upload(tool, userId, other)),
         ]);
         if (a) await follow(userId, jobId);
       } else if (roll < 0.18) {
         // A double click that repeats the same request (same id).
+        const input = upload(tool, userId, jobId);
         const [a] = await Promise.all([
-          post(userId, jobId, tool, sampleInputs[tool]),
-          post(userId, jobId, tool, sampleInputs[tool]),
+          post(userId, jobId, tool, input),
+          post(userId, jobId, tool, input),
         ]);
         if (a) await follow(userId, jobId);
       } else if (roll < 0.23) {
@@ -107,7 +115,14 @@ export function simulatedUsers(
         const t = runner.tools.get(tool);
         try {
           await store.create(
-            { id: jobId, tool, userId, pool: t.pool, input: sampleInputs[tool], userCreditCost: 0 },
+            {
+              id: jobId,
+              tool,
+              userId,
+              pool: t.pool,
+              input: upload(tool, userId, jobId),
+              userCreditCost: 0,
+            },
             { maxActivePerUser: 1, now: clock.now() },
           );
           if (random() < 0.5)
@@ -116,7 +131,7 @@ export function simulatedUsers(
           // refused: the user had an active job
         }
       } else {
-        const job = await post(userId, jobId, tool, sampleInputs[tool]);
+        const job = await post(userId, jobId, tool, upload(tool, userId, jobId));
         if (job) await follow(userId, jobId);
       }
       await sleep(3_000 + random() * 12_000);

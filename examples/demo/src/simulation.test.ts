@@ -16,6 +16,12 @@ describe('the demo simulation', () => {
       expect(report.maxRunning).toBeLessThanOrEqual(3);
       expect(report.providerMaxConcurrent).toBeLessThanOrEqual(3);
       expect(report.jobs).toBe(report.completed + report.failed + report.cancelled);
+      // Every completed job's result was copied into the storage before it completed.
+      expect({ seed, completedUnstored: report.files.completedUnstored }).toEqual({
+        seed,
+        completedUnstored: 0,
+      });
+      expect(report.files.stored).toBeGreaterThanOrEqual(report.completed);
     }
   });
 
@@ -30,6 +36,9 @@ describe('the demo simulation', () => {
     expect(sum((r) => r.requests.refused.ACTIVE_JOB_EXISTS ?? 0)).toBeGreaterThan(0);
     expect(sum((r) => r.provider.busy)).toBeGreaterThan(0);
     expect(sum((r) => r.provider.lostWebhooks)).toBeGreaterThan(0);
+    // The files' path: the provider read each started job's uploads.
+    expect(sum((r) => r.files.uploaded)).toBeGreaterThanOrEqual(sum((r) => r.provider.started));
+    expect(sum((r) => r.completed)).toBeGreaterThan(0);
   });
 
   it('is deterministic for a seed', async () => {
@@ -100,11 +109,13 @@ describe('the demo simulation', () => {
       'completed',
       'failed',
       'cancelled',
+      'files',
     ]) {
       expect(report).toHaveProperty(key);
     }
     expect(report.store).toBe('pglite');
     expect(report.nonTerminal).toBe(0);
     expect(report.maxRunning).toBeLessThanOrEqual(3);
+    expect(report.files.completedUnstored).toBe(0);
   }, 90_000);
 });

@@ -1,5 +1,11 @@
-import { isTerminal, type Job, JobRunner, type JobStore } from '@jobgate/core';
-import { FakeClock, MemoryBilling, SimulatedProvider, seededRandom } from '@jobgate/core/testing';
+import { isTerminal, type Job, JobRunner, type JobStore, outputFileUrls } from '@jobgate/core';
+import {
+  FakeClock,
+  MemoryBilling,
+  MemoryFileStorage,
+  SimulatedProvider,
+  seededRandom,
+} from '@jobgate/core/testing';
 import { tools } from '@jobgate/example-tools';
 import { type RequestTally, simulatedUsers } from './simulatedUsers.js';
 
@@ -29,6 +35,12 @@ export interface SimulationReport {
   errorCodes: Record<string, number>;
   requests: RequestTally;
   provider: SimulatedProvider['stats'];
+  /**
+   * The files' path: input files handed to the provider (`uploaded`), result files copied
+   * into the storage (`stored`), and completed jobs whose results are not all there
+   * (`completedUnstored`: must be 0).
+   */
+  files: { uploaded: number; stored: number; completedUnstored: number };
 }
 
 export interface LiveState {
@@ -68,10 +80,14 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     durationMs: (tool) => (tool === 'video-upscaler' ? [8_000, 20_000] : [2_000, 7_000]),
     rates: { busy: 0.12, reject: 0.05, transient: 0.05, fail: 0.05, lostWebhook: 0.08 },
   });
+  // The users upload each job's files here; the runner hands them to the provider and copies
+  // the results back before a job completes.
+  const storage = new MemoryFileStorage();
   const runner = new JobRunner({
     store,
     provider,
     tools,
+    storage,
     clock,
     billing: new MemoryBilling(),
     policy: { globalCap: CAP },
@@ -103,7 +119,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const healedJobs: Job[] = [];
   runner.on('healed', (job) => healedJobs.push(job));
 
-  const { done, requests } = simulatedUsers({ runner, store, clock, random, end }, options.users);
+  const { done, requests } = simulatedUsers(
+    { runner, store, storage, clock, random, end },
+    options.users,
+  );
   let usersDone = false;
   void done.then(() => {
     usersDone = true;
@@ -184,5 +203,15 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     errorCodes,
     requests: { ...requests },
     provider: { ...provider.stats },
+    files: {
+      uploaded: provider.uploads.length,
+      stored: [...storage.files.keys()].filter((path) => path.includes('/output-')).length,
+      completedUnstored: rows.filter(
+        (j) =>
+          j.status === 'completed' &&
+          (outputFileUrls(j.output).length === 0 ||
+            !outputFileUrls(j.output).every((path) => storage.files.has(path))),
+      ).length,
+    },
   };
 }

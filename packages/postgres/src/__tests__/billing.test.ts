@@ -1,7 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { JobRunner } from '@jobgate/core';
-import { FakeClock, SimulatedProvider } from '@jobgate/core/testing';
-import { sampleInputs, tools } from '@jobgate/example-tools';
+import { FakeClock, MemoryFileStorage, SimulatedProvider } from '@jobgate/core/testing';
+import { tools, uploadSampleInput } from '@jobgate/example-tools';
 import {
   billingJob,
   describeBillingConformance,
@@ -142,21 +142,24 @@ describe('the refund policy on PostgreSQL', () => {
       const store = h.store as PostgresStore;
       const ledger = new PostgresBilling(store.client, { schema: store.schema });
       const veste = tools.find((t) => t.id === 'veste-ai')!;
+      const storage = new MemoryFileStorage();
       const runner = new JobRunner({
         store,
         provider: new SimulatedProvider({ clock, startLatencyMs: [0, 0], durationMs: [9e6, 9e6] }),
         tools: [{ ...veste, refundCancelWhileRunning: false }],
+        storage,
         clock,
         billing: ledger,
         random: () => 0.5,
       });
       const u = testUserId();
       await ledger.grant(u, 'monthly', 100);
+      const jobId = testJobId();
       const job = await runner.submit({
-        jobId: testJobId(),
+        jobId,
         tool: 'veste-ai',
         userId: u,
-        input: sampleInputs['veste-ai'],
+        input: uploadSampleInput(storage, 'veste-ai', { userId: u, jobId }),
       });
       await runner.cancel({ jobId: job.id, userId: u, confirm: true });
       expect((await store.get(job.id))?.creditState).toBe('kept');

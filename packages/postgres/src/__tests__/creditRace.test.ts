@@ -2,7 +2,8 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobRunner, type Provider, systemClock } from '@jobgate/core';
-import { sampleInputs, tools } from '@jobgate/example-tools';
+import { MemoryFileStorage } from '@jobgate/core/testing';
+import { tools, uploadSampleInput } from '@jobgate/example-tools';
 import { describeWith, testJobId, testUserId } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -72,10 +73,12 @@ describeWith('postgres', 'credits across processes: cancel, provider failure and
       upload: async () => 'x',
       parseWebhook: async () => ({ taskId: 'x', state: 'unknown' }),
     };
+    const storage = new MemoryFileStorage();
     const runner = new JobRunner({
       store,
       provider,
       tools,
+      storage,
       billing: ledger,
       clock: systemClock,
       policy: { globalCap: 1_000 },
@@ -85,12 +88,13 @@ describeWith('postgres', 'credits across processes: cancel, provider failure and
     for (let i = 0; i < JOBS; i++) {
       const userId = testUserId('race');
       await ledger.grant(userId, i % 2 ? 'monthly' : 'lifetime', GRANT);
-      const tool = tools[i % tools.length]!;
+      const tool = tools[i % tools.length]!.id as Parameters<typeof uploadSampleInput>[1];
+      const jobId = testJobId();
       const job = await runner.submit({
-        jobId: testJobId(),
-        tool: tool.id,
+        jobId,
+        tool,
         userId,
-        input: sampleInputs[tool.id as keyof typeof sampleInputs],
+        input: uploadSampleInput(storage, tool, { userId, jobId }),
       });
       expect(job).toMatchObject({ status: 'running', creditState: 'charged' });
       jobs.push({ id: job.id, userId, taskId: job.taskId! });

@@ -1,13 +1,12 @@
 import { PGlite } from '@electric-sql/pglite';
 import { JobGateError, JobRunner, MemoryStore, rpcBilling } from '@jobgate/core';
-import { FakeClock, SimulatedProvider } from '@jobgate/core/testing';
-import { sampleInputs, tools } from '@jobgate/example-tools';
+import { FakeClock, MemoryFileStorage, SimulatedProvider } from '@jobgate/core/testing';
+import { sampleInput, tools, uploadSampleInput } from '@jobgate/example-tools';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pgliteClient } from '../pgliteClient.js';
 import { creditsDocSql } from './docBlocks.js';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
-const input = sampleInputs['veste-ai'];
 
 /** An app that keeps its own credit tables: the SQL of docs/credits.md, as written there. */
 describe("rpcBilling over an app's own credit functions (docs/credits.md)", () => {
@@ -43,6 +42,10 @@ describe("rpcBilling over an app's own credit functions (docs/credits.md)", () =
   // One app: the jobs in one store across the tests, like the credits in the database.
   const clock = new FakeClock();
   const store = new MemoryStore();
+  // …and its uploads: each job's input files, at the job's own paths.
+  const storage = new MemoryFileStorage();
+  const input = (user: string, jobId: string) =>
+    uploadSampleInput(storage, 'veste-ai', { userId: user, jobId });
   function setup() {
     // The call a supabase-js client would make, on the same SQL: `select fn(named args)`.
     const billing = rpcBilling({
@@ -63,14 +66,27 @@ describe("rpcBilling over an app's own credit functions (docs/credits.md)", () =
       startLatencyMs: [0, 0],
       durationMs: [60_000, 60_000],
     });
-    const runner = new JobRunner({ store, provider, tools, clock, billing, random: () => 0.5 });
+    const runner = new JobRunner({
+      store,
+      provider,
+      tools,
+      storage,
+      clock,
+      billing,
+      random: () => 0.5,
+    });
     return { runner, store, billing };
   }
 
   it('charges once per job id, however often the submit is retried', async () => {
     const { runner, billing } = setup();
-    const job = await runner.submit({ jobId: uuid(1), tool: 'veste-ai', userId: 'u', input });
-    await runner.submit({ jobId: uuid(1), tool: 'veste-ai', userId: 'u', input });
+    const job = await runner.submit({
+      jobId: uuid(1),
+      tool: 'veste-ai',
+      userId: 'u',
+      input: input('u', uuid(1)),
+    });
+    await runner.submit({ jobId: uuid(1), tool: 'veste-ai', userId: 'u', input: job.input });
     await billing.charge(job); // a direct retry too
     expect(await credits('u')).toBe(40);
     expect(await events(uuid(1))).toEqual(['charge']);
@@ -91,7 +107,7 @@ describe("rpcBilling over an app's own credit functions (docs/credits.md)", () =
   it('maps "insufficient credits" to INSUFFICIENT_CREDITS before the job takes a slot', async () => {
     const { runner } = setup();
     const error = await runner
-      .submit({ jobId: uuid(2), tool: 'veste-ai', userId: 'poor', input })
+      .submit({ jobId: uuid(2), tool: 'veste-ai', userId: 'poor', input: input('poor', uuid(2)) })
       .catch((e) => e);
     expect(error).toBeInstanceOf(JobGateError);
     expect(error.code).toBe('INSUFFICIENT_CREDITS');
@@ -110,14 +126,20 @@ describe("rpcBilling over an app's own credit functions (docs/credits.md)", () =
             tool: 'veste-ai',
             userId: 'u',
             pool: 'default',
-            input,
+            input: sampleInput('veste-ai', { userId: 'u', jobId: uuid(3) }),
             userCreditCost: 60,
           },
           { maxActivePerUser: 1, now: 0 },
         )
       ).job,
     });
-    expect(await events(uuid(3))).toEqual([]);
+    // Nothing given back; what is left is the marker docs/credits.md keeps since #21 (a refund
+    // of amount 0), so a charge still on its way for this job is refused.
+    const rows = await client().query<{ kind: string; amount: string }>(
+      'SELECT kind, amount FROM app_credit_events WHERE job_id = $1',
+      [uuid(3)],
+    );
+    expect(rows.map((r) => [r.kind, Number(r.amount)])).toEqual([['refund', 0]]);
     expect(await credits('u')).toBe(100);
   });
 
@@ -130,7 +152,14 @@ describe("rpcBilling over an app's own credit functions (docs/credits.md)", () =
       refund: 'y',
     });
     const { job } = await store.create(
-      { id: uuid(4), tool: 'veste-ai', userId: 'u', pool: 'default', input, userCreditCost: 60 },
+      {
+        id: uuid(4),
+        tool: 'veste-ai',
+        userId: 'u',
+        pool: 'default',
+        input: sampleInput('veste-ai', { userId: 'u', jobId: uuid(4) }),
+        userCreditCost: 60,
+      },
       { maxActivePerUser: 5, now: 0 },
     );
     await expect(broken.charge(job)).rejects.toMatchObject({ code: 'INTERNAL', jobId: uuid(4) });
