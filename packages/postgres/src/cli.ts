@@ -39,7 +39,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const { default: postgres } = await import('postgres');
   const client = postgresJsClient(
-    postgres(url, { max: 1, prepare: false, onnotice: () => undefined }),
+    postgres(url, { max: 1, prepare: false, onnotice: () => undefined, fetch_types: false }),
   );
   try {
     const { applied } = await migrate(client, { schema: values.schema });

@@ -2,6 +2,7 @@ import { migrate } from './migrate.js';
 import { pgliteClient } from './pgliteClient.js';
 import { postgresJsClient } from './postgresJsClient.js';
 import { PostgresStore } from './postgresStore.js';
+import { sqlErrorToJobGateError } from './sqlError.js';
 
 export interface CreatePostgresStoreOptions {
   /** `postgres://…` connection string. */
@@ -40,18 +41,25 @@ export async function createPostgresStore(
     max: options.max ?? 10,
     prepare: false,
     onnotice: () => undefined,
+    // jobgate sends and reads no SQL arrays, and postgres.js's array-type lookup at connect
+    // drops its promise: a connection cut during it is an unhandled rejection, which ends a
+    // Node process. Without the lookup, a cut fails the query itself.
+    fetch_types: false,
   });
   const client = postgresJsClient(sql);
   try {
     if (options.migrate !== false) await migrate(client, { schema: options.schema ?? 'public' });
   } catch (error) {
-    await client.close();
-    throw error;
+    await client.close().catch(() => undefined);
+    // An outage at start-up is STORE_UNAVAILABLE, like one later.
+    throw sqlErrorToJobGateError(error);
   }
   const listenClient =
     options.listenUrl === undefined
       ? undefined
-      : postgresJsClient(postgres(options.listenUrl, { max: 1, onnotice: () => undefined }));
+      : postgresJsClient(
+          postgres(options.listenUrl, { max: 1, onnotice: () => undefined, fetch_types: false }),
+        );
   return new PostgresStore(client, {
     schema: options.schema ?? 'public',
     ...(listenClient === undefined ? {} : { listenClient }),

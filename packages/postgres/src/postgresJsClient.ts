@@ -18,8 +18,11 @@ function executor(sql: Unsafe): SqlExecutor {
 }
 
 /**
- * The postgres.js driver (the default for servers): `postgresJsClient(postgres(url))`.
- * `close()` ends the given `sql` instance.
+ * The postgres.js driver (the default for servers):
+ * `postgresJsClient(postgres(url, { prepare: false, fetch_types: false }))`. `close()` ends the
+ * given `sql` instance. Pass `fetch_types: false`: jobgate uses no SQL arrays, and postgres.js
+ * drops the promise of its array-type lookup at connect, so a connection cut during it is an
+ * unhandled rejection that ends a Node process.
  */
 export function postgresJsClient(sql: Sql): SqlClient {
   return {
