@@ -29,7 +29,11 @@ const benchInput: StandardSchemaV1<unknown, BenchInput> = {
   },
 };
 
-/** The one tool of the jobgate systems; `{ hold: true }` jobs keep their slot until `go`. */
+/**
+ * The one tool of the jobgate systems; `{ hold: true }` jobs keep their slot until `go`. It
+ * takes no files on purpose: the benchmarks measure the slot protocol (submit to start, end to
+ * promote), and file transfers would add the storage's speed to every figure.
+ */
 export const benchTool = defineTool({
   id: 'bench',
   input: benchInput,
