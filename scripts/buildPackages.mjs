@@ -58,6 +58,48 @@ function inputHash(dir) {
  */
 export async function buildPackages({ force = false } = {}) {
   mkdirSync(stamps, { recursive: true });
+  // One build at a time across processes (test files build in parallel workers): two tsup
+  // runs of one package would clean each other's dist/ half-way.
+  const release = await lock(join(stamps, 'lock'));
+  try {
+    return await buildStale(force);
+  } finally {
+    release();
+  }
+}
+
+/** A lock folder holding the owner's pid; a dead owner's lock is taken over. */
+async function lock(dir) {
+  for (const started = Date.now(); ; ) {
+    try {
+      mkdirSync(dir);
+      writeFileSync(join(dir, 'pid'), String(process.pid));
+      return () => rmSync(dir, { recursive: true, force: true });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(join(dir, 'pid'), 'utf8'));
+    } catch {
+      // just created: its pid comes next
+    }
+    if (owner && !alive(owner)) rmSync(dir, { recursive: true, force: true });
+    else if (Date.now() - started > 15 * 60_000) throw new Error(`${dir}: held for 15 minutes`);
+    else await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+function alive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+async function buildStale(force) {
   const stale = publicPackages()
     .map((p) => ({
       ...p,
