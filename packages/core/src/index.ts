@@ -53,6 +53,7 @@ export {
 export { keepsLateOutput } from './domain/keepsLateOutput.js';
 export { isRealQueued, needsConfirm } from './domain/needsConfirm.js';
 export { type OutputFile, outputFileUrls } from './domain/outputFile.js';
+export { PUBLIC_MESSAGES, publicMessageOf } from './domain/publicMessage.js';
 export { type RefundPolicy, refundDue } from './domain/refundPolicy.js';
 export {
   createSlotPolicy,

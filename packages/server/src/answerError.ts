@@ -1,13 +1,6 @@
-import { type ErrorCode, JobGateError, toJobGateError } from '@jobgate/core';
+import { JobGateError, publicMessageOf, toJobGateError } from '@jobgate/core';
 import type { Logger } from './consoleLogger.js';
 import { errorResponse } from './jsonResponse.js';
-
-/** Codes whose own message may carry internals (a driver's text): the client gets a plain one. */
-const PLAIN_MESSAGES: Partial<Record<ErrorCode, string>> = {
-  INTERNAL: 'something went wrong on the server; the details are in its log',
-  STORAGE_ERROR: 'the server could not read or write its data; try again',
-  STORE_UNAVAILABLE: 'the database is not answering; try again shortly',
-};
 
 export interface AnswerErrorOptions {
   logger: Logger;
@@ -15,9 +8,11 @@ export interface AnswerErrorOptions {
 }
 
 /**
- * The one place a failed request becomes an answer: the error format with a request id, a
- * plain message for internals (their details go to the logger under that id). Clean-up is
- * not done here: a job the request created is already terminal (the runner's fail-safe).
+ * The one place a failed request becomes an answer: the error format with a request id and
+ * the message a user may read (`publicMessageOf` of @jobgate/core: a plain sentence for the
+ * codes whose messages carry internals); the details go to the logger under that id for any
+ * answer past 4xx that is not the user's own doing. Clean-up is not done here: a job the
+ * request created is already terminal (the runner's fail-safe).
  */
 export function answerError(
   error: unknown,
@@ -29,8 +24,7 @@ export function answerError(
   const err = caught.code === 'NOT_FOUND' ? withoutJob(caught) : caught;
   options.onError?.(err, where);
   const requestId = crypto.randomUUID();
-  const plain = PLAIN_MESSAGES[err.code];
-  if (err.status >= 500) {
+  if (err.status >= 500 || err.message !== publicMessageOf(err)) {
     options.logger.error(`${where.method} ${where.path} failed: ${err.code}`, {
       requestId,
       code: err.code,
@@ -39,12 +33,15 @@ export function answerError(
       cause: describeCause(err.cause),
     });
   }
-  return errorResponse(err, { requestId, ...(plain ? { message: plain } : {}) });
+  return errorResponse(err, { requestId });
 }
 
 /** The same error without its job id. */
 export function withoutJob(err: JobGateError): JobGateError {
-  return new JobGateError(err.code, err.message, { cause: err.cause });
+  return new JobGateError(err.code, err.message, {
+    cause: err.cause,
+    publicMessage: err.publicMessage,
+  });
 }
 
 function describeCause(cause: unknown): string | undefined {

@@ -16,12 +16,9 @@ export function jsonResponse(body: unknown, status = 200, headers?: HeadersInit)
  * The wire format of every error: `{ error: { code, message, jobId?, requestId? } }` with the
  * HTTP status of the code (ERROR_CODES). A retryable error that knows when to retry
  * (RATE_LIMITED, STORE_UNAVAILABLE) carries `Retry-After`; a request id also goes in
- * `x-request-id`. `message` replaces the error's own (a plain one for internals).
+ * `x-request-id`. The message is the one a user may read (`publicMessageOf`).
  */
-export function errorResponse(
-  error: unknown,
-  extra: { requestId?: string; message?: string } = {},
-): Response {
+export function errorResponse(error: unknown, extra: { requestId?: string } = {}): Response {
   const err: JobGateError = toJobGateError(error);
   const headers = new Headers();
   if (err.retryable && err.retryAfterMs !== undefined) {
@@ -29,7 +26,6 @@ export function errorResponse(
   }
   if (err.code === 'UNAUTHENTICATED') headers.set('www-authenticate', 'Bearer');
   const body = err.toJSON();
-  if (extra.message !== undefined) body.error.message = extra.message;
   if (extra.requestId !== undefined) headers.set('x-request-id', extra.requestId);
   return jsonResponse(
     extra.requestId === undefined ? body : { error: { ...body.error, requestId: extra.requestId } },

@@ -10,9 +10,14 @@ describe('FailSafe', () => {
     await store.attachTask(uuid(1), 'task-a', clock.now());
     provider.cancelError = new Error('the provider is down');
     const ended = await failSafe.fail(uuid(1), new JobGateError('PROVIDER_ERROR', 'exploded'));
-    expect(ended).toMatchObject({ status: 'failed', errorMessage: 'PROVIDER_ERROR: exploded' });
+    // The row holds what a user may read; the provider's own words go to the operators.
+    expect(ended).toMatchObject({
+      status: 'failed',
+      errorMessage: 'PROVIDER_ERROR: the AI provider could not run the job',
+    });
     expect(provider.cancelled).toEqual(['task-a']);
     expect(errors).toEqual([
+      { during: 'job-failed', jobId: uuid(1), message: 'exploded' },
       { during: 'provider-cancel', jobId: uuid(1), message: 'the provider is down' },
     ]);
     expect((await store.get(uuid(1)))?.creditState).toBe('refunded');
@@ -58,6 +63,7 @@ describe('FailSafe', () => {
     const error = new JobGateError('PROVIDER_ERROR', 'exploded');
     expect(await failSafe.fail(uuid(1), error)).toBeNull();
     expect(errors).toEqual([
+      { during: 'job-failed', jobId: uuid(1), message: 'exploded' },
       { during: 'failsafe', jobId: uuid(1), message: 'the database went away' },
     ]);
   });

@@ -143,7 +143,7 @@ describe('a job’s results', () => {
     });
     expect(ended).toMatchObject({ status: 'failed', errorCode: 'STORAGE_ERROR' });
     expect(await store.get(job.id)).toMatchObject({ creditState: 'refunded' });
-    expect(ended.errorMessage).toMatch(/larger than 100 bytes/);
+    expect(ended.errorMessage).toBe('STORAGE_ERROR: a file could not be read or stored');
     expect(billing.refunds).toEqual([uuid(1)]);
     expect(storage.files.size).toBe(0);
   });

@@ -32,8 +32,8 @@ describe('ProviderUpdates', () => {
     expect(seen).toEqual([1, 0]);
   });
 
-  it("ends a job the provider failed with the provider's code in the message, refunded", async () => {
-    const { clock, store, billing, place, updates } = handParts();
+  it("ends a job the provider failed with the provider's code in the message, its words for operators only, refunded", async () => {
+    const { clock, store, billing, place, updates, errors } = handParts();
     await place(1);
     await store.attachTask(uuid(1), 'task-a', clock.now());
     const ended = await updates.apply(uuid(1), {
@@ -44,7 +44,12 @@ describe('ProviderUpdates', () => {
     expect(ended).toMatchObject({
       status: 'failed',
       errorCode: 'PROVIDER_ERROR',
-      errorMessage: 'PROVIDER_ERROR: the prompt was refused (provider code 1234)',
+      errorMessage: 'PROVIDER_ERROR: the AI provider could not run the job (provider code 1234)',
+    });
+    expect(errors).toContainEqual({
+      during: 'provider-failed',
+      jobId: uuid(1),
+      message: 'the prompt was refused',
     });
     expect(billing.refunds).toEqual([uuid(1)]);
   });

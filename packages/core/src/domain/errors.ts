@@ -1,3 +1,5 @@
+import { publicMessageOf } from './publicMessage.js';
+
 /**
  * Every error jobgate raises or returns has one of these codes. The map is the
  * documentation: the HTTP status a server answers with, and whether a retry of the same
@@ -80,6 +82,11 @@ export interface JobGateErrorOptions {
   /** Milliseconds after which a retry makes sense (rate limits). */
   retryAfterMs?: number | undefined;
   details?: Record<string, unknown> | undefined;
+  /**
+   * What a user may read when `message` is for operators (see publicMessageOf): e.g. the
+   * RunningHub adapter's "the input image was refused" for its code 433.
+   */
+  publicMessage?: string | undefined;
 }
 
 /** The one error class of jobgate. `code` is from {@link ERROR_CODES}. */
@@ -92,6 +99,7 @@ export class JobGateError extends Error {
   readonly kind: ProviderErrorKind | undefined;
   readonly retryAfterMs: number | undefined;
   readonly details: Record<string, unknown> | undefined;
+  readonly publicMessage: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: JobGateErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -102,23 +110,27 @@ export class JobGateError extends Error {
     this.kind = options.kind ?? DEFAULT_KINDS[code];
     this.retryAfterMs = options.retryAfterMs;
     this.details = options.details;
+    this.publicMessage = options.publicMessage;
   }
 
   get retryable(): boolean {
     return ERROR_CODES[this.code].retryable;
   }
 
-  /** `"CODE: message"`, the format of the `error_message` column. */
+  /**
+   * `"CODE: message"`, the format of the `error_message` column, with the message a user may
+   * read (publicMessageOf): a row never holds a database's text or a provider's raw answer.
+   */
   toJobMessage(): string {
-    return `${this.code}: ${this.message}`;
+    return `${this.code}: ${publicMessageOf(this)}`;
   }
 
-  /** The wire format: `{ error: { code, message, jobId? } }`. */
+  /** The wire format: `{ error: { code, message, jobId? } }`, with the message a user may read. */
   toJSON(): { error: { code: ErrorCode; message: string; jobId?: string } } {
     return {
       error: {
         code: this.code,
-        message: this.message,
+        message: publicMessageOf(this),
         ...(this.jobId === undefined ? {} : { jobId: this.jobId }),
       },
     };
@@ -162,7 +174,11 @@ export function toJobGateError(
   if (error instanceof JobGateError) return jobId ? error.withJob(jobId) : error;
   if (isJobGateError(error)) {
     const e = error as JobGateError;
-    return new JobGateError(e.code, e.message, { jobId: jobId ?? e.jobId, cause: error });
+    return new JobGateError(e.code, e.message, {
+      jobId: jobId ?? e.jobId,
+      cause: error,
+      publicMessage: e.publicMessage,
+    });
   }
   if (isAbortError(error)) {
     return new JobGateError('TIMEOUT', 'aborted or timed out', {

@@ -1,6 +1,7 @@
 import { type JobGateError, toJobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
 import type { JobStatus } from '../domain/jobStatus.js';
+import { publicMessageOf } from '../domain/publicMessage.js';
 import type { FinishOutcome, FinishResult } from '../ports/jobStore.js';
 import type { CreditSettler } from './creditSettler.js';
 import type { ProviderLauncher } from './providerLauncher.js';
@@ -48,6 +49,8 @@ export class FailSafe {
    */
   async fail(jobId: string, error: JobGateError): Promise<Job | null> {
     if (isStoreUnavailable(error)) return null;
+    // The job keeps the message a user may read; what only operators should see goes to them.
+    if (error.message !== publicMessageOf(error)) this.#ctx.report(error, 'job-failed', jobId);
     try {
       const result = await this.end(
         jobId,

@@ -56,16 +56,21 @@ export class ProviderUpdates {
       return this.#late(result.job, { ...update, output: stored.output });
     }
     if (update.state === 'failed' || update.state === 'cancelled') {
-      const text = update.error
-        ? `${update.error.message} (provider code ${update.error.code})`
-        : `the provider reported the task ${update.state}`;
+      // The provider's own words are for operators; the job says what a user may read.
+      const error = new JobGateError(
+        'PROVIDER_ERROR',
+        update.error?.message ?? `the provider reported the task ${update.state}`,
+        { jobId, providerCode: update.error?.code },
+      );
+      this.#ctx.report(error, 'provider-failed', jobId);
+      const code = update.error ? ` (provider code ${update.error.code})` : '';
       return (
         await this.#failSafe.end(
           jobId,
           {
             status: 'failed',
             errorCode: 'PROVIDER_ERROR',
-            errorMessage: `PROVIDER_ERROR: ${text}`,
+            errorMessage: `${error.toJobMessage()}${code}`,
           },
           ['running'],
           update.taskId,

@@ -1,4 +1,4 @@
-import { toJobGateError } from '../domain/errors.js';
+import { JobGateError, toJobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
 import type { HealResult } from '../ports/jobStore.js';
@@ -165,15 +165,16 @@ export class Watchdog {
     }
     if (isTaskNotFound(status)) {
       this.#statusFailures.delete(job.id);
-      const detail = status.error ? ` (${status.error.message})` : '';
+      const lost = new JobGateError(
+        'TASK_LOST',
+        `the provider does not know task ${taskId}${status.error ? ` (${status.error.message})` : ''}`,
+        { jobId: job.id, providerCode: status.error?.code },
+      );
+      this.#ctx.report(lost, 'watchdog', job.id);
       return (
         await this.#failSafe.end(
           job.id,
-          {
-            status: 'failed',
-            errorCode: 'TASK_LOST',
-            errorMessage: `TASK_LOST: the provider does not know task ${taskId}${detail}`,
-          },
+          { status: 'failed', errorCode: 'TASK_LOST', errorMessage: lost.toJobMessage() },
           ['running'],
         )
       ).job;
