@@ -71,6 +71,8 @@ export function sqlErrorToJobGateError(error: unknown, jobId?: string): JobGateE
       jobId: typeof detailJobId === 'string' ? detailJobId : jobId,
       cause: error,
       details: Object.keys(details).length > 0 ? details : undefined,
+      // The ledger's refusal is written for the user ("60 credits needed, 40 available").
+      ...(match[1] === 'INSUFFICIENT_CREDITS' ? { publicMessage: match[2] } : {}),
     });
   }
   return toJobGateError(error, 'STORAGE_ERROR', jobId);

@@ -62,6 +62,7 @@ export class MemoryBilling implements CreditLedger {
         {
           jobId: job.id,
           details: { needed: job.userCreditCost, balance: spendable, buckets: bucketsOf(held) },
+          publicMessage: `${job.userCreditCost} credits needed, ${spendable} available`,
         },
       );
     }
