@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 // The four tool pages of the web app in real Chromium: invalid input, the queue, the
 // active-job block. Needs Chromium (describeWith); the setup is in webAppHarness.ts.
 import { describeWith } from '@jobgate/testkit';
@@ -49,6 +51,9 @@ describeWith('chromium', 'the web app in Chromium', () => {
         await page.getByTestId('version-pro').check();
       }
       const before = (await jobsOf(user)).length;
+      const price = tool === 'video-upscaler' ? 150 : tool === 'upscaler' ? 80 : 60;
+      // The price is the server's, shown before Run.
+      await expect.poll(() => page.getByTestId('quote').textContent()).toBe(`${price} credits`);
       await pick(page, tool, n + 1);
       await page.getByTestId('run').dblclick();
       await waitStatus(
@@ -63,12 +68,22 @@ describeWith('chromium', 'the web app in Chromium', () => {
       const after = await jobsOf(user);
       expect(after.length - before).toBe(1);
       expect(after[0]!.status).toBe('completed');
-      const price = tool === 'video-upscaler' ? 150 : tool === 'upscaler' ? 80 : 60;
       expect(await page.getByTestId('price').textContent()).toBe(`${price} credits`);
+      // The result was copied into the app's storage before the job completed: the page
+      // shows it through a signed URL of the app, and no RunningHub URL is left on the job.
+      const done = after[0]!;
+      const stored = (done.output as { files: string[] }).files;
+      expect(stored).toEqual([
+        expect.stringMatching(new RegExp(`^${tool}/${user}/${done.id}/output-1\\.`)),
+      ]);
+      expect(JSON.stringify(done.output)).not.toMatch(/\/outputs\//);
+      expect(existsSync(join(app.filesDir, stored[0]!))).toBe(true);
+      const shown = page.getByTestId(tool === 'video-upscaler' ? 'output-video' : 'output-image');
+      const shownSrc = (await shown.getAttribute('src')) ?? '';
+      expect(shownSrc).toContain(`/files/${stored[0]}?expires=`);
       if (tool === 'video-upscaler') {
         const player = page.getByTestId('output-video');
         const src = (await player.getAttribute('src')) ?? '';
-        expect(src).toMatch(/\/outputs\//);
         // The simulator's output: the user's video re-encoded with a green frame (a recorded
         // WebM), or the upload as it is when it does not decode (the MP4 header fallback).
         const served = Buffer.from(await (await fetch(new URL(src, app.url))).arrayBuffer());

@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MemoryStore } from '@jobgate/core';
+import { MemoryStore, sniffContentType } from '@jobgate/core';
+import { localFileStorage } from '@jobgate/server/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devAuthenticator, devToken } from '../server/devAuthenticator.js';
-import { fileRoutes, sniff } from '../server/fileRoutes.js';
+import { fileRoutes } from '../server/fileRoutes.js';
 import { ffmpegPath } from '../server/markVideo.js';
 import { mp4Bytes, pdfBytes, pngImage } from './fixtures.js';
 
@@ -40,18 +41,23 @@ describe('the dev sign-in', () => {
 
 describe('the local uploader', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'jobgate-files-'));
-  const files = fileRoutes({ dir, auth: devAuthenticator({ store: new MemoryStore() }) });
+  const storage = localFileStorage({
+    dir,
+    secret: 'a-test-secret-of-24-chars',
+    baseUrl: 'http://app.test/files',
+  });
+  const files = fileRoutes({ storage, auth: devAuthenticator({ store: new MemoryStore() }) });
   const jobId = crypto.randomUUID();
   const png = pngImage(4, [200, 10, 10]);
   afterAll(() => rm(dir, { recursive: true, force: true }));
+  const get = (url: string) =>
+    files(new Request(url), new URL(url).pathname.slice('/files/'.length));
 
-  it('stores a file at the standard path in the user’s own folder and serves it back', async () => {
+  it('stores a file at the standard path in the user’s own folder, never twice', async () => {
     const path = `veste-ai/alice/${jobId}/person.png`;
     const put = await files(request(path, { method: 'PUT', body: png, token: 'dev-alice' }), path);
     expect([put.status, await put.json()]).toEqual([201, { path }]);
-    const get = await files(request(path), path);
-    expect(get.headers.get('content-type')).toBe('image/png');
-    expect(Buffer.from(await get.arrayBuffer()).equals(png)).toBe(true);
+    expect(Buffer.from(await readFile(join(dir, path))).equals(png)).toBe(true);
     const again = await files(
       request(path, { method: 'PUT', body: png, token: 'dev-alice' }),
       path,
@@ -59,7 +65,33 @@ describe('the local uploader', async () => {
     expect(again.status).toBe(409);
   });
 
-  it('refuses other users’ folders, wrong bytes, unknown fields, empty and oversized files', async () => {
+  it('serves a file only at a URL the server signed, with the type of its bytes and no way to run as a page', async () => {
+    const path = `veste-ai/alice/${jobId}/output-1.svg`;
+    const script =
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>';
+    await mkdir(join(dir, 'veste-ai', 'alice', jobId), { recursive: true });
+    await writeFile(join(dir, path), script);
+    // Anyone who knows (or guesses) the path gets nothing: no token, no file.
+    const bare = await files(request(path), path);
+    expect([bare.status, ((await bare.json()) as { error: { code: string } }).error.code]).toEqual([
+      403,
+      'FORBIDDEN',
+    ]);
+    const signed = await storage.signedUrl(path, 60);
+    const other = await storage.signedUrl(`veste-ai/alice/${jobId}/person.png`, 60);
+    const forged = `${signed.split('?')[0]}?${other.split('?')[1]}`;
+    expect((await get(forged)).status).toBe(403);
+    const answer = await get(signed);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toBe('image/svg+xml');
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(answer.headers.get('content-security-policy')).toMatch(/sandbox/);
+    expect(answer.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect(answer.headers.get('content-disposition')).toBe('inline; filename="output-1.svg"');
+    expect(await answer.text()).toBe(script);
+  });
+
+  it('refuses other users’ folders, wrong bytes, SVG, a bare ftyp, unknown fields, empty and oversized files', async () => {
     const answer = async (path: string, body: Uint8Array, token = 'dev-alice') => {
       const response = await files(request(path, { method: 'PUT', body, token }), path);
       return [response.status, ((await response.json()) as { error: { code: string } }).error.code];
@@ -69,6 +101,16 @@ describe('the local uploader', async () => {
       400,
       'VALIDATION',
     ]);
+    const svg = new TextEncoder().encode(
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script></svg>',
+    );
+    expect(await answer(`veste-ai/alice/${jobId}/clothing.png`, svg)).toEqual([400, 'VALIDATION']);
+    expect(
+      await answer(
+        `video-upscaler/alice/${jobId}/video.mp4`,
+        new TextEncoder().encode('\0\0\0\0ftyp'),
+      ),
+    ).toEqual([400, 'VALIDATION']);
     expect(await answer(`veste-ai/alice/${jobId}/shoe.png`, png)).toEqual([400, 'VALIDATION']);
     expect(await answer(`video-upscaler/alice/${jobId}/video.mp4`, png)).toEqual([
       400,
@@ -93,9 +135,9 @@ describe('the local uploader', async () => {
   });
 
   it('knows a file by its bytes, never by its name', () => {
-    expect(sniff(png)).toBe('image/png');
-    expect(sniff(pdfBytes)).toBeNull();
-    expect(sniff(new Uint8Array([0x1a, 0x45, 0xdf, 0xa3, 0]))).toBe('video/webm');
+    expect(sniffContentType(png)).toBe('image/png');
+    expect(sniffContentType(pdfBytes)).toBeNull();
+    expect(sniffContentType(mp4Bytes())).toBe('video/mp4');
   });
 });
 
@@ -124,30 +166,33 @@ describe('npm start', () => {
 });
 
 describe('the simulated output', () => {
-  it('reads inputs only at standard upload paths inside the files folder', async () => {
+  const input = (fieldName: string, bytes: Uint8Array, contentType: string) => ({
+    nodeId: fieldName === 'video' ? '3' : '41',
+    fieldName,
+    fileName: `api/0001.${contentType.split('/')[1]}`,
+    name: `${fieldName}.${contentType.split('/')[1]}`,
+    bytes,
+    contentType,
+    size: bytes.byteLength,
+  });
+
+  it('draws the files RunningHub received for the task, with a mark naming the tool', async () => {
     const { markedOutput } = await import('../server/markedOutput.js');
-    const dir = await mkdtemp(join(tmpdir(), 'jobgate-out-'));
-    try {
-      const make = markedOutput(dir);
-      const task = (fieldValue: string) =>
-        ({
-          taskId: '1900000000000000001',
-          webappId: '2018755100210106369',
-          nodeInfoList: [{ nodeId: '41', fieldName: 'image', fieldValue }],
-        }) as Parameters<typeof make>[0];
-      await expect(make(task('../../../etc/passwd'))).rejects.toThrow();
-      await expect(make(task('veste-ai/alice/../../../etc/passwd'))).rejects.toThrow();
-      const { mkdir, writeFile } = await import('node:fs/promises');
-      await mkdir(join(dir, 'veste-ai', 'alice', 'j1'), { recursive: true });
-      await writeFile(join(dir, 'veste-ai', 'alice', 'j1', 'person.png'), pngImage(4, [1, 2, 3]));
-      const file = await make(task('veste-ai/alice/j1/person.png'));
-      expect(file.contentType).toBe('image/svg+xml');
-      const svg = new TextDecoder().decode(file.data);
-      expect(svg).toContain('data:image/png;base64,');
-      expect(svg).toContain('Veste AI (simulated)');
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const make = markedOutput();
+    const task = {
+      taskId: '1900000000000000001',
+      webappId: '2018755100210106369',
+      nodeInfoList: [],
+    } as unknown as Parameters<typeof make>[0];
+    const file = await make(task, [
+      input('image', pngImage(4, [1, 2, 3]), 'image/png'),
+      input('image', pngImage(4, [9, 9, 9]), 'image/png'),
+    ]);
+    expect(file.contentType).toBe('image/svg+xml');
+    const svg = new TextDecoder().decode(file.data);
+    expect(svg.match(/data:image\/png;base64,/g)).toHaveLength(2);
+    expect(svg).toContain(Buffer.from(pngImage(4, [9, 9, 9])).toString('base64'));
+    expect(svg).toContain('Veste AI (simulated)');
   });
 
   describe.each([
@@ -162,27 +207,28 @@ describe('the simulated output', () => {
       const dir = await mkdtemp(join(tmpdir(), 'jobgate-out-'));
       try {
         // The user's video: 2 s of a test pattern, 20 frames of 320x240, not green at the edge.
-        const input = join(dir, 'video-upscaler', 'alice', 'j1', `video.${ext}`);
+        const input_ = join(dir, 'video-upscaler', 'alice', 'j1', `video.${ext}`);
         await mkdir(join(dir, 'video-upscaler', 'alice', 'j1'), { recursive: true });
         const codec =
           ext === 'webm' ? ['-c:v', 'libvpx'] : ['-c:v', 'libx264', '-pix_fmt', 'yuv420p'];
         execFileSync(bin, [
           ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10', '-t', '2'],
           ...codec,
-          input,
+          input_,
         ]);
-        const make = markedOutput(dir);
+        const make = markedOutput();
         const started = performance.now();
-        const file = await make({
+        const task = {
           taskId: '1900000000000000002',
           webappId: '2018810750139109378',
-          nodeInfoList: [
-            { nodeId: '3', fieldName: 'video', fieldValue: `video-upscaler/alice/j1/video.${ext}` },
-          ],
-        } as Parameters<typeof make>[0]);
+          nodeInfoList: [{ nodeId: '3', fieldName: 'video', fieldValue: `api/0001.${ext}` }],
+        } as unknown as Parameters<typeof make>[0];
+        const file = await make(task, [
+          input('video', new Uint8Array(await readFile(input_)), contentType),
+        ]);
         const ms = Math.round(performance.now() - started);
         expect(file).toMatchObject({ contentType, ext });
-        const before = await readFile(input);
+        const before = await readFile(input_);
         expect(Buffer.from(file.data).equals(before)).toBe(false);
         const output = join(dir, `out.${ext}`);
         await writeFile(output, file.data);
@@ -198,7 +244,7 @@ describe('the simulated output', () => {
               maxBuffer: 64 << 20,
             },
           );
-        const [inRgb, outRgb] = [frames(input), frames(output)];
+        const [inRgb, outRgb] = [frames(input_), frames(output)];
         // Same size and frame count: the user's whole video, not a cut or a thumbnail.
         expect(outRgb.length).toBe(inRgb.length);
         expect(outRgb.length / (320 * 240 * 3)).toBe(20);
@@ -225,22 +271,14 @@ describe('the simulated output', () => {
 
   it('keeps a video that does not decode as it is, so the job still finishes', async () => {
     const { markedOutput } = await import('../server/markedOutput.js');
-    const dir = await mkdtemp(join(tmpdir(), 'jobgate-out-'));
-    try {
-      await mkdir(join(dir, 'video-upscaler', 'alice', 'j1'), { recursive: true });
-      await writeFile(join(dir, 'video-upscaler', 'alice', 'j1', 'video.mp4'), mp4Bytes());
-      const make = markedOutput(dir);
-      const file = await make({
-        taskId: '1900000000000000003',
-        webappId: '2018810750139109378',
-        nodeInfoList: [
-          { nodeId: '3', fieldName: 'video', fieldValue: 'video-upscaler/alice/j1/video.mp4' },
-        ],
-      } as Parameters<typeof make>[0]);
-      expect(file.contentType).toBe('video/mp4');
-      expect(Buffer.from(file.data).equals(mp4Bytes())).toBe(true);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const make = markedOutput();
+    const task = {
+      taskId: '1900000000000000003',
+      webappId: '2018810750139109378',
+      nodeInfoList: [{ nodeId: '3', fieldName: 'video', fieldValue: 'api/0001.mp4' }],
+    } as unknown as Parameters<typeof make>[0];
+    const file = await make(task, [input('video', mp4Bytes(), 'video/mp4')]);
+    expect(file.contentType).toBe('video/mp4');
+    expect(Buffer.from(file.data).equals(mp4Bytes())).toBe(true);
   });
 });

@@ -1,5 +1,7 @@
-import { ActiveJobBlock, type JobRunnerHandle } from '@jobgate/react';
+import type { JsonObject } from '@jobgate/core/client';
+import { ActiveJobBlock, type JobRunnerHandle, useOutputFiles, useQuote } from '@jobgate/react';
 import { type ReactNode, useEffect, useState } from 'react';
+import { FILE_RULES } from './fileRules.js';
 import type { ToolId } from './toolRunner.js';
 
 export interface RunPanelProps {
@@ -10,8 +12,10 @@ export interface RunPanelProps {
   problem: string | null;
   /** Starts the run with the form's input and files. */
   onRun(): Promise<unknown>;
-  /** Draws a completed job's output. */
-  output(output: unknown): ReactNode;
+  /** The form's input without its files: what the server prices before Run. */
+  quote: JsonObject;
+  /** Draws a completed job's first result, given its signed URL. */
+  output(url: string): ReactNode;
 }
 
 const STATUS_TEXT: Record<string, string> = {
@@ -31,10 +35,16 @@ const STATUS_TEXT: Record<string, string> = {
  * active-job block (follow it / cancel it), typed errors, and the output. On mount it
  * re-attaches to the user's running job of this tool (a reload mid-job).
  */
-export function RunPanel({ tool, runner, problem, onRun, output }: RunPanelProps) {
+export function RunPanel({ tool, runner, problem, onRun, quote, output }: RunPanelProps) {
   const [notice, setNotice] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const { client } = runner;
+  // The price comes from the server's tool registry; files are not uploaded yet, so each
+  // file field holds a placeholder.
+  const placeholders = Object.fromEntries(Object.keys(FILE_RULES[tool]).map((f) => [f, 'file']));
+  const price = useQuote(tool, { ...quote, ...placeholders });
+  const results = useOutputFiles(runner.status === 'completed' ? runner.job : null);
+  const url = results.data?.[0]?.url ?? null;
   // A new problem (or none) replaces the last message.
   // biome-ignore lint/correctness/useExhaustiveDependencies: problem is the trigger
   useEffect(() => setNotice(null), [problem]);
@@ -129,7 +139,13 @@ export function RunPanel({ tool, runner, problem, onRun, output }: RunPanelProps
           <span data-testid="price">{job.userCreditCost} credits</span> (price set by the server) ·
           job <code data-testid="job-id">{job.id}</code>
         </p>
-      ) : null}
+      ) : (
+        <p className="meta">
+          Costs{' '}
+          <span data-testid="quote">{price.data ? `${price.data.credits} credits` : '…'}</span>{' '}
+          (price set by the server)
+        </p>
+      )}
       {runner.error && runner.status !== 'blocked' ? (
         <p className="error" role="alert">
           <code data-testid="error-code">{runner.error.code}</code>{' '}
@@ -169,15 +185,9 @@ export function RunPanel({ tool, runner, problem, onRun, output }: RunPanelProps
       </ActiveJobBlock>
       {runner.status === 'completed' ? (
         <div className="output" data-testid="output">
-          {output(runner.output)}
+          {url ? output(url) : results.error ? results.error.message : 'loading the result…'}
         </div>
       ) : null}
     </div>
   );
-}
-
-/** The first output file of a RunningHub job, if any. */
-export function firstFile(output: unknown): string | null {
-  const files = (output as { files?: unknown } | null)?.files;
-  return Array.isArray(files) && typeof files[0] === 'string' ? files[0] : null;
 }

@@ -1,7 +1,7 @@
 import type { JobRunnerHandle } from '@jobgate/react';
 import { useState } from 'react';
 import { FileField } from './FileField.js';
-import { firstFile, RunPanel } from './RunPanel.js';
+import { RunPanel } from './RunPanel.js';
 import type { ToolId } from './toolRunner.js';
 
 export interface TwoImageFormProps {
@@ -59,10 +59,8 @@ export function TwoImageForm({ tool, title, runner, second, onRun }: TwoImageFor
         runner={runner}
         problem={problem}
         onRun={() => onRun(person!, other!)}
-        output={(output) => {
-          const url = firstFile(output);
-          return url ? <img data-testid="output-image" alt="result" src={url} /> : null;
-        }}
+        quote={{}}
+        output={(url) => <img data-testid="output-image" alt="result" src={url} />}
       />
     </section>
   );

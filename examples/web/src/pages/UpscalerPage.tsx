@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { FileField } from './FileField.js';
-import { firstFile, RunPanel } from './RunPanel.js';
+import { RunPanel } from './RunPanel.js';
 import { useToolRunner } from './toolRunner.js';
 
 /** The seven RunningHub apps of the upscaler, as the user picks them: category and framing. */
@@ -33,6 +33,20 @@ export function UpscalerPage() {
     ((variant.category === 'logo' || variant.category === 'render3d') && version === 'pro');
   const number = (text: string) => (text.trim() === '' ? undefined : Number(text));
   const busy = runner.isBusy;
+  const input = {
+    category: variant.category,
+    ...('framingMode' in variant ? { framingMode: variant.framingMode } : {}),
+    version,
+    resolution,
+    ...(close && number(detailDenoise) !== undefined
+      ? { detailDenoise: number(detailDenoise) }
+      : {}),
+    ...(close && version === 'pro' && number(editingLevel) !== undefined
+      ? { editingLevel: number(editingLevel) }
+      : {}),
+    ...(hasDetail && number(detail) !== undefined ? { detail: number(detail) } : {}),
+    ...(close && prompt !== '' ? { prompt } : {}),
+  };
 
   return (
     <section className="tool" data-tool="upscaler">
@@ -136,29 +150,9 @@ export function UpscalerPage() {
         tool="upscaler"
         runner={runner}
         problem={fileProblem ?? (image ? null : 'Choose an image first.')}
-        onRun={() =>
-          runner.run(
-            {
-              category: variant.category,
-              ...('framingMode' in variant ? { framingMode: variant.framingMode } : {}),
-              version,
-              resolution,
-              ...(close && number(detailDenoise) !== undefined
-                ? { detailDenoise: number(detailDenoise) }
-                : {}),
-              ...(close && version === 'pro' && number(editingLevel) !== undefined
-                ? { editingLevel: number(editingLevel) }
-                : {}),
-              ...(hasDetail && number(detail) !== undefined ? { detail: number(detail) } : {}),
-              ...(close && prompt !== '' ? { prompt } : {}),
-            },
-            { image: image! },
-          )
-        }
-        output={(output) => {
-          const url = firstFile(output);
-          return url ? <img data-testid="output-image" alt="upscaled result" src={url} /> : null;
-        }}
+        onRun={() => runner.run(input, { image: image! })}
+        quote={input}
+        output={(url) => <img data-testid="output-image" alt="upscaled result" src={url} />}
       />
     </section>
   );

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { FileField } from './FileField.js';
-import { firstFile, RunPanel } from './RunPanel.js';
+import { RunPanel } from './RunPanel.js';
 import { useToolRunner } from './toolRunner.js';
 
 /** Video Upscaler: one video, a long run with progress. */
@@ -27,10 +27,8 @@ export function VideoUpscalerPage() {
         runner={runner}
         problem={problem ?? (video ? null : 'Choose a video first.')}
         onRun={() => runner.run({}, { video: video! })}
-        output={(output) => {
-          const url = firstFile(output);
-          return url ? <video data-testid="output-video" src={url} controls muted /> : null;
-        }}
+        quote={{}}
+        output={(url) => <video data-testid="output-video" src={url} controls muted />}
       />
     </section>
   );

@@ -5,7 +5,7 @@
  */
 export { FILE_RULES, type FileKind, fileProblem, MAX_BYTES } from './fileRules.js';
 export { PoseChangerPage } from './PoseChangerPage.js';
-export { firstFile, RunPanel } from './RunPanel.js';
+export { RunPanel } from './RunPanel.js';
 export { type AppTools, type ToolId, useToolRunner } from './toolRunner.js';
 export { UpscalerPage } from './UpscalerPage.js';
 export { VesteAiPage } from './VesteAiPage.js';

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,18 +38,20 @@ export function ffmpegPath(): Promise<string | undefined> {
  * does not decode, and the caller keeps the input as the output.
  */
 export async function markVideo(
-  inputPath: string,
+  input: Uint8Array,
   type: string,
 ): Promise<{ data: Uint8Array; contentType: string; ext: string } | undefined> {
   const ffmpeg = await ffmpegPath();
   if (!ffmpeg) return undefined;
   const webm = type === 'video/webm';
   const dir = await mkdtemp(join(tmpdir(), 'jobgate-video-'));
+  const inputPath = join(dir, webm ? 'in.webm' : 'in.mp4');
   const out = join(dir, webm ? 'out.webm' : 'out.mp4');
   const codec = webm
     ? ['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '2M']
     : ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'];
   try {
+    await writeFile(inputPath, input);
     await run(
       ffmpeg,
       [

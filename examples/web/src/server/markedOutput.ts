@@ -1,8 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { uploadPath } from '@jobgate/core';
-import type { SimOutputFile, SimTask } from '@jobgate/runninghub/simulator';
-import { sniff } from './fileRoutes.js';
+import type { SimInput, SimOutputFile, SimTask } from '@jobgate/runninghub/simulator';
 import { markVideo } from './markVideo.js';
 
 const TOOL_BY_APP: Record<string, string> = {
@@ -15,33 +11,21 @@ const TOOL_BY_APP: Record<string, string> = {
  * The simulated RunningHub's result of a task: its input images in one SVG with a visible
  * mark (a green frame and a banner naming the tool and task), or for a video the whole
  * input video re-encoded with a green frame (markVideo). Where no ffmpeg runs or the video
- * does not decode, the video output is the input itself, so the demo still finishes. Inputs
- * are read from the local uploader's folder: the node fields hold their storage paths.
+ * does not decode, the video output is the input itself, so the demo still finishes. The
+ * inputs are the files jobgate uploaded to the simulated RunningHub for the task (the node
+ * fields hold RunningHub's upload names, as at the real service).
  */
-export function markedOutput(filesDir: string) {
-  return async (task: SimTask): Promise<SimOutputFile> => {
-    const files = task.nodeInfoList.filter(
-      (n) =>
-        (n.fieldName === 'image' || n.fieldName === 'video') && typeof n.fieldValue === 'string',
-    );
-    const inputs = await Promise.all(
-      files.map(async (n) => {
-        // Only a standard upload path: a field value like `../../etc/passwd` reads nothing.
-        const [tool = '', userId = '', jobId = '', name = '', ...rest] = String(n.fieldValue).split(
-          '/',
-        );
-        if (rest.length > 0) throw new Error('not an upload path');
-        const path = uploadPath({ tool, userId, jobId, name });
-        const file = join(filesDir, path);
-        const bytes = new Uint8Array(await readFile(file));
-        return { file, bytes, type: sniff(bytes) ?? 'application/octet-stream' };
-      }),
-    );
-    const video = inputs.find((i) => i.type.startsWith('video/'));
+export function markedOutput() {
+  return async (task: SimTask, inputs: readonly SimInput[]): Promise<SimOutputFile> => {
+    const video = inputs.find((i) => i.contentType.startsWith('video/'));
     if (video) {
-      const marked = await markVideo(video.file, video.type);
+      const marked = await markVideo(video.bytes, video.contentType);
       return (
-        marked ?? { data: video.bytes, contentType: video.type, ext: video.type.split('/')[1]! }
+        marked ?? {
+          data: video.bytes,
+          contentType: video.contentType,
+          ext: video.contentType.split('/')[1]!,
+        }
       );
     }
     const tool = TOOL_BY_APP[task.webappId ?? ''] ?? 'Upscaler Arcano';
@@ -50,7 +34,7 @@ export function markedOutput(filesDir: string) {
     const images = inputs
       .map(
         (input, i) =>
-          `<image x="${i * size}" y="0" width="${size}" height="${size}" preserveAspectRatio="xMidYMid meet" href="data:${input.type};base64,${Buffer.from(input.bytes).toString('base64')}"/>`,
+          `<image x="${i * size}" y="0" width="${size}" height="${size}" preserveAspectRatio="xMidYMid meet" href="data:${input.contentType};base64,${Buffer.from(input.bytes).toString('base64')}"/>`,
       )
       .join('');
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${size}" viewBox="0 0 ${width} ${size}"><rect width="100%" height="100%" fill="#111"/>${images}<rect x="8" y="8" width="${width - 16}" height="${size - 16}" fill="none" stroke="#22c55e" stroke-width="16"/><rect x="0" y="${size - 120}" width="${width}" height="120" fill="#000" fill-opacity="0.7"/><text x="40" y="${size - 45}" font-family="sans-serif" font-size="52" fill="#22c55e">✓ ${escapeXml(tool)} (simulated)</text></svg>`;

@@ -22,7 +22,7 @@ import {
   type RateBucket,
   type RateRule,
 } from '@jobgate/server';
-import { toNodeListener } from '@jobgate/server/node';
+import { localFileStorage, toNodeListener } from '@jobgate/server/node';
 import { buildClient } from './buildClient.js';
 import { Chaos, type ChaosAction, type ChaosSettings } from './chaos.js';
 import { devAuthenticator } from './devAuthenticator.js';
@@ -161,7 +161,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     concurrency: 3,
     durationMs: (task) =>
       task.webappId === VIDEO_APP ? [timing.videoRunMs, timing.videoRunMs] : timing.imageRunMs,
-    output: markedOutput(filesDir),
+    output: markedOutput(),
   });
   const chaos = new Chaos(simulator);
   const provider = chaos.wrap(
@@ -172,10 +172,18 @@ export async function startApp(options: AppOptions): Promise<App> {
     }),
   );
 
+  // The app's files: uploads land here, the runner hands them to RunningHub and keeps the
+  // results here; the browser reads results through URLs signed with this secret.
+  const storage = localFileStorage({
+    dir: filesDir,
+    secret: randomBytes(24).toString('hex'),
+    baseUrl: `${url}/files`,
+  });
   const runner = new JobRunner({
     store,
     provider,
     tools,
+    storage,
     webhook: { baseUrl: `${url}/api`, secret: randomBytes(24).toString('hex') },
     timeouts: { providerStartMs: 10_000, lostStartMs: 12_000, ...options.timeouts },
   });
@@ -191,7 +199,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       if (error.status >= 500) log(`${where.method} ${where.path}: ${error.code} ${error.message}`);
     },
   });
-  const files = fileRoutes({ dir: filesDir, auth });
+  const files = fileRoutes({ storage, auth });
 
   // A killed start drops the socket of the request that made it, like a crashed process.
   const killers = new Map<string, () => void>();
