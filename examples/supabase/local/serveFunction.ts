@@ -2,8 +2,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 /** The starter's `supabase/` folder. */
@@ -49,10 +49,18 @@ function denoFor(name: string) {
   // Removed on stop; and if this process ends first (Ctrl-C, a killed test), on its way out.
   process.once('exit', () => rmSync(home, { recursive: true, force: true }));
   const config = join(home, 'deno.json');
+  // The config moves to `home`: a relative target (a copy's vendored `../_vendor/…`) keeps
+  // pointing where the function's own deno.json points.
+  const imports = Object.fromEntries(
+    Object.entries(own.imports ?? {}).map(([key, target]) => [
+      key,
+      target.startsWith('.') ? pathToFileURL(resolve(functionDir, target)).href : target,
+    ]),
+  );
   writeFileSync(
     config,
     JSON.stringify({
-      imports: own.imports ?? {},
+      imports,
       // Inside the jobgate repository the packages are TypeScript sources (`./x.js` → x.ts).
       unstable: ['sloppy-imports'],
     }),
