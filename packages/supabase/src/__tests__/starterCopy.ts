@@ -210,3 +210,69 @@ export async function serveCopy(
     },
   };
 }
+
+/**
+ * A Deno script for the copy's function folder: builds the function with no environment and
+ * prints whether the error it throws is the `JobGateError` of `@jobgate/core` the tools import.
+ */
+export const IDENTITY_PROBE = `import { JobGateError, isJobGateError } from '@jobgate/core';
+import { supabaseFunction } from '@jobgate/supabase/function';
+import { tools } from '../_shared/tools.ts';
+try {
+  supabaseFunction({ tools, env: () => undefined });
+  console.log(JSON.stringify({ started: true }));
+} catch (error) {
+  console.log(JSON.stringify({
+    instanceOf: error instanceof JobGateError,
+    isJobGateError: isJobGateError(error),
+    message: String((error as Error).message),
+  }));
+}
+`;
+
+export interface DevRun {
+  /** A value of the summary it printed (`function`, `SUPABASE_URL`, `token for alice`). */
+  field(label: string): string;
+  /** Ctrl-C: resolves when it has exited. */
+  interrupt(): Promise<void>;
+  /** Ends what is left of it. */
+  kill(): void;
+}
+
+/** `npm run dev` in the copy, as its README runs it; resolves once it printed its summary. */
+export async function devInCopy(copy: StarterCopy): Promise<DevRun> {
+  const child = spawn('npm', ['run', 'dev', '--', '--port', '0', '--web-port', '0'], {
+    cwd: copy.dir,
+    env: copy.denoEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: Ctrl-C reaches npm, tsx and Deno alike.
+    detached: true,
+  });
+  let out = '';
+  const collect = (chunk: Buffer) => {
+    out += chunk.toString();
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const kill = () => {
+    if (running()) process.kill(-child.pid!, 'SIGKILL');
+  };
+  const started = Date.now();
+  while (!/Ctrl-C stops it/.test(out)) {
+    if (!running() || Date.now() - started > 60_000) {
+      kill();
+      throw new Error(`npm run dev did not start in the copy:\n${out}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    field: (label) => new RegExp(`${label}\\s+(\\S+)`).exec(out)?.[1] ?? '',
+    async interrupt() {
+      if (running()) process.kill(-child.pid!, 'SIGINT');
+      await exited;
+    },
+    kill,
+  };
+}

@@ -16,6 +16,8 @@ import {
   copyStarter,
   DENO_FLAGS,
   denoInCopy,
+  devInCopy,
+  IDENTITY_PROBE,
   REPO_ROOT,
   registryUnreachable,
   type ServedCopy,
@@ -100,23 +102,7 @@ function suite(): void {
 
   it('@jobgate/core is one module: an error of supabaseFunction is the tools’ JobGateError', async () => {
     const probe = join(copy.functionDir, 'probe.ts');
-    writeFileSync(
-      probe,
-      `import { JobGateError, isJobGateError } from '@jobgate/core';
-import { supabaseFunction } from '@jobgate/supabase/function';
-import { tools } from '../_shared/tools.ts';
-try {
-  supabaseFunction({ tools, env: () => undefined });
-  console.log(JSON.stringify({ started: true }));
-} catch (error) {
-  console.log(JSON.stringify({
-    instanceOf: error instanceof JobGateError,
-    isJobGateError: isJobGateError(error),
-    message: String((error as Error).message),
-  }));
-}
-`,
-    );
+    writeFileSync(probe, IDENTITY_PROBE);
     const out = await denoInCopy(copy, ['run', ...DENO_FLAGS, '--allow-env', 'probe.ts']);
     expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
       instanceOf: true,
@@ -150,6 +136,20 @@ try {
       expect.arrayContaining(['functionsTransport', 'realtimeJobSource', 'storageUploader']),
     );
   }, 60_000);
+
+  it('npm run dev in the copy: the local stack from the copy’s own packages; Ctrl-C stops it', async () => {
+    const dev = await devInCopy(copy);
+    try {
+      const slots = await fetch(`${dev.field('function')}/slots`, {
+        headers: { authorization: `Bearer ${dev.field('token for alice')}` },
+      });
+      expect(await slots.json()).toMatchObject({ cap: 3, running: 0 });
+      await dev.interrupt();
+      await expect(fetch(`${dev.field('SUPABASE_URL')}/rest/v1/`)).rejects.toThrow();
+    } finally {
+      dev.kill();
+    }
+  }, 90_000);
 
   describe('the copied function, served by Deno from the copy', () => {
     let local: LocalSupabase;
