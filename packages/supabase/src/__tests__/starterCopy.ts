@@ -66,11 +66,17 @@ function npmEnv(work: string): Record<string, string> {
 export async function registryUnreachable(): Promise<string> {
   const work = mkdtempSync(join(tmpdir(), 'jobgate-registry-'));
   try {
-    await exec('npm', ['ping'], { env: npmEnv(work), timeout: 20_000 });
+    await exec('npm', ['ping', '--fetch-retries=0', '--fetch-timeout=15000'], {
+      env: npmEnv(work),
+      timeout: 20_000,
+    });
     return '';
   } catch (error) {
-    const { stderr, message } = error as { stderr?: string; message: string };
-    return `npm ping failed: ${(stderr || message).trim().split('\n').pop()}`;
+    const { stderr = '', killed } = error as { stderr?: string; killed?: boolean };
+    const said = stderr.split('\n').filter((line) => line.startsWith('npm error'));
+    return killed || said.length === 0
+      ? 'npm ping had no answer from the registry within 20 s'
+      : `npm ping failed: ${(said.find((line) => /reason:|\bE\d{3}\b/.test(line)) ?? said[0]!).replace(/^npm error\s*/, '')}`;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
