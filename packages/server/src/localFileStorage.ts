@@ -61,6 +61,9 @@ function failed(path: string, cause: unknown): JobGateError {
 
 const isMissing = (error: unknown) => (error as { code?: unknown })?.code === 'ENOENT';
 
+/** A Range header as one range within `size`: null to ignore it (none, or not one valid range), 'unsatisfiable' for 416. */
+type ByteRange = [start: number, end: number] | null | 'unsatisfiable';
+
 /**
  * Files on this machine's disk under `dir`, at their storage paths (`{tool}/{userId}/{jobId}/
  * {name}`, each segment checked, so no path leaves `dir`). Writes go to a temporary file
@@ -76,7 +79,10 @@ export function localFileStorage(options: LocalFileStorageOptions): LocalFileSto
     );
   }
   const root = resolve(options.dir);
-  const base = new URL(options.baseUrl.replace(/\/+$/, ''));
+  const base = new URL(options.baseUrl);
+  // The mount's path without its trailing slash: '' at the root of a host, so a URL's path is
+  // `${mount}/${path}` (a bare '/' would make it `//tool/…`, another host).
+  const mount = base.pathname.replace(/\/+$/, '');
   const fileOf = (path: string): string => {
     const segments = path.split('/');
     if (
@@ -91,30 +97,30 @@ export function localFileStorage(options: LocalFileStorageOptions): LocalFileSto
   };
   const signature = (path: string, expires: number) =>
     hmacSha256(options.secret, `jobgate-file:${path}:${expires}`);
-  const typeOf = async (file: string): Promise<string> => {
-    const handle = await open(file, 'r');
+  /** Size and type (from its first bytes) of the file at `path`; `invalid` when no file is there (a folder is none). */
+  const inspect = async (path: string, file: string) => {
+    let handle: Awaited<ReturnType<typeof open>> | undefined;
     try {
+      handle = await open(file, 'r');
+      const info = await handle.stat();
+      if (!info.isFile()) throw notFound(path);
       const head = new Uint8Array(SNIFF_BYTES);
       const { bytesRead } = await handle.read(head, 0, SNIFF_BYTES, 0);
-      return (
-        sniffContentType(head.subarray(0, bytesRead), { svg: true }) ?? 'application/octet-stream'
-      );
+      const contentType =
+        sniffContentType(head.subarray(0, bytesRead), { svg: true }) ?? 'application/octet-stream';
+      return { size: info.size, contentType };
+    } catch (error) {
+      if (error instanceof JobGateError) throw error;
+      throw isMissing(error) ? notFound(path, error) : failed(path, error);
     } finally {
-      await handle.close();
+      await handle?.close();
     }
   };
 
   const storage: LocalFileStorage = {
     async read(path: string): Promise<StoredFile> {
       const file = fileOf(path);
-      let size: number;
-      let contentType: string;
-      try {
-        size = (await stat(file)).size;
-        contentType = await typeOf(file);
-      } catch (error) {
-        throw isMissing(error) ? notFound(path, error) : failed(path, error);
-      }
+      const { size, contentType } = await inspect(path, file);
       return {
         path,
         size,
@@ -132,7 +138,12 @@ export function localFileStorage(options: LocalFileStorageOptions): LocalFileSto
     async write(path: string, body: ReadableStream<Uint8Array>, writeOptions: FileWriteOptions) {
       const file = fileOf(path);
       const partial = `${file}.${crypto.randomUUID()}.partial`;
+      const conflict = () =>
+        new JobGateError('CONFLICT', 'this file exists already', { details: { path } });
       try {
+        // Refused before the body is read (an upload of a GiB is not taken to be thrown away);
+        // link() below still settles two writes that race.
+        if (writeOptions.ifAbsent && (await exists(file))) throw conflict();
         await mkdir(dirname(file), { recursive: true });
         await pipeline(
           Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>),
@@ -142,9 +153,7 @@ export function localFileStorage(options: LocalFileStorageOptions): LocalFileSto
         if (writeOptions.ifAbsent) {
           // link() refuses an existing target: two uploads to one path cannot both land.
           await link(partial, file).catch((error: unknown) => {
-            if ((error as { code?: unknown })?.code === 'EEXIST') {
-              throw new JobGateError('CONFLICT', 'this file exists already', { details: { path } });
-            }
+            if ((error as { code?: unknown })?.code === 'EEXIST') throw conflict();
             throw error;
           });
           await rm(partial, { force: true });
@@ -153,6 +162,8 @@ export function localFileStorage(options: LocalFileStorageOptions): LocalFileSto
         }
       } catch (error) {
         await rm(partial, { force: true }).catch(() => undefined);
+        // A body the write never read is released (rejects harmlessly when the pipe took it).
+        await body.cancel().catch(() => undefined);
         if (error instanceof JobGateError) throw error;
         throw failed(path, error);
       }
@@ -160,18 +171,26 @@ export function localFileStorage(options: LocalFileStorageOptions): LocalFileSto
 
     async signedUrl(path: string, expiresInSeconds: number): Promise<string> {
       fileOf(path);
+      if (!Number.isFinite(expiresInSeconds) || expiresInSeconds <= 0) {
+        throw new JobGateError('VALIDATION', 'expiresInSeconds must be a positive number');
+      }
       const expires = Math.floor(Date.now() / 1000) + Math.max(1, Math.round(expiresInSeconds));
-      const url = new URL(
-        `${base.pathname}/${path.split('/').map(encodeURIComponent).join('/')}`,
-        base,
-      );
+      // Each segment is [A-Za-z0-9._-] (fileOf): nothing to escape.
+      const url = new URL(`${mount}/${path}`, base.origin);
       url.searchParams.set('expires', String(expires));
       url.searchParams.set('signature', await signature(path, expires));
       return url.toString();
     },
 
     async remove(paths: readonly string[]): Promise<void> {
-      await Promise.all(paths.map((path) => rm(fileOf(path), { force: true })));
+      const files = paths.map((path) => [path, fileOf(path)] as const);
+      await Promise.all(
+        files.map(([path, file]) =>
+          rm(file, { force: true }).catch((error: unknown) => {
+            throw failed(path, error);
+          }),
+        ),
+      );
     },
 
     async serve(request: Request): Promise<Response> {
@@ -180,9 +199,14 @@ export function localFileStorage(options: LocalFileStorageOptions): LocalFileSto
           throw new JobGateError('NOT_FOUND', 'GET or HEAD only');
         }
         const url = new URL(request.url);
-        const prefix = `${base.pathname}/`;
+        const prefix = `${mount}/`;
         if (!url.pathname.startsWith(prefix)) throw new JobGateError('NOT_FOUND', 'no such file');
-        const path = url.pathname.slice(prefix.length).split('/').map(decodeURIComponent).join('/');
+        let path: string;
+        try {
+          path = decodeURIComponent(url.pathname.slice(prefix.length));
+        } catch {
+          throw new JobGateError('NOT_FOUND', 'no such file');
+        }
         const expires = Number(url.searchParams.get('expires'));
         const given = url.searchParams.get('signature') ?? '';
         const valid =
@@ -191,18 +215,13 @@ export function localFileStorage(options: LocalFileStorageOptions): LocalFileSto
           timingSafeEqual(await signature(path, expires), given);
         if (!valid) throw new JobGateError('FORBIDDEN', 'this file link is not valid (or expired)');
         const file = fileOf(path);
-        let size: number;
-        let contentType: string;
-        try {
-          size = (await stat(file)).size;
-          contentType = await typeOf(file);
-        } catch (error) {
-          throw isMissing(error)
+        const { size, contentType } = await inspect(path, file).catch((error: unknown) => {
+          throw error instanceof JobGateError && error.kind === 'invalid'
             ? new JobGateError('NOT_FOUND', 'no such file')
-            : failed(path, error);
-        }
+            : error;
+        });
         const range = byteRange(request.headers.get('range'), size);
-        if (range === 'invalid') {
+        if (range === 'unsatisfiable') {
           return new Response(null, {
             status: 416,
             headers: { 'content-range': `bytes */${size}` },
@@ -236,19 +255,31 @@ export function localFileStorage(options: LocalFileStorageOptions): LocalFileSto
   return storage;
 }
 
-/** One `bytes=a-b` range within `size`, null for none, 'invalid' for one that cannot be served. */
-function byteRange(header: string | null, size: number): [number, number] | null | 'invalid' {
+/**
+ * One `bytes=a-b`, `bytes=a-` or `bytes=-n` range within `size` (RFC 9110 §14.1.2). A header
+ * that is not one valid range (several ranges, `5-2`, another unit) is ignored and the whole
+ * file served; a valid one that selects nothing (past the end, `-0`) is unsatisfiable (416).
+ */
+function byteRange(header: string | null, size: number): ByteRange {
   if (!header) return null;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return 'invalid';
-  let start: number;
-  let end: number;
+  if (!m || (m[1] === '' && m[2] === '')) return null;
   if (m[1] === '') {
-    start = Math.max(0, size - Number(m[2]));
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    const suffix = Number(m[2]);
+    return suffix === 0 || size === 0 ? 'unsatisfiable' : [Math.max(0, size - suffix), size - 1];
   }
-  return start > end || start >= size ? 'invalid' : [start, end];
+  const start = Number(m[1]);
+  if (m[2] !== '' && Number(m[2]) < start) return null;
+  if (start >= size) return 'unsatisfiable';
+  return [start, m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1)];
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await stat(file);
+    return true;
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
 }
