@@ -84,6 +84,11 @@ export async function vendorFunctions(
   const bare = new Set<string>(declarations.externals);
   for (const output of Object.values(result.metafile.outputs))
     for (const { path, external } of output.imports) if (external) bare.add(path);
+  for (const specifier of bare) {
+    if (builtins.has(specifier) && !specifier.startsWith('node:')) {
+      throw new Error(`the bundle imports "${specifier}": Deno resolves only "node:${specifier}"`);
+    }
+  }
   const thirdParty = [
     ...new Set([...bare].filter((s) => !s.startsWith('node:') && !builtins.has(s)).map(packageOf)),
   ].sort();
