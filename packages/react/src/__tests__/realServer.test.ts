@@ -1,5 +1,8 @@
 // The browser client against the real @jobgate/server handler (in-process, same wire
-// format as production): keeps the two sides of the HTTP contract in step.
+// format as production): keeps the two sides of the HTTP contract in step. About the job
+// protocol, not files: the fake server's tools have no file fields here (createFakeServer's
+// default), so inputs go without uploads; the files' path against this handler is in
+// useOutputFiles.test.tsx.
 
 import {
   createJobClient,

@@ -10,6 +10,9 @@ import { ActiveJobBlock } from '../activeJobBlock.js';
 import { useJobRunner } from '../useJobRunner.js';
 import { finish, setup } from './setup.js';
 
+// The hook's states and lock, not files: the fake server's tools have no file fields here
+// (createFakeServer's default), so a sample input needs no upload. Uploads and results are
+// in useOutputFiles.test.tsx.
 const valid = { ...sampleInputs['veste-ai'] };
 
 let lastClient: JobClient | null = null;
