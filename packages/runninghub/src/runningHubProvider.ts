@@ -8,6 +8,7 @@ import {
   type ProviderUpdate,
 } from '@jobgate/core';
 import { parseRunningHubWebhook } from './parseRunningHubWebhook.js';
+import { promptTipsMessage } from './promptTips.js';
 import {
   provablyNotTaken,
   RunningHubClient,
@@ -92,7 +93,11 @@ export class RunningHubProvider implements Provider {
       // A longer wait is the runner's job (it requeues with backoff).
       maxWaitMs: 1_000,
     });
-    if (envelope.code !== 0) throw this.#error(envelope, 'start');
+    if (envelope.code !== 0) {
+      // A refused prompt (433) says which node and file in ComfyUI's node_errors.
+      const tip = promptTipsMessage(envelope.data);
+      throw this.#error(tip ? { ...envelope, msg: `${envelope.msg}: ${tip}` } : envelope, 'start');
+    }
     const data = (envelope.data ?? {}) as Record<string, unknown>;
     const taskId =
       typeof data.taskId === 'number' && Number.isSafeInteger(data.taskId)

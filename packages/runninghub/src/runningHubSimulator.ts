@@ -1,11 +1,13 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { RunningHubSimulatorOptions } from './runningHubSimulatorOptions.js';
-import { SimFaults, type SimInjection, type SimRates } from './simFaults.js';
+import { type SimDownloadCut, SimFaults, type SimInjection, type SimRates } from './simFaults.js';
+import type { SimDownloadLog } from './simOutputServer.js';
 import { SimRoutes } from './simRoutes.js';
 import { SimRuntime } from './simRuntime.js';
 import { type SimRequestLog, startSimServer } from './simServer.js';
-import type { SimTask } from './simTask.js';
+import type { SimOutput, SimTask } from './simTask.js';
 import { SimTasks } from './simTasks.js';
-import { SimUploads } from './simUploads.js';
+import { type SimUpload, SimUploads } from './simUploads.js';
 import { type SimDelivery, SimWebhooks } from './simWebhooks.js';
 
 export interface RunningHubSimulator {
@@ -13,9 +15,13 @@ export interface RunningHubSimulator {
   readonly url: string;
   readonly port: number;
   readonly tasks: Map<string, SimTask>;
-  readonly uploads: Map<string, { name: string; size: number; fileType: string }>;
+  /** The uploads kept (by `fileName`, oldest first), with their bytes; see `uploadCapBytes`. */
+  readonly uploads: Map<string, SimUpload>;
   readonly deliveries: SimDelivery[];
+  /** Every API call (POST), in order. */
   readonly requests: SimRequestLog[];
+  /** Every GET of an output URL, in order: what was served and whether it was cut. */
+  readonly downloads: SimDownloadLog[];
   /** Tasks QUEUED or RUNNING now (counted against `concurrency`). */
   active(): number;
   /** The highest number of active tasks seen at once. */
@@ -27,7 +33,13 @@ export interface RunningHubSimulator {
   setLatency(latencyMs: readonly [number, number]): void;
   /** Makes the next matching call(s) answer a given code or HTTP status. */
   inject(injection: SimInjection): void;
-  /** Drops injections not used up yet. */
+  /**
+   * Cuts the connection of the next `times` GETs of a task's output (of any task without
+   * `taskId`) once `afterBytes` body bytes are out, the headers having announced the whole
+   * size: a copy interrupted half-way. A cut at or past the file's size serves it whole.
+   */
+  injectDownloadCut(cut: SimDownloadCut): void;
+  /** Drops injections (of both kinds) not used up yet. */
   clearInjections(): void;
   /** Ends a task now (SUCCESS or FAILED) and delivers its callback (unless lost). */
   finish(taskId: string, outcome?: 'SUCCESS' | 'FAILED'): Promise<void>;
@@ -38,8 +50,9 @@ export interface RunningHubSimulator {
 
 /**
  * A simulated RunningHub on loopback: the OpenAPI endpoints jobgate uses, with the same
- * envelope and codes, an account concurrency limit (421 past it), API key checks, uploads,
- * and TASK_END callbacks POSTed to each task's `webhookUrl`. Random choices (busy, faults,
+ * envelope and codes, an account concurrency limit (421 past it), API key checks, uploads
+ * (a start whose file field names anything but this key's upload is refused, 433), results
+ * at unguessable URLs, and TASK_END callbacks POSTed to each task's `webhookUrl`. Random choices (busy, faults,
  * failures, lost or duplicate callbacks, durations) come from a seeded generator.
  * Node only: import from `@jobgate/runninghub/simulator`.
  */
@@ -54,7 +67,7 @@ export async function startRunningHubSimulator(
     keys: new Set(options.apiKeys ?? ['sim-key']),
     badKeyCode: options.badKeyCode ?? 801,
   };
-  const uploads = new SimUploads(runtime, account);
+  const uploads = new SimUploads(runtime, account, options.uploadCapBytes);
   const routes = new SimRoutes(tasks, uploads, faults, {
     account,
     apps: options.apps,
@@ -66,7 +79,8 @@ export async function startRunningHubSimulator(
     host: options.host,
     port: options.port,
     runtime,
-    outputFile: (taskId) => tasks.tasks.get(taskId)?.outputFile,
+    outputFile: (taskId, token, name) => finishedOutput(tasks.tasks.get(taskId), token, name),
+    downloadCut: (taskId) => faults.downloadCut(taskId),
     latency: () => faults.latency(),
     route: (req, log, raw) => routes.answer(req, log, raw),
   });
@@ -79,6 +93,7 @@ export async function startRunningHubSimulator(
     uploads: uploads.files,
     deliveries: webhooks.deliveries,
     requests: server.requests,
+    downloads: server.downloads,
     active: () => tasks.active(),
     get maxActive() {
       return tasks.maxActive;
@@ -94,6 +109,9 @@ export async function startRunningHubSimulator(
     },
     inject(injection: SimInjection) {
       faults.inject(injection);
+    },
+    injectDownloadCut(cut: SimDownloadCut) {
+      faults.injectDownloadCut(cut);
     },
     clearInjections() {
       faults.clearInjections();
@@ -111,4 +129,17 @@ export async function startRunningHubSimulator(
       await server.close();
     },
   };
+}
+
+/** The result of a task that succeeded, if `token` is its output token and `name` its file. */
+function finishedOutput(
+  task: SimTask | undefined,
+  token: string,
+  name: string,
+): SimOutput | undefined {
+  const file = task?.status === 'SUCCESS' ? task.outputFile : undefined;
+  if (!task || !file || name !== `0.${file.ext}`) return undefined;
+  const want = Buffer.from(task.outputToken);
+  const got = Buffer.from(token);
+  return want.length === got.length && timingSafeEqual(want, got) ? file : undefined;
 }

@@ -1,5 +1,6 @@
 import type { SimRates } from './simFaults.js';
-import type { SimOutputFile, SimTask } from './simTask.js';
+import type { SimInput } from './simFileNodes.js';
+import type { SimOutput, SimTask } from './simTask.js';
 
 /** How a RunningHubSimulator behaves: its seed, limits, keys and the outputs it makes. */
 export interface RunningHubSimulatorOptions {
@@ -23,10 +24,19 @@ export interface RunningHubSimulatorOptions {
   durationMs?: readonly [number, number] | ((task: SimTask) => readonly [number, number]);
   /**
    * The file a successful task produces (e.g. its input image with a visible mark), served
-   * at the task's output URL. Computed when the task ends; a throw fails the task. Default:
-   * a short text placeholder.
+   * at the task's output URL. Called when the task ends with the task and the uploads its
+   * file fields name (`inputs`, in nodeInfoList order, each with its bytes and sniffed type);
+   * a throw fails the task. Return bytes (`{ data, contentType, ext }`) or, for a large file,
+   * a stream (`{ size, contentType, ext, chunks() }`) read at each download and never held
+   * whole. Default: a 1×1 PNG, or a minimal MP4 for a task with a video field.
    */
-  output?: (task: SimTask) => SimOutputFile | Promise<SimOutputFile>;
+  output?: (task: SimTask, inputs: readonly SimInput[]) => SimOutput | Promise<SimOutput>;
+  /**
+   * Uploaded bytes kept in total (each start checks its file fields against them, `output`
+   * reads them). Past it the oldest uploads are forgotten: a start naming one is refused
+   * like any unknown file. Default 256 MiB.
+   */
+  uploadCapBytes?: number;
   /** Tasks run until {@link RunningHubSimulator.finish} is called. Default false. */
   manual?: boolean;
   rates?: SimRates;

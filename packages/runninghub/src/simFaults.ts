@@ -27,6 +27,16 @@ export interface SimInjection {
   times?: number;
 }
 
+/** Cuts the connection of the next output download(s) after some bytes (a copy broken half-way). */
+export interface SimDownloadCut {
+  /** Only downloads of this task's output (default: any task's). */
+  taskId?: string;
+  /** Bytes sent before the connection is cut (the headers announce the whole size). */
+  afterBytes: number;
+  /** How many downloads it cuts. Default 1. */
+  times?: number;
+}
+
 /**
  * The chaos controls: random fault rates, the answer delay, and injected answers for the
  * next calls. Injections come first and draw nothing from the seed.
@@ -35,6 +45,7 @@ export class SimFaults {
   rates: SimRates;
   latencyMs: readonly [number, number] | undefined;
   readonly #injections: Array<SimInjection & { times: number }> = [];
+  readonly #cuts: Array<SimDownloadCut & { times: number }> = [];
   readonly #runtime: SimRuntime;
 
   constructor(
@@ -51,8 +62,26 @@ export class SimFaults {
     this.#injections.push({ ...injection, times: injection.times ?? 1 });
   }
 
+  injectDownloadCut(cut: SimDownloadCut): void {
+    if (!(Number.isInteger(cut.afterBytes) && cut.afterBytes >= 0)) {
+      throw new Error('simulated RunningHub: afterBytes is a whole number of bytes');
+    }
+    this.#cuts.push({ ...cut, times: cut.times ?? 1 });
+  }
+
   clearInjections(): void {
     this.#injections.length = 0;
+    this.#cuts.length = 0;
+  }
+
+  /** Bytes after which this download of `taskId`'s output is cut, if an injection says so. */
+  downloadCut(taskId: string): number | undefined {
+    const index = this.#cuts.findIndex((c) => c.taskId === undefined || c.taskId === taskId);
+    if (index < 0) return undefined;
+    const cut = this.#cuts[index]!;
+    cut.times -= 1;
+    if (cut.times <= 0) this.#cuts.splice(index, 1);
+    return cut.afterBytes;
   }
 
   /** The delay before the next answer. */

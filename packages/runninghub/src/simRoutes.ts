@@ -9,6 +9,7 @@ import {
   type SimAnswer,
 } from './simAnswer.js';
 import type { SimFaults } from './simFaults.js';
+import { simInputsOf } from './simFileNodes.js';
 import type { SimRequestLog } from './simServer.js';
 import { type SimNodeInfo, simTaskEnvelope } from './simTask.js';
 import type { SimTasks } from './simTasks.js';
@@ -123,14 +124,21 @@ export class SimRoutes {
         return answerCode(301);
       }
     }
-    const task = this.#tasks.start({
-      apiKey,
-      webappId: kind === 'app' ? id : null,
-      workflowId: kind === 'workflow' ? id : null,
-      nodeInfoList: nodes,
-      webhookUrl: typeof webhookUrl === 'string' ? webhookUrl : null,
-      instanceType: typeof body.instanceType === 'string' ? body.instanceType : null,
-    });
+    // ComfyUI validates the prompt before the task takes a slot: a file field must name an
+    // upload of this key.
+    const files = simInputsOf(nodes, this.#uploads, apiKey);
+    if ('refused' in files) return files.refused;
+    const task = this.#tasks.start(
+      {
+        apiKey,
+        webappId: kind === 'app' ? id : null,
+        workflowId: kind === 'workflow' ? id : null,
+        nodeInfoList: nodes,
+        webhookUrl: typeof webhookUrl === 'string' ? webhookUrl : null,
+        instanceType: typeof body.instanceType === 'string' ? body.instanceType : null,
+      },
+      files.inputs,
+    );
     if (!task) return answerCode(421);
     return answerOk({
       netWssUrl: null,

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { MAX_UPLOAD_BYTES } from './runningHubPaths.js';
 import { answerCode, type SimAnswer } from './simAnswer.js';
+import { type SimDownloadLog, type SimOutputLookup, serveSimOutput } from './simOutputServer.js';
 import type { SimRuntime } from './simRuntime.js';
-import type { SimOutputFile } from './simTask.js';
 
 export interface SimRequestLog {
   path: string;
@@ -17,8 +17,10 @@ export interface SimServerOptions {
   host?: string | undefined;
   port?: number | undefined;
   runtime: SimRuntime;
-  /** The file a task made, served at its output URL. */
-  outputFile: (taskId: string) => SimOutputFile | undefined;
+  /** The file a task made, from the parts of its output URL (taskId, token, `0.ext`). */
+  outputFile: SimOutputLookup;
+  /** Bytes after which the next download of a task's output is cut (an injected fault). */
+  downloadCut: (taskId: string) => number | undefined;
   /** The delay before the next answer, in ms. */
   latency: () => number;
   /** Answers one API call (POST); the server logs it and writes the answer. */
@@ -29,6 +31,7 @@ export interface SimServer {
   url: string;
   port: number;
   readonly requests: SimRequestLog[];
+  readonly downloads: SimDownloadLog[];
   close(): Promise<void>;
 }
 
@@ -48,24 +51,19 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /**
- * The simulator's HTTP side on loopback: GET `/outputs/…` serves the files tasks made,
+ * The simulator's HTTP side on loopback: GET `/outputs/…` serves the files tasks made
+ * (simOutputServer),
  * anything else is an API call, delayed by the configured latency, logged, and answered.
  */
 export async function startSimServer(options: SimServerOptions): Promise<SimServer> {
-  const { runtime, outputFile, latency, route } = options;
+  const { runtime, outputFile, downloadCut, latency, route } = options;
   const requests: SimRequestLog[] = [];
+  const downloads: SimDownloadLog[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://sim');
     if (req.method === 'GET' && url.pathname.startsWith('/outputs/')) {
-      const file = outputFile(url.pathname.split('/')[2] ?? '');
-      res.writeHead(200, {
-        'content-type': file?.contentType ?? 'application/octet-stream',
-        // The app's pages show it from another origin.
-        'access-control-allow-origin': '*',
-        'cache-control': 'no-store',
-      });
-      res.end(file ? Buffer.from(file.data) : Buffer.from(`simulated output ${url.pathname}`));
+      downloads.push(await serveSimOutput(res, url.pathname, outputFile, downloadCut));
       return;
     }
     const log: SimRequestLog = { path: url.pathname, body: null, code: 0, httpStatus: 200 };
@@ -117,6 +115,7 @@ export async function startSimServer(options: SimServerOptions): Promise<SimServ
     url: `http://${host}:${address.port}`,
     port: address.port,
     requests,
+    downloads,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

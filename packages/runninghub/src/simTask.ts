@@ -3,11 +3,32 @@ import { codeName } from './simAnswer.js';
 
 export type SimTaskStatus = RunningHubTaskStatus;
 
-/** A generated file: its bytes, content type and extension (`png`, `svg`, `mp4`…). */
+/** A generated file held in memory: its bytes, content type and extension (`png`, `svg`, `mp4`…). */
 export interface SimOutputFile {
   data: Uint8Array;
   contentType: string;
   ext: string;
+}
+
+/**
+ * A generated file read when it is downloaded, never held whole (a large video on disk):
+ * `chunks()` is called once per download and must yield exactly `size` bytes, which the
+ * simulator announces as Content-Length. A download whose chunks end early, run over or
+ * throw is cut (the client sees a broken body, never a wrong file).
+ */
+export interface SimOutputStream {
+  size: number;
+  contentType: string;
+  ext: string;
+  chunks(): AsyncIterable<Uint8Array>;
+}
+
+/** What a successful task produced, served at its output URL: bytes or a stream. */
+export type SimOutput = SimOutputFile | SimOutputStream;
+
+/** The size in bytes of an output. */
+export function simOutputSize(file: SimOutput): number {
+  return 'data' in file ? file.data.byteLength : file.size;
 }
 
 export interface SimNodeInfo {
@@ -32,8 +53,13 @@ export interface SimTask {
   willFail: boolean;
   loseWebhook: boolean;
   duplicateWebhook: boolean;
+  /**
+   * A random secret in the task's output URL (`/outputs/{taskId}/{outputToken}/0.ext`), so
+   * nobody can fetch another task's result from its sequential id.
+   */
+  outputToken: string;
   /** The output file, once a successful task produced it. */
-  outputFile?: SimOutputFile;
+  outputFile?: SimOutput;
 }
 
 /** RunningHub's answer envelope, as the simulator writes it. */
@@ -41,6 +67,11 @@ export interface SimEnvelope {
   code: number;
   msg: string;
   data: unknown;
+}
+
+/** Where a task's output is served: `{baseUrl}/outputs/{taskId}/{outputToken}/0.{ext}`. */
+export function simOutputUrl(task: SimTask, baseUrl: string, ext: string): string {
+  return `${baseUrl}/outputs/${task.taskId}/${task.outputToken}/0.${ext}`;
 }
 
 /** QUEUED or RUNNING: the task holds one of its account's slots. */
@@ -84,7 +115,7 @@ export function simTaskEnvelope(task: SimTask, baseUrl: string): SimEnvelope {
         msg: codeName(code),
         data: [
           {
-            fileUrl: `${baseUrl}/outputs/${task.taskId}/0.${ext}`,
+            fileUrl: simOutputUrl(task, baseUrl, ext),
             fileType: ext,
             taskCostTime: String(
               Math.max(0, Math.round(((task.endedAt ?? 0) - task.createdAt) / 1000)),

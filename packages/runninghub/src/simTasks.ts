@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type { RunningHubSimulatorOptions } from './runningHubSimulatorOptions.js';
+import { simDefaultOutput } from './simDefaultOutput.js';
 import type { SimFaults } from './simFaults.js';
+import type { SimInput } from './simFileNodes.js';
 import type { SimRuntime } from './simRuntime.js';
 import { isActiveSimTask, type SimTask } from './simTask.js';
 
@@ -23,6 +26,8 @@ export class SimTasks {
   maxActive = 0;
   #nextTask = 1;
   readonly #timers = new Map<string, Timer[]>();
+  /** The uploads each active task reads, handed to `output` when it ends, then let go. */
+  readonly #inputs = new Map<string, readonly SimInput[]>();
   readonly #runtime: SimRuntime;
   readonly #faults: SimFaults;
   readonly #options: RunningHubSimulatorOptions;
@@ -50,8 +55,11 @@ export class SimTasks {
     return n;
   }
 
-  /** Creates and schedules a task, or answers null when the account is busy (421). */
-  start(request: SimTaskRequest): SimTask | null {
+  /**
+   * Creates and schedules a task reading `inputs` (the uploads its file fields name), or
+   * answers null when the account is busy (421).
+   */
+  start(request: SimTaskRequest, inputs: readonly SimInput[] = []): SimTask | null {
     const busy = this.#faults.busy();
     if (this.active(request.apiKey) >= this.concurrency || busy) return null;
     const taskId = String(1_900_000_000_000_000_000n + BigInt(this.#nextTask++));
@@ -63,8 +71,11 @@ export class SimTasks {
       createdAt: Date.now(),
       endedAt: null,
       ...this.#faults.fate(),
+      // Not from the seed: a secret must not be predictable from the simulator's settings.
+      outputToken: randomBytes(18).toString('base64url'),
     };
     this.tasks.set(taskId, task);
+    this.#inputs.set(taskId, inputs);
     this.#schedule(task);
     this.maxActive = Math.max(this.maxActive, this.active());
     return task;
@@ -85,6 +96,7 @@ export class SimTasks {
     this.#clearTimers(task.taskId);
     task.status = 'FAILED';
     task.endedAt = Date.now();
+    this.#inputs.delete(task.taskId);
   }
 
   /** Ends an active task with `outcome`; a success first makes its output file. */
@@ -98,15 +110,18 @@ export class SimTasks {
       task.endedAt = Date.now();
       this.#onEnd(task);
     };
+    const inputs = this.#inputs.get(task.taskId) ?? [];
+    this.#inputs.delete(task.taskId);
     const make = this.#options.output;
     if (outcome === 'FAILED' || !make) {
+      if (outcome === 'SUCCESS') task.outputFile = simDefaultOutput(task, inputs);
       settle(outcome);
       return;
     }
     // The task stays RUNNING until its file exists, so no poll sees SUCCESS without it.
     this.#runtime.track(
       Promise.resolve()
-        .then(() => make(task))
+        .then(() => make(task, inputs))
         .then(
           (file) => {
             task.outputFile = file;

@@ -12,6 +12,7 @@ import {
   sim,
   startCtx,
   startVeste,
+  uploadedInput,
   useSimulatedProvider,
   vesteAi,
 } from './providerHarness.js';
@@ -81,8 +82,9 @@ describe('error classification (every RunningHub code, answered by the simulator
     const small = await startRunningHubSimulator({ apiKeys: [KEY], manual: true, concurrency: 1 });
     try {
       const p = createRunningHubProvider({ apiKey: KEY, baseUrl: small.url });
-      await p.start(startCtx(vesteAi, sampleInputs['veste-ai']));
-      const error = await rejectionOf(p.start(startCtx(vesteAi, sampleInputs['veste-ai'])));
+      const input = await uploadedInput(p, vesteAi, sampleInputs['veste-ai']);
+      await p.start(startCtx(vesteAi, input));
+      const error = await rejectionOf(p.start(startCtx(vesteAi, input)));
       expect(error).toMatchObject({ code: 'PROVIDER_BUSY', kind: 'busy', providerCode: 421 });
       expect(error.message).toMatch(/TASK_QUEUE_MAXED/);
       expect((await p.accountStatus()).currentTaskCounts).toBe(1);

@@ -2,7 +2,7 @@ import { defineTool } from '@jobgate/core';
 import { sampleInputs, type UpscalerInput, upscaler, upscalerInput } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { MAX_UPLOAD_BYTES, RUNNINGHUB_PATHS } from '../runningHubPaths.js';
+import { RUNNINGHUB_PATHS } from '../runningHubPaths.js';
 import { createRunningHubProvider } from '../runningHubProvider.js';
 import type { RunningHubToolConfig } from '../runningHubToolConfig.js';
 import { rejectionOf, unmappedTool, workflowTool } from './helpers.js';
@@ -12,6 +12,7 @@ import {
   sim,
   startCtx,
   startVeste,
+  uploadedInput,
   useSimulatedProvider,
   vesteAi,
   videoUpscaler,
@@ -20,18 +21,26 @@ import {
 useSimulatedProvider();
 
 describe('start', () => {
-  it('runs an AI app with its nodeInfoList and the per-job webhook URL', async () => {
-    const taskId = await startVeste('https://app.example/webhooks/runninghub/j.tok');
+  it('runs an AI app with its nodeInfoList (the uploads’ fileNames) and the per-job webhook URL', async () => {
+    const input = await uploadedInput(provider, vesteAi, sampleInputs['veste-ai']);
+    expect(input.person).toMatch(/^api\/\w+\.png$/);
+    const { taskId } = await provider.start(
+      startCtx(vesteAi, input, 'https://app.example/webhooks/runninghub/j.tok'),
+    );
     expect(taskId).toMatch(/^\d+$/);
+    expect(sim.requests.map((r) => r.path)).toEqual([
+      RUNNINGHUB_PATHS.upload,
+      RUNNINGHUB_PATHS.upload,
+      RUNNINGHUB_PATHS.runAiApp,
+    ]);
     const request = sim.requests.at(-1)!;
-    expect(request.path).toBe(RUNNINGHUB_PATHS.runAiApp);
     expect(request.body).toMatchObject({
       apiKey: '***',
       webappId: '2018755100210106369',
       webhookUrl: 'https://app.example/webhooks/runninghub/j.tok',
       nodeInfoList: [
-        { nodeId: '41', fieldName: 'image', fieldValue: sampleInputs['veste-ai'].person },
-        { nodeId: '43', fieldName: 'image', fieldValue: sampleInputs['veste-ai'].clothing },
+        { nodeId: '41', fieldName: 'image', fieldValue: input.person },
+        { nodeId: '43', fieldName: 'image', fieldValue: input.clothing },
       ],
     });
     expect(sim.tasks.get(taskId)).toMatchObject({
@@ -39,6 +48,25 @@ describe('start', () => {
       webappId: '2018755100210106369',
       webhookUrl: 'https://app.example/webhooks/runninghub/j.tok',
     });
+  });
+
+  it('a file field holding a storage path, not an upload, is refused (433, PROVIDER_REJECTED) and starts nothing', async () => {
+    const error = await rejectionOf(provider.start(startCtx(vesteAi, sampleInputs['veste-ai'])));
+    expect(error).toMatchObject({ code: 'PROVIDER_REJECTED', kind: 'invalid', providerCode: 433 });
+    expect(error.message).toContain(
+      `node 41 (LoadImage): image - Invalid image file: ${sampleInputs['veste-ai'].person}`,
+    );
+    expect(sim.requests.at(-1)).toMatchObject({ path: RUNNINGHUB_PATHS.runAiApp, code: 433 });
+    expect(sim.active()).toBe([...sim.tasks.values()].filter((t) => t.status === 'RUNNING').length);
+    const before = sim.tasks.size;
+    // One real upload and one path: still refused, naming the path's node only.
+    const input = await uploadedInput(provider, vesteAi, sampleInputs['veste-ai']);
+    const mixed = await rejectionOf(
+      provider.start(startCtx(vesteAi, { ...input, clothing: 'veste-ai/u/j/shirt.webp' })),
+    );
+    expect(mixed.message).toContain('node 43 (LoadImage)');
+    expect(mixed.message).not.toContain('node 41');
+    expect(sim.tasks.size).toBe(before);
   });
 
   it('creates a workflow task at /task/openapi/create when the mapping names a workflowId', async () => {
@@ -136,16 +164,16 @@ describe('status and outputs (the watchdog view)', () => {
     expect(await provider.status('1', ctx())).toEqual({ state: 'pending' });
   });
 
-  it('returns the outputs with SUCCESS', async () => {
+  it('returns the outputs with SUCCESS, at a URL carrying the task’s secret token', async () => {
     const taskId = await startVeste();
     await sim.finish(taskId, 'SUCCESS');
     const status = await provider.status(taskId, ctx());
+    const token = sim.tasks.get(taskId)!.outputToken;
+    expect(token).toMatch(/^[\w-]{24}$/);
+    const url = `${sim.url}/outputs/${taskId}/${token}/0.png`;
     expect(status).toMatchObject({
       state: 'completed',
-      output: {
-        files: [`${sim.url}/outputs/${taskId}/0.png`],
-        outputs: [{ url: `${sim.url}/outputs/${taskId}/0.png`, fileType: 'png', nodeId: '9' }],
-      },
+      output: { files: [url], outputs: [{ url, fileType: 'png', nodeId: '9' }] },
     });
     expect(sim.requests.map((r) => r.path).slice(-2)).toEqual([
       RUNNINGHUB_PATHS.status,
@@ -170,9 +198,8 @@ describe('status and outputs (the watchdog view)', () => {
   });
 
   it('a video task returns an mp4', async () => {
-    const { taskId } = await provider.start(
-      startCtx(videoUpscaler, sampleInputs['video-upscaler']),
-    );
+    const input = await uploadedInput(provider, videoUpscaler, sampleInputs['video-upscaler']);
+    const { taskId } = await provider.start(startCtx(videoUpscaler, input));
     await sim.finish(taskId);
     const status = await provider.status(taskId, ctx(videoUpscaler));
     expect(status.output).toMatchObject({ outputs: [{ fileType: 'mp4' }] });
@@ -199,47 +226,7 @@ describe('cancel', () => {
   });
 });
 
-describe('upload and account', () => {
-  it('uploads a file as multipart and returns fileName as the field value', async () => {
-    const fileName = await provider.upload({
-      name: 'person.webp',
-      contentType: 'image/webp',
-      data: new Uint8Array([1, 2, 3, 4]),
-    });
-    expect(fileName).toMatch(/^api\/\w+\.webp$/);
-    expect(sim.uploads.get(fileName)).toEqual({ name: 'person.webp', size: 4, fileType: 'image' });
-    const video = await provider.upload({
-      name: 'clip.mp4',
-      contentType: 'video/mp4',
-      data: new Blob([new Uint8Array(10)]),
-    });
-    expect(sim.uploads.get(video)?.fileType).toBe('video');
-  });
-
-  it('refuses a file above 30 MB before sending anything', async () => {
-    const error = await rejectionOf(
-      provider.upload({
-        name: 'big.mp4',
-        contentType: 'video/mp4',
-        data: new Uint8Array(MAX_UPLOAD_BYTES + 1),
-      }),
-    );
-    expect(error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', providerCode: 809 });
-    expect(sim.requests).toHaveLength(0);
-  });
-
-  it.each([
-    [808, 'PROVIDER_REJECTED'],
-    [809, 'PROVIDER_REJECTED'],
-    [801, 'PROVIDER_CONFIG'],
-  ])('an upload answered %i is %s', async (code, expected) => {
-    sim.inject({ path: RUNNINGHUB_PATHS.upload, code });
-    const error = await rejectionOf(
-      provider.upload({ name: 'a.png', contentType: 'image/png', data: new Uint8Array(1) }),
-    );
-    expect(error).toMatchObject({ code: expected, providerCode: code });
-  });
-
+describe('account', () => {
   it('reads the account status', async () => {
     const account = await provider.accountStatus();
     expect(account).toEqual({

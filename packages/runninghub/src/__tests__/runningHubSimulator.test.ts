@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { createRunningHubProvider } from '../runningHubProvider.js';
 import { startRunningHubSimulator } from '../runningHubSimulator.js';
 import { rejectionOf } from './helpers.js';
-import { KEY, startCtx, vesteAi } from './providerHarness.js';
+import { KEY, startCtx, uploadedInput, vesteAi } from './providerHarness.js';
 
 describe('the simulator checks apps, nodes and keys like RunningHub', () => {
   /** The node fields of each AI app (examples/tools/README.md). */
@@ -32,28 +32,34 @@ describe('the simulator checks apps, nodes and keys like RunningHub', () => {
     });
     try {
       const p = createRunningHubProvider({ apiKey: KEY, baseUrl: strict.url });
+      // Every start names uploads of this key, as the runner's starts do.
+      const { image: x } = await uploadedInput(p, upscaler, { image: '' });
       const inputs: [AnyTool, Record<string, unknown>][] = [
-        ...tools.map((t): [AnyTool, Record<string, unknown>] => [
-          t,
-          sampleInputs[t.id as keyof typeof sampleInputs],
-        ]),
+        ...(await Promise.all(
+          tools.map(
+            async (t): Promise<[AnyTool, Record<string, unknown>]> => [
+              t,
+              await uploadedInput(p, t, sampleInputs[t.id as keyof typeof sampleInputs]),
+            ],
+          ),
+        )),
         ...(['fotoAntiga', 'comida', 'logo', 'render3d'] as const).flatMap((category) =>
           (['standard', 'pro'] as const).map((version): [AnyTool, Record<string, unknown>] => [
             upscaler,
-            upscalerInput.parse({ image: 'x.webp', category, version, detail: 0.9 }),
+            upscalerInput.parse({ image: x as string, category, version, detail: 0.9 }),
           ]),
         ),
-        [upscaler, upscalerInput.parse({ image: 'x.webp', framingMode: 'longe' })],
+        [upscaler, upscalerInput.parse({ image: x as string, framingMode: 'longe' })],
         [
           upscaler,
           upscalerInput.parse({
-            image: 'x.webp',
+            image: x as string,
             version: 'standard',
             prompt: 'sharp',
             detailDenoise: 0.2,
           }),
         ],
-        [upscaler, upscalerInput.parse({ image: 'x.webp', version: 'pro', editingLevel: 0.5 })],
+        [upscaler, upscalerInput.parse({ image: x as string, version: 'pro', editingLevel: 0.5 })],
       ];
       for (const [tool, input] of inputs) {
         const { taskId } = await p.start(startCtx(tool, input));
@@ -107,7 +113,6 @@ describe('the simulator is deterministic from its seed', () => {
         apiKeys: [KEY],
         manual: true,
         concurrency: 100,
-        rates: { busy: 0.3, transient: 0.2, fail: 0.5, lostWebhook: 0.5 },
       });
       try {
         const p = createRunningHubProvider({
@@ -116,9 +121,12 @@ describe('the simulator is deterministic from its seed', () => {
           retry: { attempts: 1, startAttempts: 1 },
         });
         const answers: string[] = [];
+        // The files first, without faults (an upload answered 503 would end the run here).
+        const input = await uploadedInput(p, vesteAi, sampleInputs['veste-ai']);
+        s.setRates({ busy: 0.3, transient: 0.2, fail: 0.5, lostWebhook: 0.5 });
         for (let i = 0; i < 12; i++) {
           answers.push(
-            await p.start(startCtx(vesteAi, sampleInputs['veste-ai'])).then(
+            await p.start(startCtx(vesteAi, input)).then(
               (r) =>
                 `ok:${r.taskId}:${s.tasks.get(r.taskId)?.willFail}:${s.tasks.get(r.taskId)?.loseWebhook}`,
               (e: { code: string }) => e.code,

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRunningHubProvider } from '../runningHubProvider.js';
 import { HELP, SIM_OPTIONS } from '../simCli.js';
 import { jobFor, rejectionOf } from './helpers.js';
+import { uploadedInput } from './providerHarness.js';
 
 // The package's bin, as npx runs it: in this checkout it runs the TypeScript source.
 const bin = fileURLToPath(new URL('../../bin/jobgate-runninghub-sim.js', import.meta.url));
@@ -61,8 +62,9 @@ describe('npx jobgate-runninghub-sim', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const provider = createRunningHubProvider({ apiKey: 'cli-key', baseUrl: url });
     const tool = tools.find((t) => t.id === 'veste-ai')!;
+    const input = await uploadedInput(provider, tool, sampleInputs['veste-ai']);
     const ctx = () => ({
-      job: jobFor(tool, sampleInputs['veste-ai']),
+      job: jobFor(tool, input),
       tool,
       signal: AbortSignal.timeout(5_000),
       webhookUrl: undefined,

@@ -17,6 +17,7 @@ const task = (over: Partial<SimTask> = {}): SimTask => ({
   willFail: false,
   loseWebhook: false,
   duplicateWebhook: false,
+  outputToken: 'tok',
   ...over,
 });
 
@@ -36,10 +37,10 @@ describe('simTaskEnvelope: what outputs answers, as the provider reads it', () =
       state: 'completed',
       progress: 1,
       output: {
-        files: ['http://sim/outputs/1900000000000000001/0.png'],
+        files: ['http://sim/outputs/1900000000000000001/tok/0.png'],
         outputs: [
           {
-            url: 'http://sim/outputs/1900000000000000001/0.png',
+            url: 'http://sim/outputs/1900000000000000001/tok/0.png',
             fileType: 'png',
             nodeId: '9',
             costTimeSec: 3,
