@@ -8,6 +8,7 @@ export { type RealtimeJobSourceOptions, realtimeJobSource } from './realtimeJobS
 export { signHs256Jwt } from './signHs256Jwt.js';
 export { type StorageUploaderOptions, storageUploader } from './storageUploader.js';
 export { type SupabaseCreditSourceOptions, supabaseCreditSource } from './supabaseCreditSource.js';
+export { type SupabaseFileStorageOptions, supabaseFileStorage } from './supabaseFileStorage.js';
 export {
   type SupabaseJwtAuthenticatorOptions,
   supabaseJwtAuthenticator,

@@ -42,7 +42,11 @@ export interface LocalSupabaseOptions {
   port?: number;
   /** The app's own tables readable through /rest/v1 (under RLS), besides jobgate's. */
   tables?: readonly string[];
-  /** Storage buckets. Default `['job-inputs']`. */
+  /**
+   * Storage buckets. Default `['job-files', 'job-inputs']`: `job-files` is the bucket
+   * `supabaseFunction` uses unless JOBGATE_STORAGE_BUCKET names another; `job-inputs` the
+   * one the starter's migration creates today.
+   */
   buckets?: readonly string[];
   /** Where `/functions/v1/{name}/…` goes, by function name (settable later). */
   functions?: Record<string, string>;
@@ -118,7 +122,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
   });
   const storage = fakeStorage({
     jwtSecret: options.jwtSecret,
-    buckets: options.buckets ?? ['job-inputs'],
+    buckets: options.buckets ?? ['job-files', 'job-inputs'],
   });
 
   const session = async (userId: string, email: string) => ({
