@@ -1,5 +1,6 @@
 import { FakeClock } from '@jobgate/core/testing';
 import { describe, expect, it, vi } from 'vitest';
+import { isSimFileField } from '../simFileNodes.js';
 import { setup, useEndToEnd, waitForStatus } from './endToEndHarness.js';
 import { uuid } from './helpers.js';
 
@@ -7,7 +8,7 @@ useEndToEnd();
 
 describe('JobRunner + MemoryStore + RunningHubProvider against the simulated RunningHub', () => {
   it('runs the four tools; outputs arrive through the webhook; the fourth job waits for a slot', async () => {
-    const { sim, store, submit, runner } = await setup({ sim: { manual: true, seed: 5 } });
+    const { sim, store, storage, submit, runner } = await setup({ sim: { manual: true, seed: 5 } });
     const completed: string[] = [];
     runner.on('completed', (job) => completed.push(job.id));
     const names = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as const;
@@ -37,14 +38,29 @@ describe('JobRunner + MemoryStore + RunningHubProvider against the simulated Run
     };
     for (const [i, name] of names.entries()) {
       const job = await waitForStatus(store, uuid(i + 1), 'completed');
-      const task = sim.tasks.get(job.taskId!);
-      expect(task?.webappId).toBe(appIds[name]);
-      expect(task?.webhookUrl).toBe(await runner.webhookUrl(job.id));
+      const task = sim.tasks.get(job.taskId!)!;
+      expect(task.webappId).toBe(appIds[name]);
+      expect(task.webhookUrl).toBe(await runner.webhookUrl(job.id));
+      // RunningHub got the stored files' bytes, and the start named its uploads.
+      const files = task.nodeInfoList.filter((n) => isSimFileField(n.fieldName));
+      expect(files).toHaveLength(name === 'pose-changer' || name === 'veste-ai' ? 2 : 1);
+      for (const node of files) {
+        const upload = sim.uploads.get(String(node.fieldValue))!;
+        const stored = storage.files.get(`${name}/user-${i + 1}/${job.id}/${upload.name}`);
+        expect([...upload.bytes]).toEqual([...stored!.data]);
+      }
+      // The result was copied into storage: its path replaces RunningHub's URL everywhere.
       const ext = name === 'video-upscaler' ? 'mp4' : 'png';
+      const path = `${name}/user-${i + 1}/${job.id}/output-1.${ext}`;
+      const contentType = ext === 'mp4' ? 'video/mp4' : 'image/png';
+      const served = task.outputFile as { data: Uint8Array };
       expect(job.output).toEqual({
-        files: [`${sim.url}/outputs/${job.taskId}/0.${ext}`],
-        outputs: [expect.objectContaining({ fileType: ext })],
+        files: [path],
+        outputs: [expect.objectContaining({ url: path, fileType: ext })],
+        storedFiles: [{ path, contentType, size: served.data.byteLength }],
       });
+      expect([...storage.files.get(path)!.data]).toEqual([...served.data]);
+      expect(JSON.stringify(job.output)).not.toContain(sim.url);
       expect(job.progress).toBe(1);
     }
     expect(sim.deliveries).toHaveLength(4);
@@ -91,15 +107,22 @@ describe('JobRunner + MemoryStore + RunningHubProvider against the simulated Run
     expect(completions).toBe(1);
   });
 
-  it('a task that fails at RunningHub fails the job with its code and reason', async () => {
-    const { sim, store, submit } = await setup({ sim: { manual: true } });
+  it('a task that fails at RunningHub fails the job with its code; the reason goes to the operator', async () => {
+    const { sim, store, submit, runner } = await setup({ sim: { manual: true } });
+    const reported: { message: string; during: string; jobId?: string }[] = [];
+    runner.on('error', (error, where) => reported.push({ message: error.message, ...where }));
     const job = await submit(1, 'pose-changer');
     await sim.finish(job.taskId!, 'FAILED');
+    // The user reads a plain sentence and RunningHub's code; ComfyUI's words are for the logs.
     expect(await store.get(job.id)).toMatchObject({
       status: 'failed',
       errorCode: 'PROVIDER_ERROR',
-      errorMessage:
-        'PROVIDER_ERROR: the simulated workflow failed (node KSampler) (provider code 805)',
+      errorMessage: 'PROVIDER_ERROR: the AI provider could not run the job (provider code 805)',
+    });
+    expect(reported).toContainEqual({
+      message: 'the simulated workflow failed (node KSampler)',
+      during: 'provider-failed',
+      jobId: job.id,
     });
   });
 
@@ -124,7 +147,7 @@ describe('JobRunner + MemoryStore + RunningHubProvider against the simulated Run
     expect(report.watched.map((j) => j.id)).toEqual([job.id]);
     expect(await store.get(job.id)).toMatchObject({
       status: 'completed',
-      output: { files: [`${sim.url}/outputs/${job.taskId}/0.png`] },
+      output: { files: [`veste-ai/user-1/${job.id}/output-1.png`] },
     });
   });
 
@@ -165,7 +188,10 @@ describe('JobRunner + MemoryStore + RunningHubProvider against the simulated Run
       errorCode: 'PROVIDER_BUSY',
       taskId: null,
     });
-    expect(second.errorMessage).toMatch(/421 TASK_QUEUE_MAXED/);
+    // What the user reads while it waits (RunningHub's 421 itself is in the request log).
+    expect(second.errorMessage).toBe(
+      'PROVIDER_BUSY: the AI provider is busy: the job waits for it',
+    );
     expect(sim.requests.filter((r) => r.code === 421)).toHaveLength(1);
 
     // Still full at the first retry: back to the queue head, attempt 2.

@@ -65,11 +65,11 @@ describe('JobRunner + MemoryStore + RunningHubProvider against the simulated Run
       expect(await store.get(job.id)).toEqual(before);
     });
 
-    it('a valid token for a job that does not exist → 404', async () => {
+    it('a well-signed token for a job that does not exist → 401 (a token names a job and its start)', async () => {
       const { postRaw, store } = await setup({ sim: { manual: true } });
       const response = await postRaw(uuid(777), body('1'));
-      expect(response.status).toBe(404);
-      expect(await response.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: { code: 'UNAUTHENTICATED' } });
       expect(await store.get(uuid(777))).toBeNull();
     });
   });

@@ -9,7 +9,8 @@ import {
   MemoryStore,
   type RunnerRetry,
 } from '@jobgate/core';
-import { sampleInputs, tools } from '@jobgate/example-tools';
+import { MemoryFileStorage } from '@jobgate/core/testing';
+import { type sampleInputs, tools, uploadSampleInput } from '@jobgate/example-tools';
 import { afterEach, expect, vi } from 'vitest';
 import { createRunningHubProvider } from '../runningHubProvider.js';
 import { type RunningHubSimulator, startRunningHubSimulator } from '../runningHubSimulator.js';
@@ -79,7 +80,8 @@ export function useEndToEnd(): void {
 
 /**
  * A simulated RunningHub, the host app's callback route, and a JobRunner on a MemoryStore
- * with the RunningHub provider between them.
+ * and a MemoryFileStorage with the RunningHub provider between them. `submit` first puts
+ * the job's files into the storage, as the browser's upload would.
  */
 export async function setup(
   options: {
@@ -99,6 +101,7 @@ export async function setup(
   const hooks = await startWebhookServer(() => runner!);
   cleanups.push(() => hooks.close());
   const store = new MemoryStore();
+  const storage = new MemoryFileStorage();
   const provider = createRunningHubProvider({
     apiKey: KEY,
     baseUrl: sim.url,
@@ -106,6 +109,7 @@ export async function setup(
   });
   runner = new JobRunner({
     store,
+    storage,
     provider,
     tools: options.tools ?? tools,
     webhook: { baseUrl: hooks.url, secret: SECRET },
@@ -116,13 +120,18 @@ export async function setup(
   });
   const r = runner;
   cleanups.push(() => r.close());
-  const submit = (n: number, tool: keyof typeof sampleInputs = 'veste-ai') =>
-    r.submit({ jobId: uuid(n), tool, userId: `user-${n}`, input: sampleInputs[tool] });
+  const submit = (n: number, tool: keyof typeof sampleInputs = 'veste-ai', userId = `user-${n}`) =>
+    r.submit({
+      jobId: uuid(n),
+      tool,
+      userId,
+      input: uploadSampleInput(storage, tool, { userId, jobId: uuid(n) }),
+    });
   const postRaw = async (jobId: string, body: string) => {
     const url = await r.webhookUrl(jobId);
     return fetch(url!, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   };
-  return { sim, hooks, store, provider, runner: r, submit, postRaw };
+  return { sim, hooks, store, storage, provider, runner: r, submit, postRaw };
 }
 
 export const waitForStatus = (store: MemoryStore, jobId: string, status: Job['status']) =>
