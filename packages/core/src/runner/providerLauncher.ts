@@ -1,6 +1,7 @@
 import { JobGateError, toJobGateError } from '../domain/errors.js';
 import type { Job, JsonObject } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
+import { publicMessageOf } from '../domain/publicMessage.js';
 import { providerInputOf } from './providerInput.js';
 import type { RunnerContext } from './runnerContext.js';
 import type { RunnerRetry, WebhookOptions } from './runnerOptions.js';
@@ -117,6 +118,8 @@ export class ProviderLauncher {
         err.kind === 'busy' ||
         (err.kind === 'transient' && job.attempts + 1 < retry.maxTransientAttempts);
       if (!again) throw err;
+      // The job keeps a plain message; the provider's own answer (why it waits) is reported.
+      if (err.message !== publicMessageOf(err)) this.#ctx.report(err, 'provider-start', job.id);
       const delay = backoffDelay(retry, job.attempts, err.retryAfterMs, this.#options.random);
       const now = clock.now();
       const { job: queued, promoted } = await store.requeue(job.id, {
