@@ -1,6 +1,6 @@
 import { type Job, JobRunner, MemoryStore } from '@jobgate/core';
-import { FakeClock, SimulatedProvider } from '@jobgate/core/testing';
-import { sampleInputs, tools } from '@jobgate/example-tools';
+import { FakeClock, MemoryFileStorage, SimulatedProvider } from '@jobgate/core/testing';
+import { tools, uploadSampleInput } from '@jobgate/example-tools';
 import { createJobHandler, staticTokenAuthenticator } from '@jobgate/server';
 import { createClient } from '@supabase/supabase-js';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,8 @@ function project() {
   const clock = new FakeClock(Date.UTC(2026, 1, 1));
   const store = new MemoryStore();
   const provider = new SimulatedProvider({ clock, startLatencyMs: [0, 0], durationMs: [9e6, 9e6] });
-  const runner = new JobRunner({ store, provider, tools, clock, random: () => 0.5 });
+  const storage = new MemoryFileStorage();
+  const runner = new JobRunner({ store, provider, tools, storage, clock, random: () => 0.5 });
   const handler = createJobHandler({
     runner,
     auth: staticTokenAuthenticator({ 'alice-token': 'alice', 'bob-token': 'bob' }),
@@ -51,6 +52,9 @@ function project() {
   return {
     store,
     client,
+    /** A Veste AI input of a user's job, its two images uploaded first (as a browser does). */
+    vesteAi: (userId: string, jobId: string) =>
+      uploadSampleInput(storage, 'veste-ai', { userId, jobId }),
     setGateway: (g: typeof gateway) => {
       gateway = g;
     },
@@ -65,7 +69,7 @@ describe('functionsTransport over supabase.functions.invoke', () => {
     const job = await alice.submit({
       jobId: uuid(1),
       tool: 'veste-ai',
-      input: sampleInputs['veste-ai'],
+      input: p.vesteAi('alice', uuid(1)),
     });
     expect(job).toMatchObject({ id: uuid(1), status: 'running', userId: 'alice' });
     expect((await alice.active())?.id).toBe(uuid(1));
@@ -78,7 +82,7 @@ describe('functionsTransport over supabase.functions.invoke', () => {
     const p = project();
     const alice = functionsTransport(p.client('alice-token'));
     const bob = functionsTransport(p.client('bob-token'));
-    await alice.submit({ jobId: uuid(2), tool: 'veste-ai', input: sampleInputs['veste-ai'] });
+    await alice.submit({ jobId: uuid(2), tool: 'veste-ai', input: p.vesteAi('alice', uuid(2)) });
     expect(await bob.slots()).toMatchObject({ pool: 'default', cap: 3, running: 1, queued: 0 });
     const own = await bob.queue();
     expect(own).toMatchObject({ scope: 'own', running: 1, jobs: [] });
@@ -95,7 +99,7 @@ describe('functionsTransport over supabase.functions.invoke', () => {
       .catch((e: unknown) => e);
     expect(invalid).toMatchObject({ name: 'JobGateError', code: 'VALIDATION', jobId: uuid(2) });
     expect(await p.store.get(uuid(2))).toBeNull();
-    await alice.submit({ jobId: uuid(3), tool: 'veste-ai', input: sampleInputs['veste-ai'] });
+    await alice.submit({ jobId: uuid(3), tool: 'veste-ai', input: p.vesteAi('alice', uuid(3)) });
     await expect(bob.get(uuid(3))).rejects.toMatchObject({ code: 'NOT_FOUND', status: 404 });
     await expect(alice.cancel(uuid(3))).rejects.toMatchObject({
       code: 'CONFIRM_REQUIRED',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { webhookToken } from '@jobgate/core';
-import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
+import { SIMULATED_RESULT } from '@jobgate/core/testing';
+import { invalidInputs } from '@jobgate/example-tools';
 import { describeWith } from '@jobgate/testkit';
 import { describe, expect, it } from 'vitest';
 import { type Answer, edgeFunctionStack, TOOL_IDS, WEBHOOK_SECRET } from './edgeFunctionStack.js';
@@ -10,12 +11,15 @@ describeWith(
   'postgres',
   'the Supabase starter: edge function in Deno, supabase-js, PostgreSQL',
   () => {
-    const { token, call, row, nonTerminal, sql } = edgeFunctionStack();
+    const { token, call, input, row, nonTerminal, sql } = edgeFunctionStack();
 
     describe.each(TOOL_IDS)('tool %s', (tool) => {
       it('1. invalid input and rapid clicks: refused with a code, no row, never blocking, a retry runs', async () => {
         const user = randomUUID();
         const t = await token(user);
+        const limitedId = randomUUID();
+        // Uploaded before the burst: the clicks below fit in one rate-limit window.
+        const limitedInput = await input(tool, user, limitedId);
         const bad = await call('POST', '/jobs', {
           token: t,
           body: { jobId: randomUUID(), tool, input: invalidInputs[tool] },
@@ -30,10 +34,9 @@ describeWith(
             body: { jobId: randomUUID(), tool, input: invalidInputs[tool] },
           });
         }
-        const limitedId = randomUUID();
         const limited = await call('POST', '/jobs', {
           token: t,
-          body: { jobId: limitedId, tool, input: sampleInputs[tool] },
+          body: { jobId: limitedId, tool, input: limitedInput },
         });
         if (limited.status !== 429) {
           // The window rolled over mid-burst: the click ran. Not what this test checks.
@@ -48,7 +51,7 @@ describeWith(
         // The same click (same job id) runs once the window has passed.
         const retry = await call('POST', '/jobs', {
           token: t,
-          body: { jobId: limitedId, tool, input: sampleInputs[tool] },
+          body: { jobId: limitedId, tool, input: limitedInput },
         });
         expect(retry.status).toBe(200);
         expect(retry.body?.job?.status).toBe('running');
@@ -62,7 +65,7 @@ describeWith(
           answers.push(
             await call('POST', '/jobs', {
               token: await token(user),
-              body: { jobId: ids[i], tool, input: sampleInputs[tool] },
+              body: { jobId: ids[i], tool, input: await input(tool, user, ids[i]!) },
             }),
           );
         }
@@ -81,10 +84,15 @@ describeWith(
           'POST',
           `/webhooks/simulated/${await webhookToken(WEBHOOK_SECRET, ids[0]!)}`,
           {
-            body: { taskId: first?.task_id, state: 'completed', output: { files: ['o.png'] } },
+            body: {
+              taskId: first?.task_id,
+              state: 'completed',
+              output: { files: [SIMULATED_RESULT] },
+            },
           },
         );
         expect(hook.status).toBe(200);
+        expect(await row(ids[0]!)).toMatchObject({ status: 'completed' });
         const fourth = await call('GET', `/jobs/${ids[3]}`, { token: await token(users[3]!) });
         expect(fourth.body?.job).toMatchObject({ status: 'running', waitedInQueue: true });
       });
@@ -104,9 +112,10 @@ describeWith(
           status: 'cancelled',
           error_code: 'STALE_START',
         });
+        const nextId = randomUUID();
         const next = await call('POST', '/jobs', {
           token: t,
-          body: { jobId: randomUUID(), tool, input: sampleInputs[tool] },
+          body: { jobId: nextId, tool, input: await input(tool, user, nextId) },
         });
         expect(next.status).toBe(200);
       });
@@ -124,15 +133,16 @@ describeWith(
         expect(free.status).toBe(200);
         expect(free.body?.job?.status).toBe('cancelled');
         for (let i = 0; i < 3; i++) {
+          const [runner, jobId] = [randomUUID(), randomUUID()];
           await call('POST', '/jobs', {
-            token: await token(randomUUID()),
-            body: { jobId: randomUUID(), tool, input: sampleInputs[tool] },
+            token: await token(runner),
+            body: { jobId, tool, input: await input(tool, runner, jobId) },
           });
         }
         const id = randomUUID();
         const queued = await call('POST', '/jobs', {
           token: t,
-          body: { jobId: id, tool, input: sampleInputs[tool] },
+          body: { jobId: id, tool, input: await input(tool, owner, id) },
         });
         expect(queued.body?.job).toMatchObject({ status: 'queued', position: 1 });
         const stranger = await call('POST', `/jobs/${id}/cancel`, {

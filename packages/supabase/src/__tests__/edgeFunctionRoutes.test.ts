@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, webhookToken } from '@jobgate/core';
-import { sampleInputs } from '@jobgate/example-tools';
+import { SIMULATED_RESULT } from '@jobgate/core/testing';
+import { sampleInput } from '@jobgate/example-tools';
 import { describeWith } from '@jobgate/testkit';
 import { expect, it } from 'vitest';
 import { signHs256Jwt } from '../signHs256Jwt.js';
@@ -8,7 +9,7 @@ import { edgeFunctionStack, WEBHOOK_SECRET } from './edgeFunctionStack.js';
 
 // Every route of the starter's edge function: bad input, server-sent events, maintenance, CORS.
 describeWith('postgres', 'the Supabase starter: edge function routes in Deno', () => {
-  const { token, serviceToken, call, row, nonTerminal, sql, baseUrl } = edgeFunctionStack();
+  const { token, serviceToken, call, input, row, nonTerminal, sql, baseUrl } = edgeFunctionStack();
 
   it('bad input on every route: 4xx JSON, never 5xx, nothing left waiting', async () => {
     const user = randomUUID();
@@ -17,7 +18,11 @@ describeWith('postgres', 'the Supabase starter: edge function routes in Deno', (
     const foreignId = randomUUID();
     await call('POST', '/jobs', {
       token: await token(other),
-      body: { jobId: foreignId, tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+      body: {
+        jobId: foreignId,
+        tool: 'veste-ai',
+        input: await input('veste-ai', other, foreignId),
+      },
     });
     const forged = await signHs256Jwt(
       {
@@ -38,6 +43,8 @@ describeWith('postgres', 'the Supabase starter: edge function routes in Deno', (
       ['POST', '/jobs/cancel-session'],
       ['GET', '/slots'],
       ['GET', `/jobs/${foreignId}/events`],
+      ['GET', `/jobs/${foreignId}/files`],
+      ['POST', '/quote'],
       ['POST', '/maintenance'],
     ];
     const statuses: number[] = [];
@@ -51,7 +58,9 @@ describeWith('postgres', 'the Supabase starter: edge function routes in Deno', (
         expect(r.body?.error?.code).toBe('UNAUTHENTICATED');
       }
     }
-    const cases: Array<[string, string, { body?: unknown; raw?: BodyInit }, number]> = [
+    // A body may depend on the user of its case (file fields name the caller's own folder).
+    type Init = { body?: unknown | ((caseUser: string) => unknown); raw?: BodyInit };
+    const cases: Array<[string, string, Init, number]> = [
       ['POST', '/jobs', { raw: '{"jobId":' }, 400],
       ['POST', '/jobs', { body: [] }, 400],
       ['POST', '/jobs', { body: { jobId: 5, tool: 'veste-ai', input: {} } }, 400],
@@ -65,13 +74,35 @@ describeWith('postgres', 'the Supabase starter: edge function routes in Deno', (
       [
         'POST',
         '/jobs',
-        { body: { jobId: foreignId, tool: 'veste-ai', input: sampleInputs['veste-ai'] } },
+        {
+          body: (caseUser: string) => ({
+            jobId: foreignId,
+            tool: 'veste-ai',
+            input: sampleInput('veste-ai', { userId: caseUser, jobId: foreignId }),
+          }),
+        },
         404,
+      ],
+      // Another user's files (the foreign job's own uploads): refused before any row.
+      [
+        'POST',
+        '/jobs',
+        {
+          body: {
+            jobId: randomUUID(),
+            tool: 'veste-ai',
+            input: sampleInput('veste-ai', { userId: other, jobId: foreignId }),
+          },
+        },
+        400,
       ],
       ['POST', '/jobs', { raw: 'x'.repeat(200_000) }, 413],
       ['GET', `/jobs/${foreignId}`, {}, 404],
       ['GET', '/jobs/not-a-uuid', {}, 400],
       ['GET', `/jobs/${foreignId}/events`, {}, 404],
+      ['GET', `/jobs/${foreignId}/files`, {}, 404],
+      ['POST', '/quote', { body: { tool: 'nope', input: {} } }, 400],
+      ['POST', '/quote', { body: { tool: 'veste-ai', input: { person: 3 } } }, 400],
       ['POST', `/jobs/${foreignId}/cancel`, { body: { confirm: true } }, 404],
       ['POST', `/jobs/${foreignId}/cancel`, { body: { confirm: 'yes' } }, 400],
       ['POST', `/jobs/${foreignId}/cancel`, { raw: '{' }, 400],
@@ -85,7 +116,8 @@ describeWith('postgres', 'the Supabase starter: edge function routes in Deno', (
       // A user per case: the submit rate limit (5 per window) is not what this checks.
       const caseUser = randomUUID();
       users.push(caseUser);
-      const r = await call(method, path, { token: await token(caseUser), ...init });
+      const body = typeof init.body === 'function' ? init.body(caseUser) : init.body;
+      const r = await call(method, path, { token: await token(caseUser), ...init, body });
       statuses.push(r.status);
       expect(r.status, `${method} ${path} ${JSON.stringify(init).slice(0, 60)}`).toBe(status);
       expect(r.body?.error?.code).toEqual(expect.any(String));
@@ -112,7 +144,7 @@ describeWith('postgres', 'the Supabase starter: edge function routes in Deno', (
     const id = randomUUID();
     await call('POST', '/jobs', {
       token: t,
-      body: { jobId: id, tool: 'veste-ai', input: sampleInputs['veste-ai'] },
+      body: { jobId: id, tool: 'veste-ai', input: await input('veste-ai', user, id) },
     });
     const response = await fetch(`${baseUrl()}/jobs/${id}/events`, {
       headers: { authorization: `Bearer ${t}` },
@@ -134,7 +166,7 @@ describeWith('postgres', 'the Supabase starter: edge function routes in Deno', (
     await readUntil(/: ping/);
     const task = (await row(id))?.task_id;
     await call('POST', `/webhooks/simulated/${await webhookToken(WEBHOOK_SECRET, id)}`, {
-      body: { taskId: task, state: 'completed', output: { files: ['x.png'] } },
+      body: { taskId: task, state: 'completed', output: { files: [SIMULATED_RESULT] } },
     });
     await readUntil(/"status":"completed"/);
     // The stream ends after the terminal state.
@@ -149,6 +181,10 @@ describeWith('postgres', 'the Supabase starter: edge function routes in Deno', (
       .map((block) => JSON.parse(block.split('\ndata: ')[1]!) as Job);
     expect(events[0]?.status).toBe('running');
     expect(events.at(-1)?.status).toBe('completed');
+    // The result reached the stream as the function stored it, not as the provider's URL.
+    expect(events.at(-1)?.output).toMatchObject({
+      files: [`veste-ai/${user}/${id}/output-1.png`],
+    });
   });
 
   it('POST /maintenance with the service role heals, users are refused', async () => {

@@ -1,13 +1,17 @@
 import type { Job } from '@jobgate/core';
+import { SAMPLE_FILE_NAMES, SAMPLE_MP4, SAMPLE_PNG, sampleInput } from '@jobgate/example-tools';
 import type { SqlClient } from '@jobgate/postgres';
+import { createClient } from '@supabase/supabase-js';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import {
   type ServedFunction,
   serveFunction,
 } from '../../../../examples/supabase/local/serveFunction.ts';
 import type { LocalSupabase } from '../local.js';
+import { withNodeRealtime } from '../node.js';
 import { signHs256Jwt } from '../signHs256Jwt.js';
-import { starterProject } from './starterProject.js';
+import { supabaseFileStorage } from '../supabaseFileStorage.js';
+import { STARTER_BUCKET, starterProject } from './starterProject.js';
 
 /**
  * The Supabase starter of examples/supabase, as a user deploys it: its migrations and seed
@@ -20,6 +24,9 @@ const JWT_SECRET = 'edge-test-jwt-secret-with-at-least-32-characters';
 export const WEBHOOK_SECRET = 'edge-test-webhook-secret-0123456789';
 const SUBMIT_WINDOW_MS = 1_500;
 export const TOOL_IDS = ['upscaler', 'pose-changer', 'veste-ai', 'video-upscaler'] as const;
+type ToolId = (typeof TOOL_IDS)[number];
+/** Credits each user of a test gets: billing is on, as a deployed function has it. */
+const CREDITS = 100_000;
 
 export interface Answer {
   status: number;
@@ -43,9 +50,14 @@ export function edgeFunctionStack() {
   let db: SqlClient;
   let base = '';
   const usersSeen = new Set<string>();
+  const funded = new Set<string>();
 
-  const token = (sub: string, over: Record<string, unknown> = {}) => {
+  const token = async (sub: string, over: Record<string, unknown> = {}) => {
     usersSeen.add(sub);
+    if (!funded.has(sub)) {
+      funded.add(sub);
+      await db.query(`select jobgate_credits_grant($1, 'monthly', $2)`, [sub, CREDITS]);
+    }
     return signHs256Jwt(
       {
         sub,
@@ -94,6 +106,26 @@ export function edgeFunctionStack() {
     }
     return { status: response.status, headers: response.headers, body: parsed };
   };
+  /**
+   * A valid input of `tool` for one job of `userId`, its files uploaded first into the
+   * project's Storage (as the browser's storageUploader would): real PNG / MP4 bytes.
+   */
+  const input = async (tool: ToolId, userId: string, jobId: string) => {
+    const service = createClient(local!.url, local!.serviceRoleKey, {
+      auth: { persistSession: false },
+      ...withNodeRealtime(),
+    });
+    const files = supabaseFileStorage(service, { bucket: STARTER_BUCKET });
+    const value = sampleInput(tool, { userId, jobId });
+    for (const field of Object.keys(SAMPLE_FILE_NAMES[tool])) {
+      const path = (value as Record<string, unknown>)[field] as string;
+      const bytes = tool === 'video-upscaler' ? SAMPLE_MP4 : SAMPLE_PNG;
+      await files.write(path, new Blob([bytes as Uint8Array<ArrayBuffer>]).stream(), {
+        contentType: tool === 'video-upscaler' ? 'video/mp4' : 'image/png',
+      });
+    }
+    return value;
+  };
   const row = async (id: string) =>
     (await db.query(`select * from jobgate_jobs where id = $1`, [id]))[0];
   /** Ends every active job of the users a test used, through the API (frees the slots). */
@@ -124,6 +156,9 @@ export function edgeFunctionStack() {
       SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey,
       JOBGATE_JWT_SECRET: JWT_SECRET,
       JOBGATE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      // The in-process simulation, by name: the tests end tasks with its callbacks.
+      JOBGATE_PROVIDER: 'simulated',
+      JOBGATE_STORAGE_BUCKET: STARTER_BUCKET,
       JOBGATE_SUBMIT_LIMIT: '5',
       JOBGATE_SUBMIT_WINDOW_MS: String(SUBMIT_WINDOW_MS),
       JOBGATE_SSE_PING_MS: '200',
@@ -146,6 +181,7 @@ export function edgeFunctionStack() {
     token,
     serviceToken,
     call,
+    input,
     row,
     nonTerminal,
     /** The project's database, for checks and raw rows. */

@@ -3,6 +3,13 @@ import { SUPABASE_DIR } from '../../../../examples/supabase/local/serveFunction.
 import { applyMigrations, type LocalSupabase, startLocalSupabase } from '../local.js';
 
 /**
+ * The bucket the starter's migration creates (examples/supabase/supabase/migrations/
+ * 20260201000100_app.sql) and its front end uploads to: the tests that run the starter's
+ * function give it as JOBGATE_STORAGE_BUCKET, so inputs and results share it.
+ */
+export const STARTER_BUCKET = 'job-inputs';
+
+/**
  * The starter's Supabase project for a test: a fresh database on the PostgreSQL server
  * (`DATABASE_URL`) with the starter's migrations (and seed) applied, served by the local
  * stand-in. `drop()` stops it and drops the database.

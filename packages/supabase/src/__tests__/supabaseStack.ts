@@ -1,6 +1,6 @@
 import { JobRunner } from '@jobgate/core';
-import { SimulatedProvider } from '@jobgate/core/testing';
-import { tools } from '@jobgate/example-tools';
+import { MemoryFileStorage, SimulatedProvider } from '@jobgate/core/testing';
+import { tools, uploadSampleInput } from '@jobgate/example-tools';
 import { postgresJsClient } from '@jobgate/postgres';
 import { counterRateLimiter, createJobHandler } from '@jobgate/server';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
@@ -39,10 +39,13 @@ export async function startSupabaseStack() {
   });
   const serviceClient = await db.client(await serviceKey());
   const store = new SupabaseStore({ client: serviceClient });
+  // The app's files (what browsers upload, the results): in memory, Storage is not the subject here.
+  const storage = new MemoryFileStorage();
   const runner = new JobRunner({
     store,
     provider: new SimulatedProvider({ startLatencyMs: [0, 0], durationMs: [9e6, 9e6] }),
     tools,
+    storage,
     webhook: { baseUrl: 'http://function.test/jobgate', secret: WEBHOOK_SECRET },
     random: () => 0.5,
   });
@@ -72,6 +75,12 @@ export async function startSupabaseStack() {
     });
   };
 
+  /** A submit of `tool` for a user, its files uploaded for the job first (as a browser does). */
+  const request = <T extends (typeof tools)[number]['id']>(tool: T, userId: string) => {
+    const jobId = crypto.randomUUID();
+    return { jobId, tool, input: uploadSampleInput(storage, tool, { userId, jobId }) };
+  };
+
   const finishAll = async () => {
     for (const job of await runner.store.list({ status: ['starting', 'queued', 'running'] })) {
       await runner.cancel({ jobId: job.id, userId: job.userId, confirm: true });
@@ -84,7 +93,18 @@ export async function startSupabaseStack() {
     await db.drop();
   };
 
-  return { db, realtime, runner, handler, projectFetch, browser, finishAll, close };
+  return {
+    db,
+    realtime,
+    runner,
+    storage,
+    request,
+    handler,
+    projectFetch,
+    browser,
+    finishAll,
+    close,
+  };
 }
 
 export type SupabaseStack = Awaited<ReturnType<typeof startSupabaseStack>>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Job, JobRunner } from '@jobgate/core';
-import { sampleInputs } from '@jobgate/example-tools';
+import { SIMULATED_RESULT } from '@jobgate/core/testing';
 import { describeWith } from '@jobgate/testkit';
 import { createClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -23,10 +23,12 @@ describeWith(
     let projectFetch: typeof fetch;
     let browser: SupabaseStack['browser'];
     let finishAll: SupabaseStack['finishAll'];
+    let request: SupabaseStack['request'];
+    let storage: SupabaseStack['storage'];
 
     beforeAll(async () => {
       stack = await startSupabaseStack();
-      ({ realtime, runner, projectFetch, browser, finishAll } = stack);
+      ({ realtime, runner, projectFetch, browser, finishAll, request, storage } = stack);
     });
 
     afterAll(async () => {
@@ -38,11 +40,7 @@ describeWith(
       const bob = randomUUID();
       const aliceClient = await browser(alice);
       const bobClient = await browser(bob);
-      const job = await functionsTransport(aliceClient).submit({
-        jobId: randomUUID(),
-        tool: 'veste-ai',
-        input: sampleInputs['veste-ai'],
-      });
+      const job = await functionsTransport(aliceClient).submit(request('veste-ai', alice));
       // Both joins carry the users' own tokens: what bob misses, RLS withholds.
       await aliceClient.realtime.setAuth();
       await bobClient.realtime.setAuth();
@@ -65,10 +63,16 @@ describeWith(
       // The test Realtime server reads the row when it hears of a change: let it see this one
       // before the next change overwrites it (real Realtime sends each WAL change).
       await expect.poll(() => seen.some((j) => j.progress === 0.4), { timeout: 5_000 }).toBe(true);
-      await runner.applyUpdate(job.id, { state: 'completed', output: { files: ['out.png'] } });
+      // The result is copied into the app's storage before the job completes.
+      await runner.applyUpdate(job.id, {
+        state: 'completed',
+        output: { files: [SIMULATED_RESULT] },
+      });
       await expect.poll(() => seen.at(-1)?.status, { timeout: 5_000 }).toBe('completed');
       expect(seen.some((j) => j.progress === 0.4)).toBe(true);
-      expect(seen.at(-1)?.output).toEqual({ files: ['out.png'] });
+      const stored = `veste-ai/${alice}/${job.id}/output-1.png`;
+      expect(seen.at(-1)?.output).toMatchObject({ files: [stored] });
+      expect(storage.files.has(stored)).toBe(true);
       // The owner's channel closes after the terminal state.
       await expect.poll(() => realtime.subscribers(), { timeout: 5_000 }).toBe(1);
       expect(bobSeen).toEqual([]);
@@ -83,14 +87,7 @@ describeWith(
       const users = Array.from({ length: 5 }, () => randomUUID());
       const jobs: Job[] = [];
       for (const u of users) {
-        jobs.push(
-          await runner.submit({
-            jobId: randomUUID(),
-            tool: 'veste-ai',
-            userId: u,
-            input: sampleInputs['veste-ai'],
-          }),
-        );
+        jobs.push(await runner.submit({ ...request('veste-ai', u), userId: u }));
       }
       expect(jobs.map((j) => j.status)).toEqual([
         'running',
@@ -149,13 +146,9 @@ describeWith(
       const stop = listening.subscribe((c) => notices.push(`${c.id}:${c.status}`));
       await expect.poll(() => realtime.subscribers(), { timeout: 5_000 }).toBeGreaterThan(before);
       // "Another process": the runner's own store instance.
-      const id = randomUUID();
-      await runner.submit({
-        jobId: id,
-        tool: 'veste-ai',
-        userId: randomUUID(),
-        input: sampleInputs['veste-ai'],
-      });
+      const submitter = randomUUID();
+      const { jobId: id, ...rest } = request('veste-ai', submitter);
+      await runner.submit({ jobId: id, ...rest, userId: submitter });
       await expect.poll(() => notices.includes(`${id}:running`), { timeout: 5_000 }).toBe(true);
       stop();
       await listening.close();

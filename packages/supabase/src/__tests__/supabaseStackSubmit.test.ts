@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Job, type JobRunner, webhookToken } from '@jobgate/core';
-import { invalidInputs, sampleInputs } from '@jobgate/example-tools';
+import { invalidInputs } from '@jobgate/example-tools';
 import { describeWith } from '@jobgate/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { functionsTransport } from '../functionsTransport.js';
@@ -22,10 +22,11 @@ describeWith(
     let handler: SupabaseStack['handler'];
     let browser: SupabaseStack['browser'];
     let finishAll: SupabaseStack['finishAll'];
+    let request: SupabaseStack['request'];
 
     beforeAll(async () => {
       stack = await startSupabaseStack();
-      ({ db, runner, handler, browser, finishAll } = stack);
+      ({ db, runner, handler, browser, finishAll, request } = stack);
     });
 
     afterAll(async () => {
@@ -46,8 +47,8 @@ describeWith(
         expect((await db.rows()).find((j) => j.id === refusedId)).toBeUndefined();
         expect(await transports[0]!.active()).toBeNull();
         const jobs: Job[] = [];
-        for (const t of transports) {
-          jobs.push(await t.submit({ jobId: randomUUID(), tool, input: sampleInputs[tool] }));
+        for (const [i, t] of transports.entries()) {
+          jobs.push(await t.submit(request(tool, users[i]!)));
         }
         expect(jobs.map((j) => j.status)).toEqual(['running', 'running', 'running', 'queued']);
         expect(jobs[3]).toMatchObject({ waitedInQueue: true, position: 1 });
@@ -83,10 +84,8 @@ describeWith(
           .submit({ jobId: randomUUID(), tool: 'upscaler', input: invalidInputs.upscaler })
           .catch(() => undefined);
       }
-      const id = randomUUID();
-      const error = await transport
-        .submit({ jobId: id, tool: 'upscaler', input: sampleInputs.upscaler })
-        .catch((e: unknown) => e);
+      const { jobId: id, ...rest } = request('upscaler', user);
+      const error = await transport.submit({ jobId: id, ...rest }).catch((e: unknown) => e);
       expect(error).toMatchObject({ code: 'RATE_LIMITED', jobId: id });
       expect((error as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
       expect((await db.rows()).find((j) => j.id === id)).toBeUndefined();
