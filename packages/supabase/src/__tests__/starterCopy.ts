@@ -236,6 +236,14 @@ try {
 }
 `;
 
+/** A Node script for the copy: where the front end's entries resolve, and what they export. */
+export const FRONT_END_PROBE = `
+const out = {};
+for (const entry of ['@jobgate/react', '@jobgate/core/client', '@jobgate/supabase']) {
+  out[entry] = { at: import.meta.resolve(entry), names: Object.keys(await import(entry)) };
+}
+console.log(JSON.stringify(out));`;
+
 export interface DevRun {
   /** A value of the summary it printed (`function`, `SUPABASE_URL`, `token for alice`). */
   field(label: string): string;

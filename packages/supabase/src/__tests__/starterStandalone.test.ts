@@ -17,6 +17,7 @@ import {
   DENO_FLAGS,
   denoInCopy,
   devInCopy,
+  FRONT_END_PROBE,
   IDENTITY_PROBE,
   REPO_ROOT,
   registryUnreachable,
@@ -115,15 +116,9 @@ function suite(): void {
     const lock = readFileSync(join(copy.dir, 'package-lock.json'), 'utf8');
     for (const name of ['core', 'react', 'supabase', 'server', 'postgres', 'runninghub'])
       expect(lock).toContain(`"resolved": "file:vendor/jobgate-${name}-`);
-    const script = `
-      const out = {};
-      for (const entry of ['@jobgate/react', '@jobgate/core/client', '@jobgate/supabase']) {
-        out[entry] = { at: import.meta.resolve(entry), names: Object.keys(await import(entry)) };
-      }
-      console.log(JSON.stringify(out));`;
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--input-type=module', '-e', script],
+      ['--input-type=module', '-e', FRONT_END_PROBE],
       { cwd: copy.dir, env: { PATH: process.env.PATH ?? '' } },
     );
     const loaded = JSON.parse(stdout) as Record<string, { at: string; names: string[] }>;
@@ -232,12 +227,26 @@ function suite(): void {
       );
     });
 
-    it('a job runs to its end: upload, RunningHub, the result stored and signed', async () => {
-      const alice = await signIn('alice@example.com');
-      const userId = (await alice.auth.getUser()).data.user!.id;
+    it('a job runs to its end: upload, RunningHub, the result stored and signed, its price charged once', async () => {
+      // A user of its own, with credits granted through the ledger as an operator would.
+      const email = `${randomUUID()}@example.com`;
+      const user = await signIn(email);
+      const userId = (await user.auth.getUser()).data.user!.id;
+      const balance = async () => {
+        const [row] = await local.db.query<{ b: { total: number | string } }>(
+          'select jobgate_credits_balance_json($1) as b',
+          [userId],
+        );
+        return Number(row?.b.total);
+      };
+      await local.db.query(
+        `select jobgate_credits_grant($1, 'lifetime', 500, 'standalone test')`,
+        [userId],
+      );
+      const before = await balance();
       const jobId = randomUUID();
       const input = sampleInput('upscaler', { userId, jobId });
-      await storageUploader(alice, { bucket: BUCKET }).upload({
+      await storageUploader(user, { bucket: BUCKET }).upload({
         tool: 'upscaler',
         userId,
         jobId,
@@ -245,12 +254,14 @@ function suite(): void {
         data: new Blob([SAMPLE_PNG], { type: 'image/png' }),
         contentType: 'image/png',
       });
-      const transport = functionsTransport(alice);
+      const transport = functionsTransport(user);
+      const { credits } = await transport.quote('upscaler', input);
       const job = await transport.submit({ jobId, tool: 'upscaler', input });
       expect(job.status).toBe('running');
       await expect
         .poll(async () => (await transport.get(jobId)).status, { timeout: 20_000, interval: 200 })
         .toBe('completed');
+      expect(await balance()).toBe(before - credits);
       const [file] = await transport.files(jobId);
       expect(file?.path).toMatch(new RegExp(`^upscaler/${userId}/${jobId}/output-1\\.`));
       const bytes = new Uint8Array(await (await fetch(file!.url)).arrayBuffer());
