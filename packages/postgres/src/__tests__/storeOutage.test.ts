@@ -185,37 +185,41 @@ describeWith('postgres', 'the database unreachable: a TCP proxy cut under a live
     runner.close();
   }, 60_000);
 
-  it('a task the provider accepted just before the outage is recorded when the database is back', async () => {
-    const base = fixtureProvider(directClient, schema);
-    const provider: Provider = {
-      ...base,
-      id: base.id,
-      start: async (context) => {
-        const answer = await base.start(context);
-        proxy.cut('blackhole'); // the provider accepted; now the database is gone
-        return answer;
-      },
-    };
-    const runner = runnerWith(provider);
-    const jobId = crypto.randomUUID();
-    const refused = await timed(
-      runner.submit({ jobId, tool: fixtureTool.id, userId: 'accepted', input: {} }),
-    );
-    expect(refused.error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
-    expect((await directStore.get(jobId))?.taskId).toBeNull();
-    await sleep(1_500);
-    proxy.restore();
-    let job = await directStore.get(jobId);
-    for (let i = 0; i < 40 && job?.taskId === null; i++) {
-      await sleep(250);
-      job = await directStore.get(jobId);
-    }
-    expect(job).toMatchObject({ status: 'running', taskId: `t-${jobId}` });
-    const cancels = await directClient.query(
-      `SELECT 1 FROM "${schema}".fixture_provider WHERE job_id = $1 AND kind = 'cancel'`,
-      [jobId],
-    );
-    expect(cancels).toEqual([]);
-    runner.close();
-  }, 60_000);
+  it.each(['blackhole', 'reset'] as const)(
+    'a task the provider accepted just before the outage (%s) is recorded when the database is back',
+    async (mode) => {
+      const base = fixtureProvider(directClient, schema);
+      const provider: Provider = {
+        ...base,
+        id: base.id,
+        start: async (context) => {
+          const answer = await base.start(context);
+          proxy.cut(mode); // the provider accepted; now the database is gone
+          return answer;
+        },
+      };
+      const runner = runnerWith(provider);
+      const jobId = crypto.randomUUID();
+      const refused = await timed(
+        runner.submit({ jobId, tool: fixtureTool.id, userId: `accepted-${mode}`, input: {} }),
+      );
+      expect(refused.error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+      expect((await directStore.get(jobId))?.taskId).toBeNull();
+      await sleep(1_500);
+      proxy.restore();
+      let job = await directStore.get(jobId);
+      for (let i = 0; i < 40 && job?.taskId === null; i++) {
+        await sleep(250);
+        job = await directStore.get(jobId);
+      }
+      expect(job).toMatchObject({ status: 'running', taskId: `t-${jobId}` });
+      const cancels = await directClient.query(
+        `SELECT 1 FROM "${schema}".fixture_provider WHERE job_id = $1 AND kind = 'cancel'`,
+        [jobId],
+      );
+      expect(cancels).toEqual([]);
+      runner.close();
+    },
+    60_000,
+  );
 });
