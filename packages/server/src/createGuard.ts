@@ -9,6 +9,8 @@ import {
   type JobHandlerOptions,
   type RateBucket,
 } from './jobHandlerOptions.js';
+import { OpenStreams } from './openStreams.js';
+import { MemoryRateLimiter } from './rateLimiter.js';
 import { DEFAULT_MAX_BODY_BYTES, readBodyBytes, readJsonBody } from './readJsonBody.js';
 import type { Access, CallerOf, Route, RouteContext } from './routes/routeContext.js';
 
@@ -35,7 +37,11 @@ export function createGuard(options: JobHandlerOptions): Guard {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
   const logger = options.logger ?? consoleLogger;
-  const routeOptions = { events: options.events, isOperator: options.isOperator };
+  const streams = new OpenStreams(options.events);
+  const routeOptions = { events: options.events, isOperator: options.isOperator, streams };
+  // Limits are on unless switched off: one process's counts by default.
+  const rateLimiter =
+    options.rateLimiter === undefined ? new MemoryRateLimiter() : options.rateLimiter;
 
   const authenticate = async (request: Request): Promise<AuthContext> => {
     try {
@@ -65,8 +71,8 @@ export function createGuard(options: JobHandlerOptions): Guard {
 
   const limit = async (bucket: RateBucket, key: string): Promise<void> => {
     const rule = limits[bucket];
-    if (!options.rateLimiter || !rule) return;
-    const decision = await options.rateLimiter.hit(`${bucket}:${key}`, rule, runner.clock.now());
+    if (!rateLimiter || !rule) return;
+    const decision = await rateLimiter.hit(`${bucket}:${key}`, rule, runner.clock.now());
     if (!decision.allowed) {
       throw new JobGateError(
         'RATE_LIMITED',

@@ -1,3 +1,4 @@
+import { JobGateError, STORE_RETRY_AFTER_MS } from '@jobgate/core';
 import { createGuard } from './createGuard.js';
 import type { JobHandler, JobHandlerOptions } from './jobHandlerOptions.js';
 import { matchRoute, normaliseBase, stripBase } from './matchRoute.js';
@@ -19,6 +20,7 @@ import { routeTable } from './routes/routeTable.js';
 export function createJobHandler(options: JobHandlerOptions): JobHandler {
   const guard = createGuard(options);
   const basePath = normaliseBase(options.basePath ?? '');
+  const readDeadlineMs = options.readDeadlineMs ?? DEFAULT_READ_DEADLINE_MS;
 
   return async (request: Request): Promise<Response> => {
     let path = '';
@@ -30,11 +32,36 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
         response = guard.preflight(request);
       } else {
         const { route, params } = matchRoute(routeTable, request.method, path);
-        response = await route.run(await guard.enter(route, { request, url, params }));
+        const answer = guard.enter(route, { request, url, params }).then((ctx) => route.run(ctx));
+        response = await (route.readOnly ? withinDeadline(answer, readDeadlineMs) : answer);
       }
     } catch (error) {
       response = guard.refuse(error, { method: request.method, path });
     }
     return guard.finish(request, response);
   };
+}
+
+/** The default of `readDeadlineMs`: one store call's deadline (5 s) and a little more. */
+export const DEFAULT_READ_DEADLINE_MS = 6_000;
+
+/**
+ * A read route's answer within one deadline, however many store calls it makes in sequence
+ * (each has its own, longer in sum): past it, 503 STORE_UNAVAILABLE with Retry-After.
+ */
+function withinDeadline(answer: Promise<Response>, ms: number): Promise<Response> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new JobGateError('STORE_UNAVAILABLE', `the data did not answer within ${ms} ms`, {
+            retryAfterMs: STORE_RETRY_AFTER_MS,
+          }),
+        ),
+      ms,
+    );
+  });
+  answer.catch(() => undefined);
+  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
 }

@@ -13,6 +13,13 @@ export interface JobEventStreamOptions {
    * cannot notify across them. Default: 2 s for such stores, off otherwise.
    */
   pollMs?: number | null;
+  /** The stream ends after this, without a terminal state: the client reconnects. Default none. */
+  maxLifetimeMs?: number;
+  /**
+   * Called once the stream is open with its close function; returns the release called when
+   * it closes (how the handler caps open streams, see OpenStreams).
+   */
+  register?: (close: () => void) => () => void;
 }
 
 const encoder = new TextEncoder();
@@ -40,6 +47,7 @@ export function jobEventStream(options: JobEventStreamOptions): ReadableStream<U
       let chain: Promise<void> = Promise.resolve();
       const timers: Array<ReturnType<typeof setInterval>> = [];
 
+      let release: () => void = () => undefined;
       const close = () => {
         if (closed) return;
         closed = true;
@@ -95,13 +103,18 @@ export function jobEventStream(options: JobEventStreamOptions): ReadableStream<U
         }, pingMs),
       );
       if (pollMs !== null && pollMs > 0) timers.push(setInterval(() => refresh(), pollMs));
+      const lifetime =
+        options.maxLifetimeMs !== undefined ? setTimeout(close, options.maxLifetimeMs) : undefined;
       const onAbort = () => close();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       cleanup = () => {
         unsubscribe();
         for (const timer of timers) clearInterval(timer);
+        clearTimeout(lifetime);
         options.signal?.removeEventListener('abort', onAbort);
+        release();
       };
+      release = options.register?.(close) ?? release;
       controller.enqueue(encoder.encode('retry: 3000\n\n'));
       send(job);
       // A change between the ownership check and the subscription is not missed.

@@ -2,6 +2,7 @@ import type { JobGateError, JobRunner } from '@jobgate/core';
 import type { AuthContext, Authenticator } from './authenticator.js';
 import type { Logger } from './consoleLogger.js';
 import type { CorsOptions } from './cors.js';
+import type { StreamLimits } from './openStreams.js';
 import type { RateLimiter, RateRule } from './rateLimiter.js';
 
 /** The rate-limit buckets, each counted per user. */
@@ -20,11 +21,13 @@ export interface JobHandlerOptions {
   /** Who the caller is: the user id comes only from the verified token. */
   auth: Authenticator;
   /**
-   * Per-user limits: `MemoryRateLimiter` in one process, or counts kept in the database with
+   * Per-user limits. Default: a `MemoryRateLimiter` of this process, which is right for one
+   * instance; several instances need counts they share, kept in the database with
    * `counterRateLimiter(postgresRateCounter(client))` (@jobgate/postgres) or
-   * `counterRateLimiter(supabaseRateCounter(serviceClient))` (@jobgate/supabase). None if omitted.
+   * `counterRateLimiter(supabaseRateCounter(serviceClient))` (@jobgate/supabase). `null`
+   * switches every limit off.
    */
-  rateLimiter?: RateLimiter;
+  rateLimiter?: RateLimiter | null;
   /** Override or switch off (`null`) the limit of a bucket. */
   rateLimits?: Partial<Record<RateBucket, RateRule | null>>;
   /** CORS for browsers. Default: any origin (bearer tokens, no cookies). `false` turns it off. */
@@ -33,8 +36,17 @@ export interface JobHandlerOptions {
   basePath?: string;
   /** Largest request body accepted, counted on the stream. Default 64 KiB. */
   maxBodyBytes?: number;
-  /** Server-sent events: ping interval and the polling fallback (see jobEventStream). */
-  events?: { pingMs?: number; pollMs?: number | null };
+  /**
+   * Server-sent events: ping interval, the polling fallback (see jobEventStream), and how many
+   * may be open at once per user and per job, and for how long (see OpenStreams; defaults
+   * 4, 2 and 10 min).
+   */
+  events?: { pingMs?: number; pollMs?: number | null } & Partial<StreamLimits>;
+  /**
+   * One deadline for everything a read route asks the store (GET routes, `POST /quote`): past
+   * it the answer is 503 STORE_UNAVAILABLE, however many calls the route makes. Default 6 s.
+   */
+  readDeadlineMs?: number;
   /**
    * Who sees the whole queue on `GET /queue` (every user's jobs). Default: service
    * credentials only. E.g. `(who) => who.role === 'service' || who.claims?.role === 'operator'`.

@@ -30,7 +30,13 @@ export async function queueView(
 ): Promise<QueueView> {
   const [slots, queued, running, ended] = await Promise.all([
     runner.slots(pool),
-    runner.queue(pool),
+    // A user's view reads only their own rows (positions are the pool's, computed when read);
+    // only an operator's loads the pool's whole queue.
+    userId === null
+      ? runner.queue(pool)
+      : runner
+          .list({ userId, status: ['queued'], limit: QUEUE_VIEW_LIMIT })
+          .then((jobs) => jobs.sort((a, b) => (a.position ?? 0) - (b.position ?? 0))),
     runner.list({
       status: ['running'],
       ...(userId === null ? {} : { userId }),

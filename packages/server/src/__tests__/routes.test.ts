@@ -28,9 +28,22 @@ describe('routes', () => {
     const again = await call('POST', '/jobs', { body });
     expect(again.status).toBe(200);
     expect(again.body?.job?.id).toBe(first.body?.job?.id);
+    // Someone else's id is refused as the store refuses any id another job uses: the same
+    // status, code and message, whoever's it is, and nothing about the job.
     const stolen = await call('POST', '/jobs', { token: TOKENS.bob, body });
-    expect(stolen.status).toBe(404);
-    expect(stolen.body?.error?.jobId).toBeUndefined();
+    expect(stolen.status).toBe(409);
+    expect(stolen.body?.error).toMatchObject({
+      code: 'CONFLICT',
+      message: 'this job id is already used by another job',
+      jobId: uuid(1),
+    });
+    expect(JSON.stringify(stolen.body)).not.toMatch(/alice|veste|running/);
+    const again2 = await call('POST', '/jobs', { token: TOKENS.carol, body });
+    expect([again2.status, again2.body?.error?.code, again2.body?.error?.message]).toEqual([
+      stolen.status,
+      stolen.body?.error?.code,
+      stolen.body?.error?.message,
+    ]);
     expect((await store.get(uuid(1)))?.userId).toBe('alice');
     expect((await store.get(uuid(1)))?.status).toBe('running');
   });

@@ -2,6 +2,7 @@ import type { JobRunner } from '@jobgate/core';
 import type { z } from 'zod';
 import type { AuthContext } from '../authenticator.js';
 import type { JobHandlerOptions, RateBucket } from '../jobHandlerOptions.js';
+import type { OpenStreams } from '../openStreams.js';
 
 /**
  * Who may call a route, checked by the guard before the route runs: a signed-in `user`, the
@@ -34,8 +35,8 @@ export interface RouteContext<A extends Access = Access> {
   caller: CallerOf<A>;
   /** The path's parameters, decoded. */
   params: readonly string[];
-  /** The handler options a route reads. */
-  options: Pick<JobHandlerOptions, 'events' | 'isOperator'>;
+  /** The handler options a route reads, and the event streams it holds open. */
+  options: Pick<JobHandlerOptions, 'events' | 'isOperator'> & { streams: OpenStreams };
   /** Counts this request against the caller's limit of `bucket`; RATE_LIMITED past it. */
   limit(bucket: RateBucket): Promise<void>;
   /** The job id of the path (its first parameter); VALIDATION unless a UUID. */
@@ -55,5 +56,7 @@ export interface Route<A extends Access = Access> {
   method: 'GET' | 'POST';
   pattern: RegExp;
   access: A;
+  /** A route that only reads: answered within the handler's one read deadline. */
+  readOnly: boolean;
   run(context: RouteContext<A>): Promise<Response>;
 }

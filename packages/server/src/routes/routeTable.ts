@@ -17,7 +17,8 @@ const route = <A extends Access>(
   pattern: RegExp,
   access: A,
   run: Route<A>['run'],
-): Route => ({ method, pattern, access, run }) as Route;
+  readOnly = method === 'GET',
+): Route => ({ method, pattern, access, run, readOnly }) as Route;
 
 /** Every route of the API, in matching order (fixed paths before `/jobs/:id`). */
 export const routeTable: readonly Route[] = [
@@ -28,7 +29,7 @@ export const routeTable: readonly Route[] = [
   route('GET', /^\/jobs\/([^/]+)\/files$/, 'user', jobFiles),
   route('POST', /^\/jobs\/([^/]+)\/cancel$/, 'user', cancelJob),
   route('GET', /^\/jobs\/([^/]+)$/, 'user', getJob),
-  route('POST', /^\/quote$/, 'user', quote),
+  route('POST', /^\/quote$/, 'user', quote, true),
   route('GET', /^\/slots$/, 'user', slots),
   route('GET', /^\/queue$/, 'signedIn', queue),
   route('POST', /^\/webhooks\/([^/]+)\/([^/]+)$/, 'public', webhook),
