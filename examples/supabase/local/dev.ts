@@ -86,6 +86,10 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
       JOBGATE_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
       RUNNINGHUB_API_KEY: 'local-runninghub-key',
       RUNNINGHUB_BASE_URL: sim.url,
+      // The bucket the migration creates, where the front end uploads; results go there too.
+      JOBGATE_STORAGE_BUCKET: 'job-inputs',
+      // The demo credits are the app's own table (seed.sql), not jobgate's ledger yet.
+      JOBGATE_BILLING: 'off',
     });
     local.setFunction('jobgate', fn.url);
     const service = local.serviceRoleKey;

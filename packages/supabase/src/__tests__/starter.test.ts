@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { JobClient } from '@jobgate/core/client';
-import { sampleInputs } from '@jobgate/example-tools';
+import { SAMPLE_FILE_NAMES, SAMPLE_PNG, sampleInput } from '@jobgate/example-tools';
 import { type RunningHubSimulator, startRunningHubSimulator } from '@jobgate/runninghub/simulator';
 import { describeWith } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
@@ -15,7 +15,7 @@ import { functionsTransport } from '../functionsTransport.js';
 import { applyMigrations, devUserId, type LocalSupabase } from '../local.js';
 import { withNodeRealtime } from '../node.js';
 import { storageUploader } from '../storageUploader.js';
-import { starterProject } from './starterProject.js';
+import { STARTER_BUCKET, starterProject } from './starterProject.js';
 
 /**
  * The starter end to end as `npm run dev` runs it: its migrations and seed, the local
@@ -57,8 +57,15 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
       JOBGATE_WEBHOOK_SECRET: 'starter-webhook-secret-0123456789',
       RUNNINGHUB_API_KEY: 'starter-key',
       RUNNINGHUB_BASE_URL: sim.url,
+      JOBGATE_STORAGE_BUCKET: STARTER_BUCKET,
     });
     local.setFunction('jobgate', fn.url);
+    // Billing is on (the default): the demo users get credits in jobgate's ledger.
+    for (const email of ['alice@example.com', 'bob@example.com']) {
+      await local.db.query(`select jobgate_credits_grant($1, 'monthly', 1000)`, [
+        await devUserId(email),
+      ]);
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -95,31 +102,61 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
 
   it('a job runs on RunningHub and ends by its callback, through the gateway, with no user JWT', async () => {
     const alice = await signIn('alice@example.com');
+    const aliceId = (await alice.auth.getUser()).data.user!.id;
     const transport = functionsTransport(alice);
-    const job = await transport.submit({
-      jobId: randomUUID(),
-      tool: 'veste-ai',
-      input: sampleInputs['veste-ai'],
-    });
+    const jobId = randomUUID();
+    // The browser uploads the two images for this job, then submits their paths.
+    const uploader = storageUploader(alice, { bucket: STARTER_BUCKET });
+    for (const name of Object.values(SAMPLE_FILE_NAMES['veste-ai'])) {
+      await uploader.upload({
+        tool: 'veste-ai',
+        userId: aliceId,
+        jobId,
+        name,
+        data: new Blob([SAMPLE_PNG as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
+        contentType: 'image/png',
+      });
+    }
+    const input = sampleInput('veste-ai', { userId: aliceId, jobId });
+    // The price before Run, through the gateway (POST /quote).
+    expect(await transport.quote('veste-ai', input)).toEqual({ tool: 'veste-ai', credits: 60 });
+    const job = await transport.submit({ jobId, tool: 'veste-ai', input });
     expect(job).toMatchObject({ status: 'running' });
     await expect
       .poll(async () => (await transport.get(job.id)).status, { timeout: 10_000 })
       .toBe('completed');
     const callbacks = sim.deliveries.filter((d) => d.url.includes('/functions/v1/jobgate/'));
     expect(callbacks.map((d) => d.status)).toContain(200);
-    // The completed job is readable under RLS by its owner only.
+    // RunningHub got the stored bytes of both inputs, read from Storage by the function.
+    const sent = [...sim.uploads.values()].map((u) => [u.name, u.contentType, u.size]);
+    expect(sent.sort()).toEqual([
+      ['clothing.png', 'image/png', SAMPLE_PNG.byteLength],
+      ['person.png', 'image/png', SAMPLE_PNG.byteLength],
+    ]);
+    // The result was copied into the bucket; GET /jobs/:id/files signs it for the owner.
+    const files = await transport.files(job.id);
+    expect(files).toMatchObject([
+      { path: `veste-ai/${aliceId}/${jobId}/output-1.png`, contentType: 'image/png' },
+    ]);
+    const result = await fetch(files[0]!.url);
+    expect(result.headers.get('content-type')).toBe('image/png');
+    expect(new Uint8Array(await result.arrayBuffer())).toEqual(SAMPLE_PNG);
+    // The completed job is readable under RLS by its owner only, and so are its files.
     expect((await alice.from('jobgate_jobs').select('id,status').eq('id', job.id)).data).toEqual([
       { id: job.id, status: 'completed' },
     ]);
     const bob = await signIn('bob@example.com');
     expect((await bob.from('jobgate_jobs').select('id').eq('id', job.id)).data).toEqual([]);
+    await expect(functionsTransport(bob).files(job.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 
   it('inputs go to Storage under {tool}/{user}/{job}/, never into another user’s folder', async () => {
     const alice = await signIn('alice@example.com');
     const aliceId = (await alice.auth.getUser()).data.user!.id;
     const bobId = await devUserId('bob@example.com');
-    const uploader = storageUploader(alice, { bucket: 'job-inputs' });
+    const uploader = storageUploader(alice, { bucket: STARTER_BUCKET });
     const jobId = randomUUID();
     const file = new Blob([new Uint8Array([1, 2, 3])], { type: 'image/webp' });
     const own = await uploader.upload({
@@ -143,7 +180,10 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
         contentType: 'image/webp',
       }),
     ).rejects.toMatchObject({ code: 'STORAGE_ERROR' });
-    expect(local.storageKeys()).toEqual([`job-inputs/upscaler/${aliceId}/${jobId}/photo.webp`]);
+    expect(local.storageKeys()).toContain(
+      `${STARTER_BUCKET}/upscaler/${aliceId}/${jobId}/photo.webp`,
+    );
+    expect(local.storageKeys().filter((key) => key.includes(bobId))).toEqual([]);
   });
 
   it('JobClient in a browser: upload, submit, follow to the end', async () => {
@@ -151,7 +191,7 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
     const aliceId = (await alice.auth.getUser()).data.user!.id;
     const client = new JobClient({
       transport: functionsTransport(alice),
-      uploader: storageUploader(alice, { bucket: 'job-inputs' }),
+      uploader: storageUploader(alice, { bucket: STARTER_BUCKET }),
       userId: aliceId,
       poll: { intervalMs: 100 },
     });
@@ -159,8 +199,8 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
       'pose-changer',
       {},
       {
-        person: new Blob([new Uint8Array([7])], { type: 'image/webp' }),
-        reference: new Blob([new Uint8Array([8])], { type: 'image/webp' }),
+        person: new Blob([SAMPLE_PNG as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
+        reference: new Blob([SAMPLE_PNG as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
       },
     );
     expect(job.status).toBe('completed');

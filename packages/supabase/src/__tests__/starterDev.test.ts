@@ -1,12 +1,32 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { sampleInputs } from '@jobgate/example-tools';
-import { createClient } from '@supabase/supabase-js';
+import { SAMPLE_FILE_NAMES, SAMPLE_PNG, sampleInput } from '@jobgate/example-tools';
+import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type RunningStarter, startStarter } from '../../../../examples/supabase/local/dev.ts';
 import { functionsTransport } from '../functionsTransport.js';
 import { withNodeRealtime } from '../node.js';
+import { storageUploader } from '../storageUploader.js';
+import { STARTER_BUCKET } from './starterProject.js';
+
+/** What the front end does for a run: upload the job's images to Storage, then submit. */
+async function uploadAndSubmit(supabase: SupabaseClient, tool: 'upscaler' | 'pose-changer') {
+  const userId = (await supabase.auth.getUser()).data.user!.id;
+  const jobId = randomUUID();
+  for (const name of Object.values(SAMPLE_FILE_NAMES[tool])) {
+    await storageUploader(supabase, { bucket: STARTER_BUCKET }).upload({
+      tool,
+      userId,
+      jobId,
+      name,
+      data: new Blob([SAMPLE_PNG as Uint8Array<ArrayBuffer>], { type: 'image/png' }),
+      contentType: 'image/png',
+    });
+  }
+  const input = sampleInput(tool, { userId, jobId });
+  return functionsTransport(supabase).submit({ jobId, tool, input });
+}
 
 /**
  * `npm run dev:supabase` as a user runs it: the whole local stack from one command, with no
@@ -51,11 +71,7 @@ describe('the quick start: npm run dev:supabase, as docs/quick-start.md runs it'
     });
     await supabase.auth.signInWithPassword({ email: 'alice@example.com', password: 'x' });
     const transport = functionsTransport(supabase);
-    const job = await transport.submit({
-      jobId: randomUUID(),
-      tool: 'upscaler',
-      input: sampleInputs.upscaler,
-    });
+    const job = await uploadAndSubmit(supabase, 'upscaler');
     expect(job.status).toBe('running');
     await expect
       .poll(async () => (await transport.get(job.id)).status, { timeout: 20_000, interval: 250 })
@@ -88,11 +104,7 @@ describe('the starter on PGlite: no PostgreSQL server at all', () => {
     await supabase.auth.signInWithPassword({ email: 'bob@example.com', password: 'x' });
     expect((await supabase.from('credits').select('balance')).data).toEqual([{ balance: 120 }]);
     const transport = functionsTransport(supabase);
-    const job = await transport.submit({
-      jobId: randomUUID(),
-      tool: 'pose-changer',
-      input: sampleInputs['pose-changer'],
-    });
+    const job = await uploadAndSubmit(supabase, 'pose-changer');
     expect(job.status).toBe('running');
     await expect
       .poll(async () => (await transport.get(job.id)).status, { timeout: 15_000 })
