@@ -1,7 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { inspect } from 'node:util';
-import { SIMULATED_RESULT } from '@jobgate/core/testing';
 import { describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -25,11 +24,10 @@ describe("the root README's minimal server", () => {
     const [first = '', ...rest] = result.stdout.trim().split('\n');
     expect(first).toMatch(/^[0-9a-f-]{36} is running$/);
     const id = first.slice(0, 36);
-    // Lifecycle only: its tool declares no file fields and it has no storage, so the result
-    // keeps the provider's own URL (the simulated PNG); the files' path is in the server's,
-    // core's and the demo's tests.
+    // Its files went through the storage: the simulated PNG result was copied there before
+    // the job completed, at the job's own output path.
     expect(rest.join('\n')).toBe(
-      `${id} is completed ${inspect({ files: [SIMULATED_RESULT], taskId: 'sim-1' })}`,
+      `${id} is completed ${inspect([`veste-ai/user-1/${id}/output-1.png`])}`,
     );
   });
 });
