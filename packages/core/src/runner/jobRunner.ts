@@ -210,14 +210,16 @@ export class JobRunner {
   }
 
   /**
-   * The job with this id if it is the user's, null if no job has the id, NOT_FOUND if it is
+   * The job with this id if it is the user's, null if no job has the id, CONFLICT if it is
    * someone else's: how a repeated submit (a double click, a retry) is answered with the job
-   * as it is, before any limit applies.
+   * as it is, before any limit applies. Someone else's id is refused exactly as a store
+   * refuses any id in use by another job (same code, same message), so the answer says
+   * nothing about whose it is.
    */
   async find(jobId: string, userId: string): Promise<Job | null> {
     const job = await this.store.get(jobId);
     if (job && job.userId !== userId) {
-      throw new JobGateError('NOT_FOUND', 'this job id belongs to no job of yours', { jobId });
+      throw new JobGateError('CONFLICT', 'this job id is already used by another job', { jobId });
     }
     return job;
   }
