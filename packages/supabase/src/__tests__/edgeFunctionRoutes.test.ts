@@ -71,6 +71,7 @@ describeWith('postgres', 'the Supabase starter: edge function routes in Deno', (
         { body: { jobId: randomUUID(), tool: 'veste-ai', input: { person: 3 } } },
         400,
       ],
+      // Another user's job id: refused as any id in use (CONFLICT), saying nothing of whose.
       [
         'POST',
         '/jobs',
@@ -81,7 +82,7 @@ describeWith('postgres', 'the Supabase starter: edge function routes in Deno', (
             input: sampleInput('veste-ai', { userId: caseUser, jobId: foreignId }),
           }),
         },
-        404,
+        409,
       ],
       // Another user's files (the foreign job's own uploads): refused before any row.
       [
