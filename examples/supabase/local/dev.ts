@@ -1,7 +1,9 @@
 // The starter on this machine without the Supabase CLI: `npm run dev` (here) or
 // `npm run dev:supabase` (repository root). A fresh database (in-memory PGlite, or on your
-// PostgreSQL with DATABASE_URL) with the project's migrations and seed, a local stand-in for the Supabase APIs, the simulated
-// RunningHub, the edge function in Deno, and the maintenance route called every minute.
+// PostgreSQL with DATABASE_URL) with the project's migrations and seed, a local stand-in for the
+// Supabase APIs (with a stand-in of auth.users, so a sign-up gets its credits as on a project),
+// the simulated RunningHub, the edge function in Deno, and the maintenance route called every
+// minute.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +16,12 @@ import {
   startLocalSupabase,
 } from '@jobgate/supabase/local';
 import postgres from 'postgres';
+import {
+  type AuthUsersGate,
+  LOCAL_AUTH_USERS,
+  recordUser,
+  startAuthUsersGate,
+} from './localAuthUsers.ts';
 import { type ServedFunction, SUPABASE_DIR, serveFunction } from './serveFunction.ts';
 
 export interface StarterOptions {
@@ -42,10 +50,12 @@ export interface RunningStarter {
   functionUrl: string;
   /** The front end, unless started without one. */
   webUrl: string | null;
-  /** An access token for a demo user, as the sign-in would give it. */
+  /** An access token for a user, as the sign-in would give it (a new user gets the grant). */
   token(email: string): Promise<string>;
   /** The local Supabase stand-in (its database, storage, Realtime deliveries). */
   project: LocalSupabase;
+  /** The simulated RunningHub the function runs jobs on (its rates, its uploads). */
+  simulator: RunningHubSimulator;
   stop(): Promise<void>;
 }
 
@@ -55,6 +65,7 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
   const jwtSecret = randomBytes(32).toString('hex');
 
   let local: LocalSupabase | undefined;
+  let gate: AuthUsersGate | undefined;
   let sim: RunningHubSimulator | undefined;
   let fn: ServedFunction | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
@@ -64,32 +75,44 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
     await web?.close();
     await fn?.stop();
     await sim?.close();
+    await gate?.close();
     await local?.close();
   };
   try {
     local = await startLocalSupabase({
       ...(databaseUrl ? { databaseUrl } : {}),
       jwtSecret,
-      port: options.port ?? 54321,
-      tables: ['credits'],
+      // The stand-in listens on a port of its own; SUPABASE_URL is the gate in front of it.
+      port: 0,
+      // Besides jobgate's jobs: the credit balance the page reads (and the ledger), under RLS.
+      tables: ['jobgate_credit_balances', 'jobgate_credit_ledger'],
+      // The bucket the migration creates: the jobs' inputs and results.
+      buckets: ['job-files'],
     });
-    await applyMigrations(local.db, SUPABASE_DIR, { seed: true });
+    const db = local.db;
+    // Before the migrations, so the sign-up grant's trigger is created on it.
+    await db.exec(LOCAL_AUTH_USERS);
+    await applyMigrations(db, SUPABASE_DIR, { seed: true });
+    gate = await startAuthUsersGate({
+      target: local.url,
+      port: options.port ?? 54321,
+      onUser: (id, email) => recordUser(db, id, email),
+    });
     sim = await startRunningHubSimulator({
       apiKeys: ['local-runninghub-key'],
       durationMs: options.taskMs ?? [4_000, 10_000],
     });
-    const functionUrl = `${local.url}/functions/v1/jobgate`;
+    const url = gate.url;
+    const functionUrl = `${url}/functions/v1/jobgate`;
     fn = await serveFunction('jobgate', {
+      // The function talks to the stand-in itself: no one signs up through it.
       SUPABASE_URL: local.url,
       SUPABASE_SERVICE_ROLE_KEY: local.serviceRoleKey,
       JOBGATE_JWT_SECRET: jwtSecret,
       JOBGATE_WEBHOOK_SECRET: randomBytes(24).toString('hex'),
       RUNNINGHUB_API_KEY: 'local-runninghub-key',
       RUNNINGHUB_BASE_URL: sim.url,
-      // The bucket the migration creates, where the front end uploads; results go there too.
-      JOBGATE_STORAGE_BUCKET: 'job-inputs',
-      // The demo credits are the app's own table (seed.sql), not jobgate's ledger yet.
-      JOBGATE_BILLING: 'off',
+      // Files in Storage's `job-files` and credits in jobgate's ledger: the function's defaults.
     });
     local.setFunction('jobgate', fn.url);
     const service = local.serviceRoleKey;
@@ -105,7 +128,7 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
       // The front end, as `vite` would serve it, pointed at this project.
       const { createServer } = await import('vite');
       const root = join(SUPABASE_DIR, '..', 'web');
-      process.env.VITE_SUPABASE_URL = local.url;
+      process.env.VITE_SUPABASE_URL = url;
       process.env.VITE_SUPABASE_ANON_KEY = local.anonKey;
       const vite = await createServer({
         root,
@@ -119,12 +142,17 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
     }
     const project = local;
     return {
-      url: project.url,
+      url,
       anonKey: project.anonKey,
       functionUrl,
       webUrl,
-      token: async (email) => project.userToken(await devUserId(email), email),
+      token: async (email) => {
+        const id = await devUserId(email);
+        await recordUser(db, id, email);
+        return project.userToken(id, email);
+      },
       project,
+      simulator: sim,
       stop,
     };
   } catch (error) {
@@ -185,7 +213,8 @@ jobgate starter running (no Supabase CLI: a local stand-in for its APIs)
   SUPABASE_URL       ${starter.url}
   anon key           ${starter.anonKey}
   function           ${starter.functionUrl}
-  sign in            any e-mail and password (alice@example.com has 500 credits)
+  sign in            any e-mail and password: alice@example.com has 500 credits, bob@example.com
+                     120, a new e-mail gets the sign-up grant of 300
   token for alice    ${token}
 
   curl -H "authorization: Bearer <token>" ${starter.functionUrl}/slots

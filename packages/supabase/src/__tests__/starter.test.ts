@@ -75,19 +75,30 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
   });
 
   it('the migrations and seed apply again over themselves (an upgrade re-applies the jobgate file)', async () => {
-    const count = 'select count(*)::int as n from credits';
+    // The seed grants once: applied again, it adds no ledger entry.
+    const count = 'select count(*)::int as n from jobgate_credit_ledger';
     const before = await local.db.query(count);
     expect(await applyMigrations(local.db, SUPABASE_DIR, { seed: true })).toHaveLength(3);
     expect(await local.db.query(count)).toEqual(before);
   });
 
-  it('the seed gives the demo users credits; each reads only their own row (RLS)', async () => {
+  it('the seed gives the demo users credits in jobgate’s ledger; each reads only their own rows (RLS)', async () => {
     const alice = await signIn('alice@example.com');
     const { data: user } = await alice.auth.getUser();
     expect(user.user?.id).toBe(await devUserId('alice@example.com'));
-    const { data, error } = await alice.from('credits').select('user_id,balance');
+    const { data, error } = await alice
+      .from('jobgate_credit_ledger')
+      .select('user_id,kind,amount,note')
+      .eq('note', 'seed: demo credits');
     expect(error).toBeNull();
-    expect(data).toEqual([{ user_id: user.user?.id, balance: 500 }]);
+    expect(data?.map((row) => ({ ...row, amount: Number(row.amount) }))).toEqual([
+      { user_id: user.user?.id, kind: 'grant', amount: 500, note: 'seed: demo credits' },
+    ]);
+    const balances = await alice.from('jobgate_credit_balances').select('user_id,bucket,amount');
+    expect(balances.data?.map((row) => [row.user_id, row.bucket, Number(row.amount)])).toEqual(
+      expect.arrayContaining([[user.user?.id, 'lifetime', 500]]),
+    );
+    expect(balances.data?.every((row) => row.user_id === user.user?.id)).toBe(true);
     const stranger = createClient(local.url, local.anonKey, {
       auth: { persistSession: false, autoRefreshToken: false },
       ...withNodeRealtime(),
@@ -97,7 +108,9 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
       password: 'any',
     });
     expect(signedUp.data.session?.access_token).toEqual(expect.any(String));
-    expect((await stranger.from('credits').select('balance')).data).toEqual([]);
+    // No auth.users on this database (the local stand-in's), so no sign-up grant either.
+    expect((await stranger.from('jobgate_credit_balances').select('amount')).data).toEqual([]);
+    expect((await stranger.from('jobgate_credit_ledger').select('id')).data).toEqual([]);
   });
 
   it('a job runs on RunningHub and ends by its callback, through the gateway, with no user JWT', async () => {

@@ -102,7 +102,11 @@ describe('the starter on PGlite: no PostgreSQL server at all', () => {
       ...withNodeRealtime(),
     });
     await supabase.auth.signInWithPassword({ email: 'bob@example.com', password: 'x' });
-    expect((await supabase.from('credits').select('balance')).data).toEqual([{ balance: 120 }]);
+    // The seed's demo credits, in jobgate's ledger (RLS: bob's own balance only).
+    const balance = await supabase.from('jobgate_credit_balances').select('bucket,amount');
+    expect(balance.data?.map((row) => [row.bucket, Number(row.amount)])).toEqual([
+      ['lifetime', 120],
+    ]);
     const transport = functionsTransport(supabase);
     const job = await uploadAndSubmit(supabase, 'pose-changer');
     expect(job.status).toBe('running');

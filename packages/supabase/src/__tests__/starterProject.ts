@@ -4,10 +4,11 @@ import { applyMigrations, type LocalSupabase, startLocalSupabase } from '../loca
 
 /**
  * The bucket the starter's migration creates (examples/supabase/supabase/migrations/
- * 20260201000100_app.sql) and its front end uploads to: the tests that run the starter's
- * function give it as JOBGATE_STORAGE_BUCKET, so inputs and results share it.
+ * 20260201000100_app.sql) and its front end uploads to, where the function keeps the results
+ * too: JOBGATE_STORAGE_BUCKET's default. The tests that run the starter's function give it
+ * explicitly, so a change of either side shows here.
  */
-export const STARTER_BUCKET = 'job-inputs';
+export const STARTER_BUCKET = 'job-files';
 
 /**
  * The starter's Supabase project for a test: a fresh database on the PostgreSQL server
@@ -34,7 +35,9 @@ export async function starterProject(options: {
     local = await startLocalSupabase({
       databaseUrl: url.toString(),
       jwtSecret: options.jwtSecret,
-      tables: ['credits'],
+      // The credit balance and ledger a signed-in user reads under RLS.
+      tables: ['jobgate_credit_balances', 'jobgate_credit_ledger'],
+      buckets: [STARTER_BUCKET],
     });
     await applyMigrations(local.db, SUPABASE_DIR, { seed: options.seed ?? true });
     return { local, drop };
