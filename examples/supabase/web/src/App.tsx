@@ -1,10 +1,10 @@
 import { JobGateProvider, useSlots } from '@jobgate/react';
 import type { Session } from '@supabase/supabase-js';
 import { useEffect, useMemo, useState } from 'react';
-// The tool pages of the web app (examples/web), on @jobgate/react alone: one set of pages, two
-// transports. Copying the starter out of this repository? Copy examples/web/src/pages too.
-import { TOOL_PAGES } from '../../../web/src/pages/index.ts';
+import { CreditsProvider, useBalance } from './credits.tsx';
 import { jobgateConfig } from './jobgateConfig.ts';
+import { TOOL_PAGES } from './pages/index.ts';
+import { SignIn } from './SignIn.tsx';
 import { supabase } from './supabase.ts';
 
 export function App() {
@@ -15,82 +15,69 @@ export function App() {
     return () => data.subscription.unsubscribe();
   }, []);
   if (!session) return <SignIn />;
-  return <SignedIn userId={session.user.id} email={session.user.email ?? ''} />;
-}
-
-function SignIn() {
-  const [email, setEmail] = useState('alice@example.com');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  // Everything of one user under a key: nothing of one session reaches the next.
   return (
-    <form
-      onSubmit={(event) => {
-        event.preventDefault();
-        void supabase.auth
-          .signInWithPassword({ email, password })
-          .then(({ error: e }) => setError(e ? e.message : null));
-      }}
-    >
-      <h1>Sign in</h1>
-      <input aria-label="E-mail" value={email} onChange={(e) => setEmail(e.currentTarget.value)} />
-      <input
-        aria-label="Password"
-        type="password"
-        value={password}
-        onChange={(e) => setPassword(e.currentTarget.value)}
-      />
-      <button type="submit" data-testid="sign-in">
-        Sign in
-      </button>
-      <button
-        type="button"
-        onClick={() =>
-          void supabase.auth
-            .signUp({ email, password })
-            .then(({ error: e }) => setError(e ? e.message : null))
-        }
-      >
-        Sign up
-      </button>
-      {error ? <p role="alert">{error}</p> : null}
-    </form>
+    <CreditsProvider key={session.user.id} supabase={supabase} userId={session.user.id}>
+      <SignedIn userId={session.user.id} email={session.user.email ?? ''} />
+    </CreditsProvider>
   );
 }
 
+const toolFromHash = () =>
+  TOOL_PAGES.find((t) => `#${t.id}` === location.hash)?.id ?? TOOL_PAGES[0].id;
+
 function SignedIn({ userId, email }: { userId: string; email: string }) {
   const config = useMemo(() => jobgateConfig(supabase, userId), [userId]);
-  const [tool, setTool] = useState<string>(TOOL_PAGES[0].id);
-  const [credits, setCredits] = useState<number | null>(null);
-  useEffect(() => {
-    // The app's own table, read under RLS: a user sees only their row.
-    void supabase
-      .from('credits')
-      .select('balance')
-      .then(({ data }) => setCredits(data?.[0]?.balance ?? 0));
-  }, []);
+  const [tool, setTool] = useState<string>(toolFromHash);
   const { Page } = TOOL_PAGES.find((p) => p.id === tool) ?? TOOL_PAGES[0];
+  const choose = (id: string) => {
+    history.replaceState(null, '', `#${id}`);
+    setTool(id);
+  };
   return (
-    <div>
+    <div className="app">
       <header>
-        Signed in as <strong data-testid="user">{email}</strong> ·{' '}
-        <span data-testid="credits">{credits ?? '…'} credits</span>{' '}
-        <button type="button" onClick={() => void supabase.auth.signOut()}>
-          Sign out
-        </button>
-      </header>
-      <nav>
-        {TOOL_PAGES.map((p) => (
-          <button key={p.id} type="button" onClick={() => setTool(p.id)}>
-            {p.name}
+        <h1>jobgate on Supabase</h1>
+        <div className="users">
+          Signed in as <strong data-testid="user">{email}</strong> · <Balance />{' '}
+          <button type="button" onClick={() => void supabase.auth.signOut()}>
+            Sign out
           </button>
-        ))}
-      </nav>
-      {/* A provider per user: nothing of one session reaches the next. */}
-      <JobGateProvider key={userId} config={config}>
-        <Slots />
-        <Page key={tool} />
+        </div>
+      </header>
+      <JobGateProvider config={config}>
+        <main>
+          <div className="tools">
+            <nav>
+              {TOOL_PAGES.map((p) => (
+                <button
+                  key={p.id}
+                  type="button"
+                  className={p.id === tool ? 'tab current' : 'tab'}
+                  onClick={() => choose(p.id)}
+                >
+                  {p.name}
+                </button>
+              ))}
+            </nav>
+            <Page key={tool} />
+          </div>
+          <aside>
+            <Slots />
+          </aside>
+        </main>
       </JobGateProvider>
     </div>
+  );
+}
+
+/** The user's credits, from jobgate's ledger. */
+function Balance() {
+  const { balance, error } = useBalance();
+  return (
+    <span data-testid="credits" title={error ? error.message : undefined}>
+      {balance ? `${balance.total} credits` : error ? 'credits unavailable' : '… credits'}
+    </span>
   );
 }
 
@@ -98,8 +85,14 @@ function SignedIn({ userId, email }: { userId: string; email: string }) {
 function Slots() {
   const { data } = useSlots();
   return (
-    <p data-testid="slots">
-      {data ? `${data.running}/${data.cap} running, ${data.queued} waiting` : '…'}
-    </p>
+    <section className="panel">
+      <h3>Slots</h3>
+      <p data-testid="slots">
+        {data ? `${data.running}/${data.cap} running, ${data.queued} waiting` : '…'}
+      </p>
+      <p className="hint">
+        Jobs of every user share the provider account's slots; past them a job waits its turn.
+      </p>
+    </section>
   );
 }
