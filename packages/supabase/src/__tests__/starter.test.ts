@@ -138,6 +138,8 @@ describeWith('postgres', 'the Supabase starter with the simulated RunningHub', (
     await expect
       .poll(async () => (await transport.get(job.id)).status, { timeout: 10_000 })
       .toBe('completed');
+    // The job completes inside the callback's request: its answer is logged once it is back.
+    await sim.settled();
     const callbacks = sim.deliveries.filter((d) => d.url.includes('/functions/v1/jobgate/'));
     expect(callbacks.map((d) => d.status)).toContain(200);
     // RunningHub got the stored bytes of both inputs, read from Storage by the function.
