@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SAMPLE_PNG } from '@jobgate/example-tools';
+import { SAMPLE_MP4, SAMPLE_PNG } from '@jobgate/example-tools';
 import { CHROMIUM_LAUNCH, describeWith } from '@jobgate/testkit';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import postgres from 'postgres';
@@ -189,6 +189,27 @@ describeWith(['postgres', 'chromium'], 'the starter’s credits in Chromium', ()
     );
     expect(jobs).toEqual([{ status: 'failed', error_code: 'INSUFFICIENT_CREDITS' }]);
     expect(starter.simulator.requests.slice(started)).toEqual([]);
+  });
+
+  it('bob’s 120 demo credits do not cover a Video Upscaler run (150): refused with the balance', async () => {
+    const bob = await devUserId('bob@example.com');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('E-mail').fill('bob@example.com');
+    await page.getByTestId('sign-in').click();
+    await expect.poll(() => text('credits')).toBe('120 credits');
+    await page.getByRole('button', { name: 'Video Upscaler' }).click();
+    await expect.poll(() => text('quote')).toBe('150 credits');
+    const before = await ledger(bob);
+    await page.getByTestId('file-video').setInputFiles({
+      name: 'clip.mp4',
+      mimeType: 'video/mp4',
+      buffer: Buffer.from(SAMPLE_MP4),
+    });
+    await page.getByTestId('run').click();
+    await expect.poll(() => text('error-code'), { timeout: 10_000 }).toBe('INSUFFICIENT_CREDITS');
+    expect(await text('error-message')).toBe('150 credits needed, 120 available');
+    expect(await text('shortfall')).toBe('You have 120 credits; this job costs 150.');
+    expect(await ledger(bob)).toEqual(before);
     expect(errors).toEqual([]);
   });
 });
