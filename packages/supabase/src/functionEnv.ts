@@ -13,6 +13,8 @@ export interface FunctionEnv {
   supabaseUrl: string;
   serviceKey: string;
   webhookSecret: string;
+  /** Secrets still accepted while the webhook secret is rotated (docs/production.md). */
+  previousWebhookSecrets: string[];
   schema: string;
   basePath: string;
   /** Where providers call back: the function's public URL. */
@@ -85,6 +87,19 @@ export function readFunctionEnv(
     );
   }
 
+  // During a rotation: the old secrets, comma-separated, still accepted for jobs in flight.
+  const previousWebhookSecrets = (env('JOBGATE_WEBHOOK_SECRET_PREVIOUS') ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  const short = previousWebhookSecrets.find((s) => s.length < 16);
+  if (short !== undefined) {
+    throw unset(
+      'JOBGATE_WEBHOOK_SECRET_PREVIOUS',
+      'secrets of 16 characters or more, comma-separated',
+    );
+  }
+
   let provider: FunctionProviderConfig | null = null;
   const providerName = oneOf('JOBGATE_PROVIDER', ['runninghub', 'simulated'], 'runninghub');
   if (needs.provider && providerName === 'simulated') {
@@ -118,6 +133,7 @@ export function readFunctionEnv(
     supabaseUrl,
     serviceKey,
     webhookSecret,
+    previousWebhookSecrets,
     schema: env('JOBGATE_SCHEMA') ?? 'public',
     basePath,
     publicUrl,

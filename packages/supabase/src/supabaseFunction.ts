@@ -81,7 +81,11 @@ export function supabaseFunction(options: SupabaseFunctionOptions): SupabaseFunc
     ...(billing ? { billing } : {}),
     policy: { globalCap: config.globalCap },
     // Callbacks reach the function at its public URL, on per-job tokens signed with the secret.
-    webhook: { baseUrl: config.publicUrl, secret: config.webhookSecret },
+    webhook: {
+      baseUrl: config.publicUrl,
+      secret: config.webhookSecret,
+      previousSecrets: config.previousWebhookSecrets,
+    },
     // Serverless: no timers between requests; healing runs in requests and /maintenance.
     wakeTimers: false,
   });

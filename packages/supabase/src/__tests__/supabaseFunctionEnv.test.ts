@@ -90,6 +90,7 @@ describe('supabaseFunction fails closed at start-up', () => {
       SUPABASE_URL: 'not a url',
       RUNNINGHUB_BASE_URL: 'nowhere',
       JOBGATE_STORAGE_BUCKET: 'a/b',
+      JOBGATE_WEBHOOK_SECRET_PREVIOUS: 'short',
     };
     for (const [name, value] of Object.entries(wrong)) {
       const error = startError({ ...DEPLOYED, [name]: value });
