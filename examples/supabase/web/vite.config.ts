@@ -7,12 +7,4 @@ export default defineConfig({
   // Inside the jobgate repository the packages resolve to their TypeScript sources.
   resolve: { conditions: ['@jobgate/source', ...defaultClientConditions] },
   server: { host: '127.0.0.1' },
-  build: {
-    rollupOptions: {
-      // Database drivers, loaded on demand by server-side code of @jobgate/postgres that the
-      // pages never call (`realtimeJobSource` shares its job columns with SupabaseStore): left
-      // out of the bundle rather than built for a browser, which they cannot run in.
-      external: ['postgres', '@electric-sql/pglite'],
-    },
-  },
 });

@@ -3,6 +3,7 @@ export {
   functionsError,
   functionsTransport,
 } from './functionsTransport.js';
+export { JOB_COLUMNS } from './jobColumns.js';
 export { jobGateErrorFromPostgrest, type PostgrestErrorLike } from './postgrestError.js';
 export { type RealtimeJobSourceOptions, realtimeJobSource } from './realtimeJobSource.js';
 export { signHs256Jwt } from './signHs256Jwt.js';
@@ -16,7 +17,6 @@ export {
 export { supabaseRateCounter } from './supabaseRateCounter.js';
 export {
   createSupabaseStore,
-  JOB_COLUMNS,
   SupabaseStore,
   type SupabaseStoreOptions,
 } from './supabaseStore.js';

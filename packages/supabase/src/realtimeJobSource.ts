@@ -1,7 +1,7 @@
 import { isTerminal, type Job, type JobRow, jobFromRow } from '@jobgate/core';
 import type { JobUpdateSource } from '@jobgate/core/client';
 import type { SupabaseClient } from '@supabase/supabase-js';
-import { JOB_COLUMNS } from './supabaseStore.js';
+import { JOB_COLUMNS } from './jobColumns.js';
 
 export interface RealtimeJobSourceOptions {
   schema?: string;

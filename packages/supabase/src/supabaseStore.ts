@@ -22,13 +22,10 @@ import {
 } from '@jobgate/core';
 import { type JobStoreCalls, jobStoreCalls, type SqlCall } from '@jobgate/postgres';
 import type { SupabaseClient } from '@supabase/supabase-js';
+import { JOB_COLUMNS } from './jobColumns.js';
 import { jobGateErrorFromPostgrest } from './postgrestError.js';
 import { postgrestRpc } from './postgrestRpc.js';
 import { SupabaseChangeFeed } from './supabaseChangeFeed.js';
-
-/** The columns of a job row (the table's internal ordering columns are left out). */
-export const JOB_COLUMNS =
-  'id,tool,user_id,pool,status,input,output,waited_in_queue,position,task_id,user_credit_cost,credit_state,error_code,error_message,progress,attempts,provider_input,retry_at,created_at,queued_at,started_at,completed_at,updated_at';
 
 export interface SupabaseStoreOptions {
   /**

@@ -239,10 +239,9 @@ function suite(): void {
         );
         return Number(row?.b.total);
       };
-      await local.db.query(
-        `select jobgate_credits_grant($1, 'lifetime', 500, 'standalone test')`,
-        [userId],
-      );
+      await local.db.query(`select jobgate_credits_grant($1, 'lifetime', 500, 'standalone test')`, [
+        userId,
+      ]);
       const before = await balance();
       const jobId = randomUUID();
       const input = sampleInput('upscaler', { userId, jobId });
