@@ -16,7 +16,12 @@ import { BASE, CDN, RunningHubCloud } from './runningHubCloud.js';
  */
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
+// Each test's runner is closed after it, so none of its timers reaches the next test's cloud.
+const runners: Array<{ close(): void }> = [];
+afterEach(() => {
+  for (const runner of runners.splice(0)) runner.close();
+  server.resetHandlers();
+});
 afterAll(() => server.close());
 
 const KEY = 'rh-live-key';
@@ -43,6 +48,7 @@ function setup() {
     webhook: { baseUrl: 'https://app.example', secret: SECRET },
     random: () => 0.5,
   });
+  runners.push(runner);
   /** Puts the job's files into storage (as the browser's upload would) and submits it. */
   const submit = async (
     n: number,
@@ -166,7 +172,8 @@ describe('the real path against RunningHub’s cloud (msw)', () => {
     expect(job).toMatchObject({ status: 'queued', errorCode: 'PROVIDER_UPLOAD', attempts: 1 });
     expect([cloud.uploads.length, cloud.runs.length]).toEqual([1, 0]);
     await clock.advance(3_000);
-    await vi.waitFor(async () => expect((await store.get(job.id))?.status).toBe('running'));
+    // Running (promoted) comes before the start answers: wait for the task.
+    await vi.waitFor(async () => expect((await store.get(job.id))?.taskId).not.toBeNull());
     expect([cloud.uploads.length, cloud.runs.length]).toEqual([2, 1]);
     expect(cloud.runs[0]!.nodeInfoList).toContainEqual(
       expect.objectContaining({ fieldValue: cloud.uploads[1]!.answer.fileName }),
