@@ -41,7 +41,7 @@ const TITLE = 'the Supabase starter, copied out of the repository and run from t
 const unreachable = await registryUnreachable();
 const JWT_SECRET = 'standalone-test-jwt-secret-with-at-least-32-characters';
 /** The bucket the browser uploads to and the function reads from (one for both, as in the starter). */
-const BUCKET = 'job-inputs';
+const BUCKET = 'job-files';
 
 function suite(): void {
   let copy: StarterCopy;

@@ -43,9 +43,8 @@ export interface LocalSupabaseOptions {
   /** The app's own tables readable through /rest/v1 (under RLS), besides jobgate's. */
   tables?: readonly string[];
   /**
-   * Storage buckets. Default `['job-files', 'job-inputs']`: `job-files` is the bucket
-   * `supabaseFunction` uses unless JOBGATE_STORAGE_BUCKET names another; `job-inputs` the
-   * one the starter's migration creates today.
+   * Storage buckets. Default `['job-files']`: the bucket `supabaseFunction` uses unless
+   * JOBGATE_STORAGE_BUCKET names another, and the one the starter's migration creates.
    */
   buckets?: readonly string[];
   /** Where `/functions/v1/{name}/…` goes, by function name (settable later). */
@@ -122,7 +121,7 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
   });
   const storage = fakeStorage({
     jwtSecret: options.jwtSecret,
-    buckets: options.buckets ?? ['job-files', 'job-inputs'],
+    buckets: options.buckets ?? ['job-files'],
   });
 
   const session = async (userId: string, email: string) => ({
