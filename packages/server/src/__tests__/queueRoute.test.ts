@@ -31,6 +31,26 @@ describe('GET /queue', () => {
     expect(own.map((j) => j.userId)).toEqual(['alice']);
   });
 
+  it('reads only the user’s own rows for a user’s view, never the pool’s whole queue (#21)', async () => {
+    const t = setup();
+    await fill(t);
+    const reads: Array<{ method: string; userId?: string }> = [];
+    for (const method of ['queue', 'list'] as const) {
+      const original = t.store[method].bind(t.store);
+      (t.store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        reads.push({ method, ...((args[0] as { userId?: string }) ?? {}) });
+        return (original as (...a: unknown[]) => unknown)(...args);
+      };
+    }
+    const erin = await t.call('GET', '/queue', { token: TOKENS.erin });
+    expect((erin.body?.jobs as unknown[]).length).toBe(1);
+    expect(reads.filter((r) => r.method === 'queue')).toEqual([]);
+    expect(reads.every((r) => r.userId === 'erin')).toBe(true);
+    reads.length = 0;
+    await t.call('GET', '/queue', { token: TOKENS.service });
+    expect(reads.map((r) => r.method)).toContain('queue');
+  });
+
   it('shows the service (an operator) the whole queue: running first, then positions 1..n', async () => {
     const t = setup();
     const { call, runner } = t;
