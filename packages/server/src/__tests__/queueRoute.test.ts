@@ -43,7 +43,7 @@ describe('GET /queue', () => {
       };
     }
     const erin = await t.call('GET', '/queue', { token: TOKENS.erin });
-    expect((erin.body?.jobs as unknown[]).length).toBe(1);
+    expect(erin.body?.jobs).toHaveLength(1);
     expect(reads.filter((r) => r.method === 'queue')).toEqual([]);
     expect(reads.every((r) => r.userId === 'erin')).toBe(true);
     reads.length = 0;
