@@ -42,11 +42,6 @@ export class OpenStreams {
     return this.#limits;
   }
 
-  /** Open streams, of one user or of all. */
-  count(userId?: string): number {
-    return this.#open.filter((s) => userId === undefined || s.userId === userId).length;
-  }
-
   /** Registers a stream (closing the oldest past a cap); returns its release. */
   open(userId: string, jobId: string, close: () => void): () => void {
     const stream: OpenStream = { userId, jobId, close };

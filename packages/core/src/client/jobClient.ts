@@ -1,12 +1,10 @@
 import { JobGateError, toJobGateError } from '../domain/errors.js';
 import type { Job, JsonObject } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
-import type { OutputFile } from '../domain/outputFile.js';
 import { type ClientMachine, clientMachine } from './clientMachine.js';
 import type { JobClientOptions } from './jobClientOptions.js';
 import { IDLE_STATE, type JobClientState, stateFromJob } from './jobClientState.js';
 import { needsConfirm } from './jobHelpers.js';
-import type { Quote } from './jobTransport.js';
 import type { ReadableStore } from './stateStore.js';
 import { submitJob } from './submitJob.js';
 import type { ClientFile } from './uploadFiles.js';
@@ -153,16 +151,6 @@ export class JobClient implements ReadableStore<JobClientState> {
    */
   reset(): void {
     this.#m.reset();
-  }
-
-  /** A job's result files, each with a fresh short-lived URL (`GET /jobs/:id/files`). */
-  files(jobId: string, signal?: AbortSignal): Promise<OutputFile[]> {
-    return this.#options.transport.files(jobId, signal);
-  }
-
-  /** What a job of `tool` with `input` costs, from the server (`POST /quote`). */
-  quote(tool: string, input: unknown, signal?: AbortSignal): Promise<Quote> {
-    return this.#options.transport.quote(tool, input, signal);
   }
 
   /**
