@@ -138,6 +138,7 @@ export type {
 export {
   isStoreUnavailable,
   STORE_RETRY_AFTER_MS,
+  withinStoreDeadline,
   withStoreDeadline,
 } from './runner/storeDeadline.js';
 export type { SubmitRequest } from './runner/submitRequest.js';

@@ -1,4 +1,4 @@
-import { JobGateError, STORE_RETRY_AFTER_MS } from '@jobgate/core';
+import { withinStoreDeadline } from '@jobgate/core';
 import { createGuard } from './createGuard.js';
 import type { JobHandler, JobHandlerOptions } from './jobHandlerOptions.js';
 import { matchRoute, normaliseBase, stripBase } from './matchRoute.js';
@@ -33,7 +33,10 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
       } else {
         const { route, params } = matchRoute(routeTable, request.method, path);
         const answer = guard.enter(route, { request, url, params }).then((ctx) => route.run(ctx));
-        response = await (route.readOnly ? withinDeadline(answer, readDeadlineMs) : answer);
+        // A read route answers within one deadline, however many store calls it makes.
+        response = await (route.readOnly
+          ? withinStoreDeadline(answer, readDeadlineMs, `${request.method} ${path}`)
+          : answer);
       }
     } catch (error) {
       response = guard.refuse(error, { method: request.method, path });
@@ -44,24 +47,3 @@ export function createJobHandler(options: JobHandlerOptions): JobHandler {
 
 /** The default of `readDeadlineMs`: one store call's deadline (5 s) and a little more. */
 export const DEFAULT_READ_DEADLINE_MS = 6_000;
-
-/**
- * A read route's answer within one deadline, however many store calls it makes in sequence
- * (each has its own, longer in sum): past it, 503 STORE_UNAVAILABLE with Retry-After.
- */
-function withinDeadline(answer: Promise<Response>, ms: number): Promise<Response> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new JobGateError('STORE_UNAVAILABLE', `the data did not answer within ${ms} ms`, {
-            retryAfterMs: STORE_RETRY_AFTER_MS,
-          }),
-        ),
-      ms,
-    );
-  });
-  answer.catch(() => undefined);
-  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
-}

@@ -23,13 +23,22 @@ export function withStoreDeadline(store: JobStore, ms: number): JobStore {
       return (...args: unknown[]) => {
         const result = fn.apply(target, args);
         if (!isThenable(result)) return result;
-        return deadline(result, ms, String(prop));
+        return withinStoreDeadline(result, ms, String(prop));
       };
     },
   });
 }
 
-function deadline<T>(promise: PromiseLike<T>, ms: number, operation: string): Promise<T> {
+/**
+ * `promise` within `ms`: past it, STORE_UNAVAILABLE (retryable, `retryAfterMs`) for
+ * `operation`. One store call's deadline (withStoreDeadline), or a request's over all of its
+ * calls (the server's read routes).
+ */
+export function withinStoreDeadline<T>(
+  promise: PromiseLike<T>,
+  ms: number,
+  operation: string,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(
