@@ -37,12 +37,15 @@ export class ProviderUpdates {
     this.#webhookSecrets = webhookSecrets;
   }
 
-  /** What `JobRunner.applyUpdate` promises, documented there. */
-  async apply(jobId: string, update: Update): Promise<Job> {
+  /**
+   * What `JobRunner.applyUpdate` promises, documented there. `known`: the job as the caller
+   * has just read it, so the update does not read it again.
+   */
+  async apply(jobId: string, update: Update, known?: Job): Promise<Job> {
     // An outcome is one store call: finish checks (and records) the task id itself, so the
     // slot is handed on without a read before it.
     if (update.state === 'completed') {
-      const stored = await this.#storedOutput(jobId, update);
+      const stored = await this.#storedOutput(jobId, update, known);
       if (stored.ended) return stored.ended;
       const result = await this.#failSafe.end(
         jobId,
@@ -78,7 +81,7 @@ export class ProviderUpdates {
       ).job;
     }
     const { store, clock } = this.#ctx;
-    const job = await store.get(jobId);
+    const job = known ?? (await store.get(jobId));
     if (!job) throw new JobGateError('NOT_FOUND', 'no such job', { jobId });
     if (update.taskId !== undefined && job.taskId !== null && update.taskId !== job.taskId) {
       throw new JobGateError('VALIDATION', 'the update is for another task', { jobId });
@@ -127,11 +130,12 @@ export class ProviderUpdates {
   async #storedOutput(
     jobId: string,
     update: Update,
+    known: Job | undefined,
   ): Promise<{ output: JsonValue | null; ended?: Job }> {
     const output = update.output ?? null;
     const { storage, store, files, timeouts } = this.#ctx;
     if (!storage || outputFileUrls(output).length === 0) return { output };
-    const job = await store.get(jobId);
+    const job = known ?? (await store.get(jobId));
     if (!job) throw new JobGateError('NOT_FOUND', 'no such job', { jobId });
     if (update.taskId !== undefined && job.taskId !== null && update.taskId !== job.taskId) {
       throw new JobGateError('VALIDATION', 'the update is for another task', { jobId });
@@ -175,7 +179,8 @@ export class ProviderUpdates {
       throw new JobGateError('UNAUTHENTICATED', 'invalid webhook token');
     }
     const update = await this.#ctx.provider.parseWebhook(request);
-    return this.apply(jobId, update);
+    // The job was just read to check the token's attempt: the update starts from that read.
+    return this.apply(jobId, update, job);
   }
 
   async #late(job: Job, update: Update): Promise<Job> {
