@@ -7,7 +7,7 @@ import {
 } from '@jobgate/core/client';
 import { createElement, type ReactElement, type ReactNode, useCallback, useState } from 'react';
 import { useActiveJob } from './useActiveJob.js';
-import type { JobRunnerHandle } from './useJobRunner.js';
+import type { ToolHandle } from './useTool.js';
 
 export interface ActiveJobBlockRenderProps {
   /** The user's active job that blocks a new run. */
@@ -35,7 +35,7 @@ export interface ActiveJobBlockRenderProps {
 
 export interface ActiveJobBlockProps {
   /** Take the blocked state from this runner (and follow with it). Without: checks by itself. */
-  runner?: JobRunnerHandle;
+  runner?: ToolHandle;
   /** Called by `follow()` instead of following here (e.g. to navigate to the tool's page). */
   onFollow?: (job: Job) => void;
   children: (props: ActiveJobBlockRenderProps) => ReactNode;

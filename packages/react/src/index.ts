@@ -12,7 +12,6 @@ export {
 export { type ActiveJobHandle, useActiveJob } from './useActiveJob.js';
 export { useJob } from './useJob.js';
 export { useJobClient } from './useJobClient.js';
-export { type JobRunnerHandle, type ToolRunnerHook, useJobRunner } from './useJobRunner.js';
 export { useOutputFiles } from './useOutputFiles.js';
 export {
   type PoolViewHandle,
@@ -22,3 +21,11 @@ export {
 } from './usePoolView.js';
 export { useQuote } from './useQuote.js';
 export type { ServerValue } from './useServerValue.js';
+export {
+  type JobRunnerHandle,
+  type ToolHandle,
+  type ToolHook,
+  type ToolRunnerHook,
+  useJobRunner,
+  useTool,
+} from './useTool.js';

@@ -1,5 +1,5 @@
 import type { JsonObject } from '@jobgate/core/client';
-import { ActiveJobBlock, type JobRunnerHandle, useOutputFiles, useQuote } from '@jobgate/react';
+import { ActiveJobBlock, type ToolHandle, useOutputFiles, useQuote } from '@jobgate/react';
 import { type ReactNode, useEffect, useState } from 'react';
 import { FILE_RULES } from './fileRules.js';
 import type { ToolId } from './toolRunner.js';
@@ -7,7 +7,7 @@ import type { ToolId } from './toolRunner.js';
 export interface RunPanelProps {
   tool: ToolId;
   // biome-ignore lint/suspicious/noExplicitAny: any tool's typed runner
-  runner: JobRunnerHandle<any>;
+  runner: ToolHandle<any>;
   /** What is wrong with the form (an empty field, a bad file): shown, and Run sends nothing. */
   problem: string | null;
   /** Starts the run with the form's input and files. */

@@ -1,13 +1,13 @@
 import type { tools } from '@jobgate/example-tools';
-import { type ToolRunnerHook, useJobRunner } from '@jobgate/react';
+import { type ToolHook, useTool } from '@jobgate/react';
 import type { RunningHubOutput } from '@jobgate/runninghub';
 
 /**
- * `useJobRunner`, typed by the four tools' `defineTool` and RunningHub's output: an unknown
+ * `useTool`, typed by the four tools' `defineTool` and RunningHub's output: an unknown
  * tool id or a wrong input fails to typecheck. Types only (`import type`): neither zod nor
  * any server code reaches the browser bundle.
  */
-export const useToolRunner: ToolRunnerHook<typeof tools, RunningHubOutput> = useJobRunner;
+export const useToolRunner: ToolHook<typeof tools, RunningHubOutput> = useTool;
 
 export type AppTools = typeof tools;
 export type ToolId = AppTools[number]['id'];

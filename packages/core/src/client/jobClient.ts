@@ -10,7 +10,7 @@ import { submitJob } from './submitJob.js';
 import type { ClientFile } from './uploadFiles.js';
 
 /**
- * The browser side of the lifecycle, one per UI that runs jobs (one per `useJobRunner`).
+ * The browser side of the lifecycle, one per UI that runs jobs (one per `useTool`).
  * `run` follows the lifecycle's flow (docs/lifecycle.md): a synchronous lock, the active-job check, a client-chosen
  * job id, uploads, `POST /jobs`, live updates with a polling fallback, and on any error a
  * failsafe cancel of that job id. The UI reads {@link JobClient.getSnapshot} and

@@ -13,7 +13,7 @@ import { createFakeServer } from '../../../core/src/client/__tests__/fakeServer.
 const app = `
 import { createElement as h } from 'react';
 import { createRoot } from 'react-dom/client';
-import { JobGateProvider, useJobRunner } from '@jobgate/react';
+import { JobGateProvider, useTool } from '@jobgate/react';
 import { fetchTransport, sseUpdates } from '@jobgate/core/client';
 
 const baseUrl = location.origin + '/api';
@@ -24,7 +24,7 @@ const config = {
 };
 
 function App() {
-  const r = useJobRunner('veste-ai');
+  const r = useTool('veste-ai');
   return h('div', null,
     h('button', { id: 'run', onClick: () => r.run({ person: 'veste-ai/u/j/p.webp', clothing: 'veste-ai/u/j/c.webp' }) }, 'Run'),
     h('p', { id: 'status' }, r.status),

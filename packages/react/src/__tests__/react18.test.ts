@@ -1,7 +1,7 @@
 // React 18 support: react-dom@18 cannot be installed next to react@19 in this workspace
 // (npm refuses its peer range), so this checks the part that can break: every React API
 // the hooks import exists in React 18.3 (installed as the alias `react-18`) with the same
-// kind. Rendering itself is exercised with React 19 (useJobRunner.test.tsx, browser.test.ts).
+// kind. Rendering itself is exercised with React 19 (useTool.test.tsx, browser.test.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ActiveJobBlock } from '../activeJobBlock.js';
 import { JobGateProvider } from '../jobGateProvider.js';
 import { useActiveJob } from '../useActiveJob.js';
-import { useJobRunner } from '../useJobRunner.js';
+import { useTool } from '../useTool.js';
 
 /**
  * Server rendering (docs/react.md, "SSR"): the hooks render their initial state on the server
@@ -12,7 +12,7 @@ import { useJobRunner } from '../useJobRunner.js';
  * hydration.
  */
 function Page() {
-  const job = useJobRunner('veste-ai');
+  const job = useTool('veste-ai');
   const active = useActiveJob();
   return (
     <div>

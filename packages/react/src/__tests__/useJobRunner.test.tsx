@@ -7,7 +7,7 @@ import { StrictMode, useEffect } from 'react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { uuid } from '../../../core/src/client/__tests__/fakeServer.js';
 import { ActiveJobBlock } from '../activeJobBlock.js';
-import { useJobRunner } from '../useJobRunner.js';
+import { useJobRunner, useTool } from '../useTool.js';
 import { finish, setup } from './setup.js';
 
 // The hook's states and lock, not files: the fake server's tools have no file fields here
@@ -18,7 +18,7 @@ const valid = { ...sampleInputs['veste-ai'] };
 let lastClient: JobClient | null = null;
 
 function Runner({ input = valid }: { input?: Record<string, string | number> }) {
-  const runner = useJobRunner('veste-ai');
+  const runner = useTool('veste-ai');
   useEffect(() => {
     lastClient = runner.client;
   }, [runner.client]);
@@ -204,5 +204,9 @@ describe('useJobRunner', () => {
     await finish(server);
     await waitFor(() => expect(status()).toBe('completed'));
     expect(server.count('POST', '/jobs')).toBe(1);
+  });
+
+  it('the old name useJobRunner still works: it is useTool (deprecated alias)', () => {
+    expect(useJobRunner).toBe(useTool);
   });
 });

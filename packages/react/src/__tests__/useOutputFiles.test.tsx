@@ -4,8 +4,8 @@ import { SAMPLE_PNG } from '@jobgate/example-tools';
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { uuid } from '../../../core/src/client/__tests__/fakeServer.js';
-import { useJobRunner } from '../useJobRunner.js';
 import { useOutputFiles } from '../useOutputFiles.js';
+import { useTool } from '../useTool.js';
 import { setupRealServer } from './realServerSetup.js';
 
 afterEach(cleanup);
@@ -15,7 +15,7 @@ const photo = () =>
 
 /** A page that upscales a photo and shows the results through useOutputFiles. */
 function Upscale() {
-  const runner = useJobRunner('upscaler');
+  const runner = useTool('upscaler');
   const files = useOutputFiles(runner.job);
   return (
     <div>

@@ -1,4 +1,4 @@
-import type { JobRunnerHandle } from '@jobgate/react';
+import type { ToolHandle } from '@jobgate/react';
 import { useState } from 'react';
 import { FileField } from './FileField.tsx';
 import { RunPanel } from './RunPanel.tsx';
@@ -8,7 +8,7 @@ export interface TwoImageFormProps {
   tool: ToolId;
   title: string;
   // biome-ignore lint/suspicious/noExplicitAny: the page's typed runner
-  runner: JobRunnerHandle<any>;
+  runner: ToolHandle<any>;
   second: { name: string; label: string };
   /** The page's typed run with both files. */
   onRun(person: File, second: File): Promise<unknown>;

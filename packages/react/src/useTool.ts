@@ -15,8 +15,8 @@ import type {
 import { useCallback, useMemo } from 'react';
 import { quiet, useJobClient } from './useJobClient.js';
 
-/** What {@link useJobRunner} returns: the state, flattened, plus the actions. */
-export interface JobRunnerHandle<T extends RunTypes = UntypedRun>
+/** What {@link useTool} returns: the state, flattened, plus the actions. */
+export interface ToolHandle<T extends RunTypes = UntypedRun>
   extends Omit<JobClientState, 'output'> {
   /** `completed`: the job's output. */
   readonly output: T['output'] | null;
@@ -38,17 +38,17 @@ export interface JobRunnerHandle<T extends RunTypes = UntypedRun>
 }
 
 /**
- * {@link useJobRunner} typed by the app's tools, with no code added: declare it once,
- * `export const useToolRunner: ToolRunnerHook<typeof tools> = useJobRunner;` with
+ * {@link useTool} typed by the app's tools, with no code added: declare it once,
+ * `export const useToolRunner: ToolHook<typeof tools> = useTool;` with
  * `import type { tools } from './tools'`. Unknown ids and wrong inputs then fail to typecheck.
  * `Output` is the type of a completed job's output (the provider's, e.g. RunningHubOutput).
  */
-export type ToolRunnerHook<R extends ToolSet, Output = JsonValue> = <Id extends ToolId<R>>(
+export type ToolHook<R extends ToolSet, Output = JsonValue> = <Id extends ToolId<R>>(
   tool: Id,
-) => JobRunnerHandle<ToolRun<R, Id, Output>>;
+) => ToolHandle<ToolRun<R, Id, Output>>;
 
 /** Runs jobs of one tool: the whole client flow, as state + actions. */
-export function useJobRunner<T extends RunTypes = UntypedRun>(tool: string): JobRunnerHandle<T> {
+export function useTool<T extends RunTypes = UntypedRun>(tool: string): ToolHandle<T> {
   const [client, state] = useJobClient();
   const run = useCallback(
     (input: JsonObject, files?: Readonly<Record<string, ClientFile>>) =>
@@ -59,7 +59,14 @@ export function useJobRunner<T extends RunTypes = UntypedRun>(tool: string): Job
   const follow = useCallback((jobId: string) => client.follow(jobId), [client]);
   const reset = useCallback(() => client.reset(), [client]);
   return useMemo(
-    () => ({ ...state, state, run, cancel, follow, reset, client }) as JobRunnerHandle<T>,
+    () => ({ ...state, state, run, cancel, follow, reset, client }) as ToolHandle<T>,
     [state, run, cancel, follow, reset, client],
   );
 }
+
+/** @deprecated Renamed {@link useTool} (a hook per tool; `JobRunner` is the server's). */
+export const useJobRunner = useTool;
+/** @deprecated Renamed {@link ToolHandle}. */
+export type JobRunnerHandle<T extends RunTypes = UntypedRun> = ToolHandle<T>;
+/** @deprecated Renamed {@link ToolHook}. */
+export type ToolRunnerHook<R extends ToolSet, Output = JsonValue> = ToolHook<R, Output>;
