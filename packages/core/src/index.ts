@@ -51,6 +51,7 @@ export {
   TRANSITIONS,
 } from './domain/jobStatus.js';
 export { keepsLateOutput } from './domain/keepsLateOutput.js';
+export { movedQueues, type QueueChange } from './domain/movedQueues.js';
 export { isRealQueued, needsConfirm } from './domain/needsConfirm.js';
 export { type OutputFile, outputFileUrls } from './domain/outputFile.js';
 export { PUBLIC_MESSAGES, publicMessageOf } from './domain/publicMessage.js';

@@ -7,7 +7,8 @@ import type { JobTable } from './jobTable.js';
 /**
  * The slot and queue moves of a MemoryStore: who runs, who waits where, who leaves. The
  * decisions are the slot policy's (the walk the SQL stores mirror); this class writes them
- * to the rows and announces them.
+ * to the rows and announces the rows it changed (MemoryStore announces the queues that moved,
+ * from its results: see movedQueues).
  */
 export class MemorySlots {
   readonly #table: JobTable;
@@ -48,7 +49,7 @@ export class MemorySlots {
 
   /** Ends an active job (finish, heal): it leaves the queue, and those behind it move up. */
   end(job: Job, outcome: FinishOutcome, now: number): void {
-    const inQueue = this.#table.leaveQueue(job.id);
+    this.#table.leaveQueue(job.id);
     job.status = outcome.status;
     job.completedAt = isoAt(now);
     job.updatedAt = isoAt(now);
@@ -64,7 +65,6 @@ export class MemorySlots {
       job.errorMessage = outcome.errorMessage;
     }
     this.#feed.changed(job);
-    if (inQueue) this.#feed.queueMoved(job.pool);
   }
 
   /** Claims free slots of one pool for its queue (the slot policy's walk). */
@@ -79,7 +79,6 @@ export class MemorySlots {
       job.retryAt = null;
       this.#run(job, options.now);
     }
-    if (claimed.length > 0) this.#feed.queueMoved(pool);
     return claimed;
   }
 
@@ -109,7 +108,5 @@ export class MemorySlots {
     job.queuedAt ??= isoAt(now);
     job.updatedAt = isoAt(now);
     this.#feed.changed(job);
-    // Joining at the tail moves nobody; going back in at the head moves everyone behind.
-    if (where === 'head') this.#feed.queueMoved(job.pool);
   }
 }

@@ -14,6 +14,7 @@ import {
   type JobStatus,
 } from '../domain/jobStatus.js';
 import { keepsLateOutput } from '../domain/keepsLateOutput.js';
+import { movedQueues, type QueueChange } from '../domain/movedQueues.js';
 import type {
   CreateOptions,
   CreateResult,
@@ -98,8 +99,9 @@ export class MemoryStore implements JobStore {
         { jobId: id },
       );
     }
-    const promoted = this.#slots.place(job, options);
-    return { job: this.#table.view(job), promoted: this.#table.views(promoted) };
+    const promoted = this.#table.views(this.#slots.place(job, options));
+    this.#moved({ promoted });
+    return { job: this.#table.view(job), promoted };
   }
 
   async attachTask(id: string, taskId: string, now: number): Promise<Job> {
@@ -133,8 +135,10 @@ export class MemoryStore implements JobStore {
         { jobId: id },
       );
     }
-    const promoted = this.#slots.requeue(job, options);
-    return { job: this.#table.view(job), promoted: this.#table.views(promoted) };
+    const promoted = this.#table.views(this.#slots.requeue(job, options));
+    const requeued = this.#table.view(job);
+    this.#moved({ requeued, promoted });
+    return { job: requeued, promoted };
   }
 
   async finish(id: string, outcome: FinishOutcome, options: FinishOptions): Promise<FinishResult> {
@@ -149,16 +153,22 @@ export class MemoryStore implements JobStore {
     assertTransition(job.status, outcome.status, id);
     if (job.status === 'running' && options.taskId !== undefined) job.taskId ??= options.taskId;
     this.#slots.end(job, outcome, options.now);
-    const promoted = this.#slots.promote(job.pool, options);
-    return { job: this.#table.view(job), changed: true, promoted: this.#table.views(promoted) };
+    const promoted = this.#table.views(this.#slots.promote(job.pool, options));
+    const ended = this.#table.view(job);
+    this.#moved({ ended: [ended], promoted });
+    return { job: ended, changed: true, promoted };
   }
 
   async promote(options: SlotOptions): Promise<Job[]> {
-    return this.#table.views(this.#slots.promoteAll(options));
+    const promoted = this.#table.views(this.#slots.promoteAll(options));
+    this.#moved({ promoted });
+    return promoted;
   }
 
   async heal(options: HealOptions): Promise<HealResult> {
-    return healJobs(this.#table, this.#slots, options);
+    const result = healJobs(this.#table, this.#slots, options);
+    this.#moved({ ended: result.healed, promoted: result.promoted });
+    return result;
   }
 
   async claimRefund(id: string, now: number, staleMs: number): Promise<Job | null> {
@@ -253,6 +263,11 @@ export class MemoryStore implements JobStore {
       });
     }
     return job;
+  }
+
+  /** Announces the queues a call moved (the rule is movedQueues'). */
+  #moved(change: QueueChange): void {
+    for (const pool of movedQueues(change)) this.#feed.queueMoved(pool);
   }
 
   /** Stamps and announces a row changed in place; returns it as the API shows it. */
