@@ -3,6 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
+    adapter: 'src/adapter.ts',
     'client/index': 'src/client/index.ts',
     'testing/index': 'src/testing/index.ts',
   },
