@@ -3,6 +3,7 @@ import type { Job } from '../domain/job.js';
 import type { JobStatus } from '../domain/jobStatus.js';
 import { publicMessageOf } from '../domain/publicMessage.js';
 import type { FinishOutcome, FinishResult } from '../ports/jobStore.js';
+import { cancelsTask, type TaskEnd } from './cancelsTask.js';
 import type { CreditSettler } from './creditSettler.js';
 import type { ProviderLauncher } from './providerLauncher.js';
 import type { RunnerContext } from './runnerContext.js';
@@ -56,6 +57,7 @@ export class FailSafe {
         jobId,
         { status: 'failed', errorCode: error.code, errorMessage: error.toJobMessage() },
         ['starting', 'queued', 'running'],
+        'runner',
       );
       return result.job;
     } catch (failure) {
@@ -66,12 +68,14 @@ export class FailSafe {
 
   /**
    * Ends a job (compare-and-set on `from`, slot handed on in the same store call), then
-   * cancels it at the provider, settles its credits and launches whom the store promoted.
+   * cancels its task at the provider if {@link cancelsTask} says so (`by`: who ended the
+   * task), settles its credits and launches whom the store promoted.
    */
   async end(
     jobId: string,
     outcome: FinishOutcome,
     from: readonly JobStatus[],
+    by: TaskEnd,
     taskId?: string,
   ): Promise<FinishResult> {
     const result = await this.#ctx.store.finish(jobId, outcome, {
@@ -80,8 +84,7 @@ export class FailSafe {
       ...(taskId === undefined ? {} : { taskId }),
     });
     if (result.changed) {
-      if (outcome.status !== 'completed' && from.includes('running'))
-        await this.#launcher.cancelAtProvider(result.job);
+      if (cancelsTask(result.job, from, by)) await this.#launcher.cancelAtProvider(result.job);
       await this.afterEnd(result.job, result.promoted);
     }
     return result;

@@ -305,7 +305,7 @@ export class JobRunner {
   #cancelFrom(jobId: string, from: readonly JobStatus[]): Promise<FinishResult> {
     const errorMessage = 'CANCELLED_BY_USER: cancelled by the user';
     const outcome = { status: 'cancelled', errorCode: 'CANCELLED_BY_USER', errorMessage } as const;
-    return this.#failSafe.end(jobId, outcome, from);
+    return this.#failSafe.end(jobId, outcome, from, 'runner');
   }
 }
 

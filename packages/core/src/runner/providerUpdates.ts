@@ -51,6 +51,7 @@ export class ProviderUpdates {
         jobId,
         { status: 'completed', output: stored.output },
         ['running'],
+        'provider',
         update.taskId,
       );
       if (result.changed && update.cost) await this.#credits.recordCost(result.job, update.cost);
@@ -76,6 +77,7 @@ export class ProviderUpdates {
             errorMessage: `${error.toJobMessage()}${code}`,
           },
           ['running'],
+          'provider',
           update.taskId,
         )
       ).job;
@@ -117,6 +119,7 @@ export class ProviderUpdates {
       job.id,
       { status: 'failed', errorCode: 'STORAGE_ERROR', errorMessage: error.toJobMessage() },
       ['running'],
+      'provider',
     );
     return result.job;
   }

@@ -176,6 +176,8 @@ export class Watchdog {
           job.id,
           { status: 'failed', errorCode: 'TASK_LOST', errorMessage: lost.toJobMessage() },
           ['running'],
+          // The provider does not know the task: there is nothing to cancel.
+          'provider',
         )
       ).job;
     }
@@ -200,13 +202,14 @@ export class Watchdog {
 
   async #endOverdue(job: Job, maxRunMs: number): Promise<Job> {
     this.#statusFailures.delete(job.id);
-    await this.#launcher.cancelAtProvider(job);
+    // The FailSafe cancels the task once the job is ended (cancelsTask): not before, and not twice.
     const timeout = `TIMEOUT: the job ran longer than ${maxRunMs} ms`;
     return (
       await this.#failSafe.end(
         job.id,
         { status: 'failed', errorCode: 'TIMEOUT', errorMessage: timeout },
         ['running'],
+        'runner',
       )
     ).job;
   }
