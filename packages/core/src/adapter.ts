@@ -21,6 +21,7 @@ export {
   jobToRow,
   type NewJob,
 } from './domain/job.js';
+export { TERMINAL_STATUSES } from './domain/jobStatus.js';
 export { type OutputFile, outputFileUrls } from './domain/outputFile.js';
 export { publicMessageOf } from './domain/publicMessage.js';
 export {
