@@ -4,6 +4,7 @@ import { answerError } from './answerError.js';
 import type { AuthContext } from './authenticator.js';
 import { consoleLogger } from './consoleLogger.js';
 import { createCors } from './cors.js';
+import { invalidRequest } from './invalidRequest.js';
 import {
   DEFAULT_RATE_LIMITS,
   type JobHandlerOptions,
@@ -134,9 +135,5 @@ export function createGuard(options: JobHandlerOptions): Guard {
 function validate<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues
-    .slice(0, 5)
-    .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
-    .join('; ');
-  throw new JobGateError('VALIDATION', `invalid request: ${issues}`);
+  throw invalidRequest(parsed.error);
 }
