@@ -7,4 +7,6 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'es2022',
+  // import.meta.url in the CommonJS build too: the SQL files are read relative to it.
+  shims: true,
 });

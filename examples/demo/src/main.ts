@@ -13,8 +13,11 @@ async function openStore(
     return { store, close: () => store.close() };
   }
   // PGlite in memory, started from a migrated snapshot kept in .tmp/ (initdb runs once).
-  const { createPgliteSnapshot, createPgliteStore, migrations } = await import('@jobgate/postgres');
-  const snapshot = join('.tmp', `demo-pglite-${migrations.map((m) => m.version).join('-')}.tar.gz`);
+  const { createPgliteSnapshot, createPgliteStore, functionsMigration, numberedMigrations } =
+    await import('@jobgate/postgres');
+  // Named after the schema it holds: the last numbered migration and the functions' checksum.
+  const schemaKey = `${numberedMigrations().at(-1)?.version}-${functionsMigration().checksum.slice(0, 12)}`;
+  const snapshot = join('.tmp', `demo-pglite-${schemaKey}.tar.gz`);
   if (!existsSync(snapshot)) {
     mkdirSync(dirname(snapshot), { recursive: true });
     writeFileSync(snapshot, Buffer.from(await (await createPgliteSnapshot()).arrayBuffer()));

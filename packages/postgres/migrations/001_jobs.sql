@@ -1,6 +1,9 @@
--- jobgate 001: the jobs table, its indexes and the change notification trigger.
+-- jobgate 001: the jobs table and its indexes.
 -- Runs with search_path set to the target schema (migrate() does this); every object is
--- created unqualified, so the same file serves any schema. Idempotent.
+-- created unqualified, so the same file serves any schema. Idempotent. The numbered
+-- migrations hold only what must run in order (tables, columns, constraints, indexes, data,
+-- drops of superseded functions and triggers); every function, trigger and view is defined
+-- once, in sql/, and applied after them (see the package README, "Migrations").
 
 CREATE SEQUENCE IF NOT EXISTS jobgate_queue_seq;
 
@@ -60,21 +63,3 @@ CREATE INDEX IF NOT EXISTS jobgate_jobs_created_idx
 -- Webhooks and watchdogs that look a job up by its provider task.
 CREATE INDEX IF NOT EXISTS jobgate_jobs_task_idx
   ON jobgate_jobs (task_id) WHERE task_id IS NOT NULL;
-
--- One compact NOTIFY per changed row: {"id","status","user_id"}, far below the 8 kB limit.
--- Channel: jobgate_jobs in the public schema, jobgate_jobs__<schema> elsewhere.
-CREATE OR REPLACE FUNCTION jobgate_notify_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM pg_notify(
-    CASE WHEN TG_TABLE_SCHEMA = 'public' THEN 'jobgate_jobs'
-         ELSE 'jobgate_jobs__' || TG_TABLE_SCHEMA END,
-    json_build_object('id', NEW.id, 'status', NEW.status, 'user_id', NEW.user_id)::text
-  );
-  RETURN NULL;
-END;
-$$;
-
-CREATE OR REPLACE TRIGGER jobgate_jobs_notify
-  AFTER INSERT OR UPDATE ON jobgate_jobs
-  FOR EACH ROW EXECUTE FUNCTION jobgate_notify_change();

@@ -14,46 +14,8 @@
 -- - created_at comes from the database clock.
 -- Errors: SQLSTATE P0001, MESSAGE 'JOBGATE:<CODE>:<text>', DETAIL a JSON object.
 --
--- The tables are created IF NOT EXISTS, so this file can be applied again.
-
-CREATE TABLE IF NOT EXISTS jobgate_credit_balances (
-  user_id    text        NOT NULL CHECK (length(user_id) BETWEEN 1 AND 256),
-  bucket     text        NOT NULL CHECK (bucket ~ '^[a-z][a-z0-9_]{0,31}$'),
-  amount     numeric     NOT NULL DEFAULT 0 CHECK (amount >= 0),
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (user_id, bucket)
-);
-
-CREATE TABLE IF NOT EXISTS jobgate_credit_ledger (
-  id         bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  user_id    text        NOT NULL CHECK (length(user_id) BETWEEN 1 AND 256),
-  job_id     text        CHECK (length(job_id) BETWEEN 1 AND 128),
-  kind       text        NOT NULL CHECK (kind IN ('charge', 'refund', 'grant', 'adjust')),
-  -- What moved in each bucket, signed ({"monthly": -3, "lifetime": -2} for a charge of 5).
-  amounts    jsonb       NOT NULL CHECK (jsonb_typeof(amounts) = 'object'),
-  -- The sum of amounts (negative for a charge).
-  amount     numeric     NOT NULL,
-  tool       text,
-  note       text,
-  created_at timestamptz NOT NULL DEFAULT now(),
-  CHECK (kind NOT IN ('charge', 'refund') OR job_id IS NOT NULL)
-);
-
--- The database-level "charged once, refunded once".
-CREATE UNIQUE INDEX IF NOT EXISTS jobgate_credit_ledger_job_kind_key
-  ON jobgate_credit_ledger (job_id, kind) WHERE kind IN ('charge', 'refund');
-CREATE INDEX IF NOT EXISTS jobgate_credit_ledger_user_idx
-  ON jobgate_credit_ledger (user_id, id DESC);
-
--- What the provider reported a job cost (RunningHub: coins or seconds), beside the credits.
-CREATE TABLE IF NOT EXISTS jobgate_provider_costs (
-  job_id      text        PRIMARY KEY CHECK (length(job_id) BETWEEN 1 AND 128),
-  user_id     text        NOT NULL,
-  tool        text        NOT NULL,
-  cost        numeric     NOT NULL CHECK (cost >= 0),
-  unit        text        NOT NULL CHECK (length(unit) BETWEEN 1 AND 32),
-  reported_at timestamptz NOT NULL DEFAULT now()
-);
+-- The tables and their indexes are created by migration 009; this file holds the
+-- functions, the append-only triggers and the margin view, which can be applied again.
 
 CREATE OR REPLACE FUNCTION jobgate_credit_ledger_append_only() RETURNS trigger
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
@@ -63,12 +25,10 @@ BEGIN
 END;
 $$;
 
-DROP TRIGGER IF EXISTS jobgate_credit_ledger_no_change ON jobgate_credit_ledger;
-CREATE TRIGGER jobgate_credit_ledger_no_change
+CREATE OR REPLACE TRIGGER jobgate_credit_ledger_no_change
   BEFORE UPDATE OR DELETE ON jobgate_credit_ledger
   FOR EACH ROW EXECUTE FUNCTION jobgate_credit_ledger_append_only();
-DROP TRIGGER IF EXISTS jobgate_credit_ledger_no_truncate ON jobgate_credit_ledger;
-CREATE TRIGGER jobgate_credit_ledger_no_truncate
+CREATE OR REPLACE TRIGGER jobgate_credit_ledger_no_truncate
   BEFORE TRUNCATE ON jobgate_credit_ledger
   FOR EACH STATEMENT EXECUTE FUNCTION jobgate_credit_ledger_append_only();
 

@@ -4,22 +4,7 @@
 -- own slot lock, and only in pools that have something to heal or a queue that could move.
 -- Every scan goes through a partial index that holds only its candidates.
 
--- Superseded: heal gained p_pool, then p_lease_ms.
-DROP FUNCTION IF EXISTS jobgate_heal(jsonb, bigint, bigint, bigint, bigint);
-DROP FUNCTION IF EXISTS jobgate_heal(jsonb, bigint, bigint, bigint, bigint, text);
-
--- Running jobs the provider never confirmed (START_LOST candidates).
-CREATE INDEX IF NOT EXISTS jobgate_jobs_lost_start_idx
-  ON jobgate_jobs (started_at) WHERE status = 'running' AND task_id IS NULL;
--- Queued jobs by enqueue time (TIMEOUT candidates).
-CREATE INDEX IF NOT EXISTS jobgate_jobs_queued_at_idx
-  ON jobgate_jobs (queued_at) WHERE status = 'queued';
--- Queued jobs in provider backoff (the start's "is the head waiting out a backoff" check).
-CREATE INDEX IF NOT EXISTS jobgate_jobs_retry_idx
-  ON jobgate_jobs (pool, retry_at) WHERE status = 'queued' AND retry_at IS NOT NULL;
--- Phantom queued rows: `queued` without a place in the queue (the old app's bug shape).
-CREATE INDEX IF NOT EXISTS jobgate_jobs_phantom_idx
-  ON jobgate_jobs (created_at) WHERE status = 'queued' AND queue_seq IS NULL;
+-- Its indexes (one per kind of candidate) are created by migration 007.
 
 -- heal → {"healed": [row], "promoted": [row]}: ends what outlived its window, then promotes.
 --   starting older than p_stale_start_ms (from created_at)          → cancelled STALE_START

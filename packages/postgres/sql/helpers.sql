@@ -6,20 +6,8 @@
 -- they show the real order across server instances. A caller that pins time (fake clocks in
 -- tests) passes p_now (ms since the epoch); p_now NULL means the database clock.
 
--- Columns and checks added after 001 (idempotent, so this file can be applied again):
--- lease_until: the start lease of a running job without a task, renewed by the process
---   whose provider call is in flight (see heal.sql);
--- credit_state 'refunding': a refund claimed by one process, before it calls Billing;
--- credit_state 'kept': a charge that stands by the refund policy (cancelled by its user while
---   running, for a tool that keeps those credits), terminal like 'refunded', so heal stops
---   looking at it.
--- provider_input: the file fields as the provider received them (its upload names), kept when
---   a start goes back to the queue so the retry does not upload the files again.
-ALTER TABLE jobgate_jobs ADD COLUMN IF NOT EXISTS lease_until timestamptz;
-ALTER TABLE jobgate_jobs ADD COLUMN IF NOT EXISTS provider_input jsonb;
-ALTER TABLE jobgate_jobs DROP CONSTRAINT IF EXISTS jobgate_jobs_credit_state_check;
-ALTER TABLE jobgate_jobs ADD CONSTRAINT jobgate_jobs_credit_state_check
-  CHECK (credit_state IN ('none', 'charged', 'refunding', 'refunded', 'kept'));
+-- The columns these functions read are created by the numbered migrations (001, 008, 009,
+-- 011); this file holds only what can be applied again.
 
 CREATE OR REPLACE FUNCTION jobgate_ts(p_ms bigint) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$

@@ -5,10 +5,6 @@
 -- back as jsonb (see jobgate_job_json). Errors: SQLSTATE P0001 with MESSAGE
 -- 'JOBGATE:<CODE>:<text>' and DETAIL a JSON object (e.g. {"jobId": …, "activeJobId": …}).
 
--- Superseded: finish gained p_task_id, create gained p_limits.
-DROP FUNCTION IF EXISTS jobgate_finish(text, text, jsonb, text, text, jsonb, jsonb, bigint);
-DROP FUNCTION IF EXISTS jobgate_create(text, text, text, text, jsonb, numeric, integer, bigint);
-
 -- create → {"job": row, "created": bool[, "promoted": [row]]}. With p_limits, a new job is
 -- also started in the same transaction (the slot decision of jobgate_start): a submit that
 -- takes a slot, or queues, is one statement.

@@ -29,11 +29,9 @@ $$;
 
 -- jobgate_jobs_notify keeps its name (the UPDATE trigger), so tools that disable it by name
 -- still silence the notices of updates.
-DROP TRIGGER IF EXISTS jobgate_jobs_notify ON jobgate_jobs;
-CREATE TRIGGER jobgate_jobs_notify
+CREATE OR REPLACE TRIGGER jobgate_jobs_notify
   AFTER UPDATE ON jobgate_jobs REFERENCING OLD TABLE AS jobgate_before NEW TABLE AS jobgate_changed
   FOR EACH STATEMENT EXECUTE FUNCTION jobgate_notify_changes();
-DROP TRIGGER IF EXISTS jobgate_jobs_notify_insert ON jobgate_jobs;
-CREATE TRIGGER jobgate_jobs_notify_insert
+CREATE OR REPLACE TRIGGER jobgate_jobs_notify_insert
   AFTER INSERT ON jobgate_jobs REFERENCING NEW TABLE AS jobgate_changed
   FOR EACH STATEMENT EXECUTE FUNCTION jobgate_notify_changes();

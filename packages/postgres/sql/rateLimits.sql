@@ -5,15 +5,7 @@
 -- @jobgate/server. Keys are the handler's `{bucket}:{userId}`; times are ms since the epoch,
 -- windows aligned to the epoch.
 --
--- The table is created IF NOT EXISTS, so this file can be applied again.
-
-CREATE TABLE IF NOT EXISTS jobgate_rate_limits (
-  key           text    PRIMARY KEY,
-  window_ms     bigint  NOT NULL,
-  window_start  bigint  NOT NULL,
-  hits          integer NOT NULL,
-  previous_hits integer NOT NULL DEFAULT 0
-);
+-- The table, jobgate_rate_limits, is created by migration 010.
 
 -- One hit of a key in the fixed window starting at p_window_start, in one statement (an
 -- upsert that rolls the window and counts: atomic under concurrency without a lock of its

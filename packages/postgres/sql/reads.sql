@@ -1,11 +1,6 @@
 -- jobgate live SQL: reads. Positions are computed here, when read, from queue_seq.
 
--- Refunds heal still owes (charged) or whose claimer may have died (refunding): a small
--- partial index, so heal never reads the job history (replaces 006's charged-only index).
-DROP INDEX IF EXISTS jobgate_jobs_refund_owed_idx;
-CREATE INDEX IF NOT EXISTS jobgate_jobs_refunds_owed_idx
-  ON jobgate_jobs (created_at DESC)
-  WHERE credit_state IN ('charged', 'refunding') AND status IN ('failed', 'cancelled');
+-- Heal finds the refunds it owes through jobgate_jobs_refunds_owed_idx (migration 008).
 
 -- get → row or null
 CREATE OR REPLACE FUNCTION jobgate_get(p_id text) RETURNS jsonb

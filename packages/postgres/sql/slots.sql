@@ -6,12 +6,6 @@
 -- claims the queue head in the same transaction. The TypeScript twin of this rule is
 -- packages/core/src/domain/slotPolicy.ts.
 
--- Superseded: positions are no longer stored (no renumbering), and promote_all takes a pool.
-DROP FUNCTION IF EXISTS jobgate_renumber(text, timestamptz);
-DROP FUNCTION IF EXISTS jobgate_promote_all(jsonb, timestamptz);
--- Superseded: requeue keeps the files the provider received (p_provider_input).
-DROP FUNCTION IF EXISTS jobgate_requeue(text, jsonb, bigint, bigint, text, text);
-
 -- The slot lock of one pool for this transaction.
 CREATE OR REPLACE FUNCTION jobgate_lock_slots(p_pool text, p_limits jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$

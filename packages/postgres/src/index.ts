@@ -14,8 +14,8 @@ export {
   migrationsFor,
   notifyChannel,
 } from './migrate.js';
-export type { Migration } from './migration.js';
-export { migrations } from './migrations.js';
+export type { FunctionsMigration, Migration } from './migration.js';
+export { functionsMigration, LIVE_SQL_FILES, numberedMigrations } from './migrationFiles.js';
 export { pgClient } from './pgClient.js';
 export { pgliteClient } from './pgliteClient.js';
 export {
@@ -41,3 +41,5 @@ export {
   toRpcArgs,
   toSqlQuery,
 } from './sqlFunctions.js';
+export { SqlStore, type SqlStoreFeed, type SqlStoreOptions } from './sqlStore.js';
+export { type SqlTransport, sqlClientTransport } from './sqlTransport.js';

@@ -1,6 +1,6 @@
 import { JobGateError } from '@jobgate/core';
-import type { Migration } from './migration.js';
-import { migrations } from './migrations.js';
+import type { FunctionsMigration, Migration } from './migration.js';
+import { functionsMigration, numberedMigrations } from './migrationFiles.js';
 import type { SqlClient } from './sqlClient.js';
 
 const SCHEMA = /^[a-z_][a-z0-9_]{0,48}$/;
@@ -16,7 +16,7 @@ export function checkSchema(schema: string): string {
   return schema;
 }
 
-/** The NOTIFY channel of a schema's jobs table (see migration 001). */
+/** The NOTIFY channel of a schema's jobs table (see sql/notify.sql). */
 export function notifyChannel(schema: string): string {
   return schema === 'public' ? 'jobgate_jobs' : `jobgate_jobs__${schema}`;
 }
@@ -27,20 +27,28 @@ export interface MigrateOptions {
 }
 
 export interface MigrateResult {
-  /** Versions applied by this call (empty when the schema was up to date). */
+  /** Numbered versions applied by this call (empty when the schema was up to date). */
   applied: number[];
+  /**
+   * Whether this call (re)applied the functions (`sql/`): when their checksum differed from
+   * the one recorded in `jobgate_sql_checksums`, or a numbered migration was applied.
+   */
+  functionsApplied: boolean;
 }
 
 /**
- * Applies the pending migrations in one transaction. Concurrent calls are safe: they
- * serialize on a transaction-scoped advisory lock, and each applies only what the
- * `jobgate_migrations` table does not list yet (read after the lock).
+ * Applies the pending numbered migrations, then the functions (`sql/`, all `create or
+ * replace`) when their checksum changed, in one transaction. Concurrent calls are safe: they
+ * serialize on a transaction-scoped advisory lock, and each applies only what
+ * `jobgate_migrations` and `jobgate_sql_checksums` do not list yet (read after the lock).
  */
 export async function migrate(
   client: SqlClient,
   options: MigrateOptions = {},
 ): Promise<MigrateResult> {
   const schema = checkSchema(options.schema ?? 'public');
+  const numbered = numberedMigrations();
+  const functions = functionsMigration();
   return client.transaction(async (tx) => {
     await tx.exec('SET LOCAL client_min_messages = warning');
     await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))', [
@@ -53,6 +61,11 @@ export async function migrate(
          version integer PRIMARY KEY,
          name text NOT NULL,
          applied_at timestamptz NOT NULL DEFAULT now()
+       );
+       CREATE TABLE IF NOT EXISTS jobgate_sql_checksums (
+         name text PRIMARY KEY,
+         checksum text NOT NULL,
+         applied_at timestamptz NOT NULL DEFAULT now()
        );`,
     );
     const done = new Set(
@@ -61,7 +74,7 @@ export async function migrate(
       ),
     );
     const applied: number[] = [];
-    for (const migration of migrations) {
+    for (const migration of numbered) {
       if (done.has(migration.version)) continue;
       await tx.exec(migration.sql);
       await tx.query(
@@ -70,19 +83,35 @@ export async function migrate(
       );
       applied.push(migration.version);
     }
-    return { applied };
+    const [recorded] = await tx.query<{ checksum: string }>(
+      'SELECT checksum FROM jobgate_sql_checksums WHERE name = $1::text',
+      [functions.name],
+    );
+    const functionsApplied = applied.length > 0 || recorded?.checksum !== functions.checksum;
+    if (functionsApplied) {
+      await tx.exec(functions.sql);
+      await tx.query(
+        `INSERT INTO jobgate_sql_checksums (name, checksum) VALUES ($1::text, $2::text)
+         ON CONFLICT (name) DO UPDATE SET checksum = EXCLUDED.checksum, applied_at = now()`,
+        [functions.name, functions.checksum],
+      );
+    }
+    return { applied, functionsApplied };
   });
 }
 
 /**
- * The migrations as standalone scripts for a migration tool (Supabase CLI, Flyway, …): each
+ * The migrations as standalone scripts for a migration tool (Supabase CLI, Flyway, …): the
+ * numbered ones in order (apply each once), then the functions (`version: null`; apply it
+ * after them whenever its `checksum` changes, e.g. as a Flyway repeatable migration). Each
  * starts by pointing search_path at `schema` for its transaction, so the functions bind to
  * that schema's tables.
  */
-export function migrationsFor(schema = 'public'): Migration[] {
+export function migrationsFor(schema = 'public'): Array<Migration | FunctionsMigration> {
   checkSchema(schema);
-  return migrations.map((m) => ({
-    ...m,
-    sql: `SET LOCAL search_path TO "${schema}";\n\n${m.sql}`,
-  }));
+  const prefix = `SET LOCAL search_path TO "${schema}";\n\n`;
+  return [
+    ...numberedMigrations().map((m) => ({ ...m, sql: prefix + m.sql })),
+    { ...functionsMigration(), sql: prefix + functionsMigration().sql },
+  ];
 }

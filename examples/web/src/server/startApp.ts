@@ -82,12 +82,14 @@ const CONTENT_TYPES: Record<string, string> = {
 
 async function openStore(options: AppOptions): Promise<JobStore> {
   if (options.store === 'memory') return new MemoryStore();
-  const { createPgliteSnapshot, createPgliteStore, migrations } = await import('@jobgate/postgres');
+  const { createPgliteSnapshot, createPgliteStore, functionsMigration, numberedMigrations } =
+    await import('@jobgate/postgres');
   if (options.pgliteDir) return createPgliteStore({ dataDir: options.pgliteDir });
   // In memory, from a migrated snapshot kept beside the rest (initdb runs once).
   const snapshot = join(
     options.tmpDir,
-    `pglite-${migrations.map((m) => m.version).join('-')}.tar.gz`,
+    // Named after the schema it holds: the last numbered migration and the functions' checksum.
+    `pglite-${numberedMigrations().at(-1)?.version}-${functionsMigration().checksum.slice(0, 12)}.tar.gz`,
   );
   if (!existsSync(snapshot)) {
     writeFileSync(snapshot, Buffer.from(await (await createPgliteSnapshot()).arrayBuffer()));

@@ -13,7 +13,7 @@ import {
   createPostgresStore,
 } from '../createPostgresStore.js';
 import { migrate, notifyChannel } from '../migrate.js';
-import { migrations } from '../migrations.js';
+import { numberedMigrations } from '../migrationFiles.js';
 import { pgClient } from '../pgClient.js';
 import { pgliteClient } from '../pgliteClient.js';
 import { postgresJsClient } from '../postgresJsClient.js';
@@ -131,7 +131,7 @@ describe('PGlite', () => {
       const rows = await store.client.query<{ version: number }>(
         'SELECT version FROM jobgate_migrations ORDER BY 1',
       );
-      expect(rows.map((r) => r.version)).toEqual(migrations.map((m) => m.version));
+      expect(rows.map((r) => r.version)).toEqual(numberedMigrations().map((m) => m.version));
       await store.create(job('snap'), { maxActivePerUser: 1, now: T0 });
       expect((await store.start('snap', { limits, now: T0 })).job.status).toBe('running');
     } finally {

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
-import { LIVE_SQL_FILES, liveSql } from '../../scripts/buildMigration.mjs';
 import { migrate } from '../migrate.js';
+import { functionsMigration, LIVE_SQL_FILES } from '../migrationFiles.js';
 import { pgliteClient } from '../pgliteClient.js';
 import type { SqlClient } from '../sqlClient.js';
 import { freshSchema } from './pgHarness.js';
@@ -37,7 +37,7 @@ describe('the live SQL in packages/postgres/sql/', () => {
       await migrate(client, { schema });
       const migrated = await objects(client, schema);
       await client.transaction(async (tx) => {
-        await tx.exec(`SET LOCAL search_path TO "${schema}";\n${liveSql()}`);
+        await tx.exec(`SET LOCAL search_path TO "${schema}";\n${functionsMigration().sql}`);
       });
       const live = await objects(client, schema);
       // A function, index or trigger that a migration changed without its sql/ file (or the

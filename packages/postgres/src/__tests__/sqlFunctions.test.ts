@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { LIVE_SQL_FILES } from '../../scripts/buildMigration.mjs';
+import { LIVE_SQL_FILES } from '../migrationFiles.js';
 import { SQL_FUNCTIONS, sqlCall, toRpcArgs, toSqlQuery } from '../sqlFunctions.js';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
