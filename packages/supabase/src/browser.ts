@@ -1,7 +1,7 @@
-// The browser's part of @jobgate/supabase: what a front end needs (the function through
-// functions.invoke, Realtime updates, Storage uploads, the credit balance), with nothing that
-// reaches Node-only code. The main entry also exports SupabaseStore, which pulls in
-// @jobgate/postgres and, through it, the `postgres` driver a bundler cannot build for a browser.
+// The browser's part of @jobgate/supabase, and its only home: what a front end needs (the
+// function through functions.invoke, Realtime updates, Storage uploads, the credit balance),
+// with nothing that reaches Node-only code. The main entry is the server side (SupabaseStore
+// pulls in @jobgate/postgres and, through it, database drivers a browser bundle cannot hold).
 export {
   type FunctionsTransportOptions,
   functionsError,

@@ -3,10 +3,15 @@ import { JobGateError } from '@jobgate/core';
 /** Reads one environment variable (`(name) => Deno.env.get(name)` in an edge function). */
 export type Env = (name: string) => string | undefined;
 
-/** Which provider the environment names. */
-export type FunctionProviderConfig =
-  | { kind: 'runninghub'; apiKey: string; baseUrl?: string }
-  | { kind: 'simulated'; runMs: number };
+/** The RunningHub account the environment names. */
+export interface FunctionProviderConfig {
+  kind: 'runninghub';
+  apiKey: string;
+  baseUrl?: string;
+}
+
+/** The providers `JOBGATE_PROVIDER` may name. */
+export const FUNCTION_PROVIDERS = ['runninghub', 'simulated'] as const;
 
 /** The edge function's configuration, every variable checked (README: "Environment"). */
 export interface FunctionEnv {
@@ -19,7 +24,7 @@ export interface FunctionEnv {
   basePath: string;
   /** Where providers call back: the function's public URL. */
   publicUrl: string;
-  /** Null when the caller brings its own provider. */
+  /** Null when the caller brings its own provider (the simulation is always brought). */
   provider: FunctionProviderConfig | null;
   bucket: string;
   billing: boolean;
@@ -39,6 +44,41 @@ function unset(name: string, why: string): JobGateError {
 
 const BUCKET_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
+/** An empty variable counts as unset (`supabase secrets set --env-file` keeps empty lines). */
+const present =
+  (read: Env): Env =>
+  (name) =>
+    read(name) || undefined;
+
+/** A non-negative number, or `fallback` when unset; throws INTERNAL naming the variable. */
+export function envNumber(read: Env, name: string, fallback: number): number {
+  const raw = present(read)(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw unset(name, `a non-negative number (got "${raw}")`);
+  }
+  return value;
+}
+
+function envOneOf<T extends string>(read: Env, name: string, values: readonly T[], fallback: T): T {
+  const given = present(read)(name);
+  const raw = given?.trim().toLowerCase() ?? fallback;
+  if (!(values as readonly string[]).includes(raw)) {
+    throw unset(name, `one of ${values.join(', ')} (got "${given}")`);
+  }
+  return raw as T;
+}
+
+/**
+ * The provider `JOBGATE_PROVIDER` names: `runninghub` (the default) or `simulated`, which only
+ * a caller that brings the simulation honours (`@jobgate/supabase/function-simulated`).
+ * Throws INTERNAL naming the variable for any other value.
+ */
+export function functionProviderName(read: Env): (typeof FUNCTION_PROVIDERS)[number] {
+  return envOneOf(read, 'JOBGATE_PROVIDER', FUNCTION_PROVIDERS, 'runninghub');
+}
+
 /**
  * Reads and checks the function's environment at start-up, so a function with a missing or
  * wrong variable never serves a request (it fails closed: no silent simulation, no
@@ -49,23 +89,8 @@ export function readFunctionEnv(
   read: Env,
   needs: { provider: boolean } = { provider: true },
 ): FunctionEnv {
-  const env: Env = (name) => read(name) || undefined;
-  const number = (name: string, fallback: number) => {
-    const raw = env(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < 0) {
-      throw unset(name, `a non-negative number (got "${raw}")`);
-    }
-    return value;
-  };
-  const oneOf = <T extends string>(name: string, values: readonly T[], fallback: T): T => {
-    const raw = env(name)?.trim().toLowerCase() ?? fallback;
-    if (!(values as readonly string[]).includes(raw)) {
-      throw unset(name, `one of ${values.join(', ')} (got "${env(name)}")`);
-    }
-    return raw as T;
-  };
+  const env = present(read);
+  const number = (name: string, fallback: number) => envNumber(read, name, fallback);
 
   const supabaseUrl = env('SUPABASE_URL');
   if (!supabaseUrl) throw unset('SUPABASE_URL', 'the project URL (Supabase sets it in a function)');
@@ -101,10 +126,14 @@ export function readFunctionEnv(
   }
 
   let provider: FunctionProviderConfig | null = null;
-  const providerName = oneOf('JOBGATE_PROVIDER', ['runninghub', 'simulated'], 'runninghub');
-  if (needs.provider && providerName === 'simulated') {
-    provider = { kind: 'simulated', runMs: number('JOBGATE_SIMULATED_RUN_MS', 60_000) };
-  } else if (needs.provider) {
+  if (needs.provider && functionProviderName(read) === 'simulated') {
+    // The simulation is a test double: this module never loads it, its caller brings it.
+    throw unset(
+      'JOBGATE_PROVIDER',
+      'runninghub here; simulated needs the simulation passed in as `provider` (simulatedProviderFromEnv of @jobgate/supabase/function-simulated, for local runs and checks only)',
+    );
+  }
+  if (needs.provider) {
     const apiKey = env('RUNNINGHUB_API_KEY');
     if (!apiKey) {
       throw unset(
@@ -139,7 +168,7 @@ export function readFunctionEnv(
     publicUrl,
     provider,
     bucket,
-    billing: oneOf('JOBGATE_BILLING', ['on', 'off'], 'on') === 'on',
+    billing: envOneOf(read, 'JOBGATE_BILLING', ['on', 'off'], 'on') === 'on',
     // The provider account's concurrency: RunningHub's first plan runs 3 tasks at once.
     globalCap: number('JOBGATE_GLOBAL_CAP', 3),
     submitLimit: number('JOBGATE_SUBMIT_LIMIT', 5),

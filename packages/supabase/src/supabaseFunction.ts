@@ -7,10 +7,10 @@ import {
   type ToolRegistry,
 } from '@jobgate/core';
 import { PostgresBilling } from '@jobgate/postgres';
+import { createRunningHubProvider } from '@jobgate/runninghub';
 import { counterRateLimiter, createJobHandler, type JobHandler } from '@jobgate/server';
 import { createClient } from '@supabase/supabase-js';
 import { type Env, readFunctionEnv } from './functionEnv.js';
-import { functionProvider } from './functionProvider.js';
 import { supabaseFileStorage } from './supabaseFileStorage.js';
 import { supabaseJwtAuthenticator } from './supabaseJwtAuthenticator.js';
 import { supabaseRateCounter } from './supabaseRateCounter.js';
@@ -24,9 +24,10 @@ export interface SupabaseFunctionOptions {
   /** The function's environment; every variable is listed in this package's README. */
   env: Env;
   /**
-   * A provider of your own, instead of the one the environment names (RunningHub with
-   * `RUNNINGHUB_API_KEY`, or the simulation with `JOBGATE_PROVIDER=simulated`); neither
-   * variable is read then.
+   * A provider of your own, instead of RunningHub with `RUNNINGHUB_API_KEY`; neither that nor
+   * `JOBGATE_PROVIDER` is read then. For `JOBGATE_PROVIDER=simulated` (local runs, checking a
+   * deployment) pass `simulatedProviderFromEnv(env)` of `@jobgate/supabase/function-simulated`:
+   * this entry never loads the simulation itself.
    */
   provider?: Provider;
   /** A file storage of your own, instead of Supabase Storage's `JOBGATE_STORAGE_BUCKET`. */
@@ -53,8 +54,9 @@ export interface SupabaseFunction {
  * the database (`PostgresBilling`), user JWTs verified in the function (project JWKS, or
  * `JOBGATE_JWT_SECRET` for HS256 projects), the per-user submit limit in the database,
  * provider callbacks on per-job tokens. It fails closed: a missing or wrong variable throws
- * at start-up (INTERNAL, naming it), and no provider account never means a simulation unless
- * `JOBGATE_PROVIDER=simulated` asks for one.
+ * at start-up (INTERNAL, naming it), and no provider account never means a simulation: that
+ * takes `JOBGATE_PROVIDER=simulated` by name and the simulation passed in as `provider`
+ * (`@jobgate/supabase/function-simulated` has it; without it this throws naming the variable).
  */
 export function supabaseFunction(options: SupabaseFunctionOptions): SupabaseFunction {
   const config = readFunctionEnv(options.env, { provider: options.provider === undefined });
@@ -63,7 +65,12 @@ export function supabaseFunction(options: SupabaseFunctionOptions): SupabaseFunc
   });
   const { schema } = config;
   const store = new SupabaseStore({ client: service, schema });
-  const provider = options.provider ?? functionProvider(config.provider!);
+  const provider =
+    options.provider ??
+    createRunningHubProvider({
+      apiKey: config.provider!.apiKey,
+      ...(config.provider!.baseUrl ? { baseUrl: config.provider!.baseUrl } : {}),
+    });
   // The browser uploads a job's inputs into this bucket and jobgate keeps its results there.
   const storage = options.storage ?? supabaseFileStorage(service, { bucket: config.bucket });
   const billing =

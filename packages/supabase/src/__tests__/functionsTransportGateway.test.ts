@@ -6,11 +6,11 @@ import { serveNode } from '@jobgate/server/node';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { SUPABASE_DIR } from '../../../../examples/supabase/local/serveFunction.ts';
+import { type SupabaseFunction, supabaseFunction } from '../functionSimulated.js';
 import { functionsTransport } from '../functionsTransport.js';
 import { applyMigrations, type LocalSupabase, startLocalSupabase } from '../local.js';
 import { withNodeRealtime } from '../node.js';
 import { storageUploader } from '../storageUploader.js';
-import { type SupabaseFunction, supabaseFunction } from '../supabaseFunction.js';
 
 /**
  * functionsTransport's `quote()` and `files()` as a browser calls them: supabase-js

@@ -8,6 +8,7 @@ import { SAMPLE_PNG, tools, uploadSampleInput } from '@jobgate/example-tools';
 import { describeWith } from '@jobgate/testkit';
 import { createClient } from '@supabase/supabase-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { supabaseFunction as supabaseFunctionByName } from '../functionSimulated.js';
 import type { LocalSupabase } from '../local.js';
 import { withNodeRealtime } from '../node.js';
 import { supabaseFileStorage } from '../supabaseFileStorage.js';
@@ -100,7 +101,7 @@ describe('supabaseFunction fails closed at start-up', () => {
 
   it('JOBGATE_PROVIDER=simulated starts without a RunningHub key, on the simulation, with a warning', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const fn = supabaseFunction({
+    const fn = supabaseFunctionByName({
       tools,
       env: envOf({ ...DEPLOYED, RUNNINGHUB_API_KEY: undefined, JOBGATE_PROVIDER: 'simulated' }),
     });
@@ -126,7 +127,7 @@ describeWith('postgres', 'supabaseFunction on the local Supabase stand-in', () =
   let local: LocalSupabase;
   const started: SupabaseFunction[] = [];
   const start = (vars: Record<string, string | undefined>) => {
-    const fn = supabaseFunction({
+    const fn = supabaseFunctionByName({
       tools,
       env: envOf({
         SUPABASE_URL: local.url,
