@@ -2,7 +2,12 @@ import { JobGateError, type ProviderUpdate } from '@jobgate/core';
 import { envelopeOf, type RunningHubEnvelope } from './runningHubClient.js';
 import { statusFromOutputs } from './runningHubOutputs.js';
 
-/** A callback body is small (a list of file URLs); anything larger is refused. */
+/**
+ * The largest RunningHub callback accepted, in bytes: 1 MB. A callback lists every file of a
+ * task (a URL, its type, node and cost each, inside a JSON string), so one of a workflow with
+ * hundreds of outputs is larger than the 64 KiB a submit body may be. The provider declares it
+ * (`RunningHubProvider.maxWebhookBytes`), so a server reads callbacks up to the same limit.
+ */
 export const MAX_WEBHOOK_BYTES = 1_000_000;
 
 function invalid(message: string, cause?: unknown): JobGateError {
@@ -21,18 +26,23 @@ function invalid(message: string, cause?: unknown): JobGateError {
  * state `unknown`, which the runner ignores.
  *
  * RunningHub does not sign callbacks: authenticity comes from the per-job token in the
- * callback URL, which `JobRunner.handleWebhook` checks before calling this.
+ * callback URL, which `JobRunner.handleWebhook` checks before calling this. A body over
+ * `maxBytes` (default {@link MAX_WEBHOOK_BYTES}), counted in bytes, is refused too.
  */
-export async function parseRunningHubWebhook(request: Request): Promise<ProviderUpdate> {
+export async function parseRunningHubWebhook(
+  request: Request,
+  maxBytes: number = MAX_WEBHOOK_BYTES,
+): Promise<ProviderUpdate> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_WEBHOOK_BYTES) throw invalid(`body larger than ${MAX_WEBHOOK_BYTES} bytes`);
-  let text: string;
+  if (declared > maxBytes) throw invalid(`body larger than ${maxBytes} bytes`);
+  let bytes: Uint8Array;
   try {
-    text = await request.text();
+    bytes = new Uint8Array(await request.arrayBuffer());
   } catch (cause) {
     throw invalid('unreadable body', cause);
   }
-  if (text.length > MAX_WEBHOOK_BYTES) throw invalid(`body larger than ${MAX_WEBHOOK_BYTES} bytes`);
+  if (bytes.byteLength > maxBytes) throw invalid(`body larger than ${maxBytes} bytes`);
+  const text = new TextDecoder().decode(bytes);
   let body: unknown;
   try {
     body = JSON.parse(text);

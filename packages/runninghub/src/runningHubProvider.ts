@@ -7,7 +7,7 @@ import {
   type ProviderStatus,
   type ProviderUpdate,
 } from '@jobgate/core';
-import { parseRunningHubWebhook } from './parseRunningHubWebhook.js';
+import { MAX_WEBHOOK_BYTES, parseRunningHubWebhook } from './parseRunningHubWebhook.js';
 import { promptTipsMessage } from './promptTips.js';
 import {
   provablyNotTaken,
@@ -59,6 +59,8 @@ function fileTypeOf(file: ProviderFile): string {
  */
 export class RunningHubProvider implements Provider {
   readonly id: string;
+  /** RunningHub's callbacks are read up to {@link MAX_WEBHOOK_BYTES} (by a server, then the parser). */
+  readonly maxWebhookBytes = MAX_WEBHOOK_BYTES;
   readonly client: RunningHubClient;
   readonly #instanceType: string | undefined;
 
@@ -234,7 +236,7 @@ export class RunningHubProvider implements Provider {
   }
 
   parseWebhook(request: Request): Promise<ProviderUpdate> {
-    return parseRunningHubWebhook(request);
+    return parseRunningHubWebhook(request, this.maxWebhookBytes);
   }
 
   #error(envelope: RunningHubEnvelope, operation: string): JobGateError {

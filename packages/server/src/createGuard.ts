@@ -111,7 +111,7 @@ export function createGuard(options: JobHandlerOptions): Guard {
           return pool ?? undefined;
         },
         json: () => readJsonBody(request, maxBodyBytes),
-        bytes: () => readBodyBytes(request, maxBodyBytes),
+        bytes: (maxBytes = maxBodyBytes) => readBodyBytes(request, maxBytes),
         validate: (schema, value) => validate(schema, value),
       };
     },

@@ -34,7 +34,11 @@ export interface JobHandlerOptions {
   cors?: CorsOptions | false;
   /** Path prefix the routes live under, e.g. `/jobgate` for a Supabase function named jobgate. */
   basePath?: string;
-  /** Largest request body accepted, counted on the stream. Default 64 KiB. */
+  /**
+   * Largest request body accepted, counted on the stream. Default 64 KiB
+   * (`DEFAULT_MAX_BODY_BYTES`). A provider's callbacks are bounded by the provider's own
+   * `maxWebhookBytes` instead (RunningHub: 1 MB), where it declares one.
+   */
   maxBodyBytes?: number;
   /**
    * Server-sent events: ping interval, the polling fallback (see jobEventStream), and how many

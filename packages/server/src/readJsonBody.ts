@@ -1,6 +1,9 @@
 import { JobGateError } from '@jobgate/core';
 
-/** Default request body limit: 64 KiB (job inputs are storage paths and options, not files). */
+/**
+ * Default request body limit (`maxBodyBytes`): 64 KiB, since job inputs are storage paths and
+ * options, not files. Webhooks are bounded by their provider's `maxWebhookBytes` instead.
+ */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 const MAX_DEPTH = 32;
 

@@ -71,6 +71,12 @@ export interface ProviderFile {
  */
 export interface Provider {
   readonly id: string;
+  /**
+   * The largest callback body this provider sends, in bytes: a server reads a webhook's body
+   * up to this many bytes (PAYLOAD_TOO_LARGE past it) before {@link Provider.parseWebhook}
+   * sees it. Omitted: the server's limit for request bodies (`maxBodyBytes`) applies.
+   */
+  readonly maxWebhookBytes?: number;
   /** Starts the job; resolves with the provider's task id. */
   start(context: ProviderStartContext): Promise<{ taskId: string }>;
   status(taskId: string, context: ProviderContext): Promise<ProviderStatus>;

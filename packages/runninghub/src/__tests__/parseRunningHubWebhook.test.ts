@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_WEBHOOK_BYTES, parseRunningHubWebhook } from '../parseRunningHubWebhook.js';
+import { createRunningHubProvider } from '../runningHubProvider.js';
 import { rejectionOf } from './helpers.js';
 
 const post = (body: string, headers: Record<string, string> = {}) =>
@@ -155,5 +156,65 @@ describe('parseRunningHubWebhook', () => {
     expect(error.code).toBe('VALIDATION');
     expect(error.message).toMatch(/^malformed RunningHub webhook: /);
     expect(error.message).toMatch(message);
+  });
+});
+
+describe('the callback size limit, one setting (#22)', () => {
+  /** A success callback of `files` outputs, padded to exactly `bytes` bytes. */
+  const callbackOf = (files: number, bytes?: number) => {
+    const data = Array.from({ length: files }, (_, i) => ({
+      fileUrl: `https://rh-images.example/output/ComfyUI_${String(i).padStart(5, '0')}_.png`,
+      fileType: 'png',
+      taskCostTime: '41',
+      nodeId: '9',
+      consumeMoney: null,
+      consumeCoins: 12,
+      thirdPartyConsumeMoney: null,
+    }));
+    const eventData = JSON.stringify({ code: 0, msg: 'success', data });
+    const body = (pad: string) =>
+      JSON.stringify({ event: 'TASK_END', taskId: '1904163390028185602', eventData, pad });
+    const bare = new TextEncoder().encode(body('')).byteLength;
+    return body(bytes === undefined ? '' : 'x'.repeat(bytes - bare));
+  };
+  const sizeOf = (text: string) => new TextEncoder().encode(text).byteLength;
+
+  it('a callback of a task with 400 files is larger than a submit body may be, and is read', async () => {
+    const text = callbackOf(400);
+    expect(sizeOf(text)).toBeGreaterThan(64 * 1024);
+    const update = await parseRunningHubWebhook(post(text));
+    expect(update).toMatchObject({ state: 'completed' });
+    expect((update.output as { files: string[] }).files).toHaveLength(400);
+  });
+
+  it('reads a callback of exactly MAX_WEBHOOK_BYTES; one byte more is refused', async () => {
+    const atLimit = callbackOf(3, MAX_WEBHOOK_BYTES);
+    expect(sizeOf(atLimit)).toBe(MAX_WEBHOOK_BYTES);
+    expect(await parseRunningHubWebhook(post(atLimit))).toMatchObject({ state: 'completed' });
+    const over = await rejectionOf(
+      parseRunningHubWebhook(post(callbackOf(3, MAX_WEBHOOK_BYTES + 1))),
+    );
+    expect(over).toMatchObject({ code: 'VALIDATION' });
+    expect(over.message).toMatch(/larger than 1000000 bytes/);
+  });
+
+  it('counts bytes, not characters: a body under the limit in characters but over it in bytes is refused', async () => {
+    const text = JSON.stringify({ event: 'TASK_END', taskId: '1', pad: 'é'.repeat(600) });
+    expect(text.length).toBeLessThan(1_000);
+    expect(sizeOf(text)).toBeGreaterThan(1_000);
+    const error = await rejectionOf(parseRunningHubWebhook(post(text), 1_000));
+    expect(error.message).toMatch(/larger than 1000 bytes/);
+  });
+
+  it('the provider declares the same limit a server reads its callbacks up to, and parses by it', async () => {
+    const provider = createRunningHubProvider({ apiKey: 'key' });
+    expect(provider.maxWebhookBytes).toBe(MAX_WEBHOOK_BYTES);
+    const over = await rejectionOf(
+      provider.parseWebhook(post(callbackOf(1, MAX_WEBHOOK_BYTES + 1))),
+    );
+    expect(over.message).toMatch(/larger than 1000000 bytes/);
+    expect(await provider.parseWebhook(post(callbackOf(1, MAX_WEBHOOK_BYTES)))).toMatchObject({
+      state: 'completed',
+    });
   });
 });

@@ -45,8 +45,11 @@ export interface RouteContext<A extends Access = Access> {
   pool(): string | undefined;
   /** The body as bounded, safe JSON (see readJsonBody); undefined when empty. */
   json(): Promise<unknown>;
-  /** The body's bytes, bounded by the handler's `maxBodyBytes`. */
-  bytes(): Promise<Uint8Array>;
+  /**
+   * The body's bytes, bounded by `maxBytes` (default: the handler's `maxBodyBytes`);
+   * PAYLOAD_TOO_LARGE past it.
+   */
+  bytes(maxBytes?: number): Promise<Uint8Array>;
   /** `value` as `schema` parses it; VALIDATION naming the first issues otherwise. */
   validate<T>(schema: z.ZodType<T>, value: unknown): T;
 }
