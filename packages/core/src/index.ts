@@ -124,6 +124,7 @@ export {
   type UploadResult,
   uploadPath,
 } from './ports/uploader.js';
+export type { HealReport } from './runner/healer.js';
 export { base64Url, hmacSha256 } from './runner/hmacSha256.js';
 export { createJobRunner, JobRunner } from './runner/jobRunner.js';
 export type { StoredOutputFile } from './runner/outputCopy.js';
@@ -143,7 +144,6 @@ export {
   withStoreDeadline,
 } from './runner/storeDeadline.js';
 export type { SubmitRequest } from './runner/submitRequest.js';
-export type { HealReport } from './runner/watchdog.js';
 export {
   timingSafeEqual,
   verifyWebhookToken,

@@ -73,6 +73,6 @@ export async function parseRunningHubWebhook(
   } catch (cause) {
     throw invalid('eventData has no { code, msg, data }', cause);
   }
-  // 804/813 (still running or queued) change nothing; the watchdog polls such a task later.
+  // 804/813 (still running or queued) change nothing; a heal pass polls such a task later.
   return { taskId: id, ...statusFromOutputs(envelope) };
 }

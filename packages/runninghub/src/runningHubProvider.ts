@@ -54,7 +54,7 @@ function fileTypeOf(file: ProviderFile): string {
 /**
  * jobgate's Provider for RunningHub (ComfyUI cloud). Starts an AI app or a workflow, as the
  * tool's `provider.target(input)` decides, with the job's own callback URL; reads status
- * and outputs (for the watchdog); cancels; uploads inputs. Every failure is a
+ * and outputs (for heal); cancels; uploads inputs. Every failure is a
  * `JobGateError` with RunningHub's code as `providerCode` and a `kind` (see README).
  */
 export class RunningHubProvider implements Provider {
@@ -129,7 +129,7 @@ export class RunningHubProvider implements Provider {
 
   /**
    * The task's state; for a finished task also its outputs (or failure reason), so the
-   * watchdog can end a job whose callback was lost.
+   * heal can end a job whose callback was lost.
    */
   async status(taskId: string, context?: Pick<ProviderContext, 'signal'>): Promise<ProviderStatus> {
     const signal = context?.signal;

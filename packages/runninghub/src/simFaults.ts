@@ -8,7 +8,7 @@ export interface SimRates {
   transient?: number;
   /** A task ends FAILED (805 with a ComfyUI failedReason). */
   fail?: number;
-  /** The completion callback is never sent (the watchdog must poll). */
+  /** The completion callback is never sent (a heal pass must poll). */
   lostWebhook?: number;
   /** The completion callback is sent twice. */
   duplicateWebhook?: number;

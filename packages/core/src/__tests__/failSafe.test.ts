@@ -43,7 +43,7 @@ describe('FailSafe', () => {
   it('guard: the error of work reaches the caller named after the job, once the job has ended', async () => {
     const { store, failSafe, place } = handParts();
     await place(1);
-    const work = failSafe.guard(uuid(1), async () => {
+    const work = failSafe.run(uuid(1), async () => {
       throw new Error('boom');
     });
     await expect(work).rejects.toMatchObject({ code: 'INTERNAL', jobId: uuid(1) });

@@ -12,12 +12,12 @@ import type {
 } from '../ports/provider.js';
 import { CreditSettler } from '../runner/creditSettler.js';
 import { FailSafe } from '../runner/failSafe.js';
+import { Healer } from '../runner/healer.js';
 import { JobRunner } from '../runner/jobRunner.js';
 import { ProviderLauncher } from '../runner/providerLauncher.js';
-import { ProviderUpdates } from '../runner/providerUpdates.js';
 import { createRunnerContext } from '../runner/runnerContext.js';
 import type { JobRunnerOptions } from '../runner/runnerOptions.js';
-import { Watchdog } from '../runner/watchdog.js';
+import { UpdateApplier } from '../runner/updateApplier.js';
 import { FakeClock } from '../testing/fakeClock.js';
 
 export const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -141,8 +141,8 @@ export function handParts(over: Partial<JobRunnerOptions> = {}) {
     onFailed: (jobId, error) => failSafe.fail(jobId, error),
   });
   const failSafe = new FailSafe(ctx, credits, launcher);
-  const updates = new ProviderUpdates(ctx, { failSafe, credits, launcher }, []);
-  const watchdog = new Watchdog(ctx, { failSafe, credits, launcher, updates });
+  const updates = new UpdateApplier(ctx, { failSafe, credits, launcher }, []);
+  const watchdog = new Healer(ctx, { failSafe, credits, launcher, updates });
   /** Creates job n and lets the store place it (running or queued), charged if billed. */
   const place = async (n: number, cost = 10) => {
     const job = { id: uuid(n), tool: 'img', userId: `u${n}`, pool: 'default', input };

@@ -23,7 +23,7 @@ export type ProviderState =
 
 /**
  * A task's state at the provider. `unknown` with an `error` means the provider does not know
- * the task (RunningHub "task not found"): the watchdog ends the job as TASK_LOST. `unknown`
+ * the task (RunningHub "task not found"): heal ends the job as TASK_LOST. `unknown`
  * without an error says nothing.
  */
 export interface ProviderStatus {
@@ -41,7 +41,7 @@ export function isTaskNotFound(status: ProviderStatus): boolean {
   return status.state === 'unknown' && status.error !== undefined;
 }
 
-/** A status update pushed by the provider (webhook) or pulled by the watchdog. */
+/** A status update pushed by the provider (webhook) or pulled by a heal pass. */
 export interface ProviderUpdate extends ProviderStatus {
   taskId: string;
 }

@@ -31,7 +31,7 @@ export class FailSafe {
    * Runs the work of a job this call created; if it fails, the job is ended by
    * {@link FailSafe.fail} before the error (a JobGateError naming the job) is rethrown.
    */
-  async guard<T>(jobId: string, work: () => Promise<T>): Promise<T> {
+  async run<T>(jobId: string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {

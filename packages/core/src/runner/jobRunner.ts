@@ -17,13 +17,13 @@ import type {
 import type { Provider, ProviderStatus } from '../ports/provider.js';
 import { CreditSettler } from './creditSettler.js';
 import { FailSafe } from './failSafe.js';
+import { Healer, type HealReport } from './healer.js';
 import { outputLinks } from './outputLinks.js';
 import { ProviderLauncher } from './providerLauncher.js';
-import { ProviderUpdates } from './providerUpdates.js';
 import { createRunnerContext, type RunnerContext } from './runnerContext.js';
 import type { CancelRequest, JobRunnerOptions, SlotsInfo } from './runnerOptions.js';
 import { parseSubmitRequest, type SubmitRequest } from './submitRequest.js';
-import { type HealReport, Watchdog } from './watchdog.js';
+import { UpdateApplier } from './updateApplier.js';
 
 /**
  * The server side of the lifecycle. Every path that fails leaves the job terminal,
@@ -41,8 +41,8 @@ export class JobRunner {
   readonly #credits: CreditSettler;
   readonly #launcher: ProviderLauncher;
   readonly #failSafe: FailSafe;
-  readonly #updates: ProviderUpdates;
-  readonly #watchdog: Watchdog;
+  readonly #updates: UpdateApplier;
+  readonly #healer: Healer;
 
   constructor(options: JobRunnerOptions) {
     const ctx = createRunnerContext(options);
@@ -67,8 +67,8 @@ export class JobRunner {
     const secrets = options.webhook
       ? [options.webhook.secret, ...(options.webhook.previousSecrets ?? [])]
       : [];
-    this.#updates = new ProviderUpdates(ctx, parts, secrets);
-    this.#watchdog = new Watchdog(ctx, { ...parts, updates: this.#updates });
+    this.#updates = new UpdateApplier(ctx, parts, secrets);
+    this.#healer = new Healer(ctx, { ...parts, updates: this.#updates });
   }
 
   on<E extends keyof JobEvents>(event: E, listener: (...args: JobEvents[E]) => void): () => void {
@@ -106,7 +106,7 @@ export class JobRunner {
       } catch (error) {
         // Healing stays off the hot path: only when a stale job may be what blocks the user.
         if (!this.#healOnRequest || toJobGateError(error).code !== 'ACTIVE_JOB_EXISTS') throw error;
-        await this.#watchdog.healQuietly();
+        await this.#healer.healQuietly();
         created = await create();
       }
       if (!created.created) return created.job;
@@ -116,7 +116,7 @@ export class JobRunner {
       throw toJobGateError(error, 'INTERNAL', jobId);
     }
     this.#ctx.emit('created', job);
-    return this.#failSafe.guard(jobId, async () => {
+    return this.#failSafe.run(jobId, async () => {
       let placement = placedNow;
       if (!placement) {
         await this.#credits.charge(job);
@@ -129,7 +129,7 @@ export class JobRunner {
       if (!this.#healOnRequest) return placed;
       // Queued only when the cap is really full: a slot held by a lost start is freed
       // now (and the queue head, maybe this job, promoted) rather than at the next tick.
-      const { healed } = await this.#watchdog.healQuietly(tool.pool);
+      const { healed } = await this.#healer.healQuietly(tool.pool);
       return healed.length > 0 ? ((await this.store.get(job.id)) ?? placed) : placed;
     });
   }
@@ -163,7 +163,7 @@ export class JobRunner {
 
   /** The user's active job after healing stale ones, or null. */
   async active(userId: string): Promise<Job | null> {
-    if (this.#healOnRequest) await this.#watchdog.healQuietly();
+    if (this.#healOnRequest) await this.#healer.healQuietly();
     return this.store.findActive(userId);
   }
 
@@ -284,7 +284,7 @@ export class JobRunner {
    * refunds still owed. For a scheduler or {@link startHealing}.
    */
   heal(): Promise<HealReport> {
-    return this.#watchdog.heal();
+    return this.#healer.heal();
   }
 
   /**
@@ -292,14 +292,14 @@ export class JobRunner {
    * With the 15 s start lease, a dead instance's slots are in use again within 15 s + one tick.
    */
   startHealing(intervalMs = 4_000): () => void {
-    this.#watchdog.startHealing(intervalMs);
+    this.#healer.startHealing(intervalMs);
     return () => this.close();
   }
 
   /** Stops timers. The store is the caller's to close. */
   close(): void {
     this.#ctx.closed = true;
-    this.#watchdog.stop();
+    this.#healer.stop();
   }
 
   #cancelFrom(jobId: string, from: readonly JobStatus[]): Promise<FinishResult> {

@@ -22,7 +22,7 @@ import { withStoreDeadline } from './storeDeadline.js';
 export type JobEventWithJob = Exclude<keyof JobEvents, 'error'>;
 
 /**
- * What the parts of a runner share (FailSafe, launcher, watchdog, credits, provider
+ * What the parts of a runner share (FailSafe, launcher, healer, credits, provider
  * updates), so none of them reaches into another's fields or the façade's.
  */
 export interface RunnerContext {

@@ -20,7 +20,7 @@ export interface SimulatedRates {
   transient?: number;
   /** The task runs, then fails. */
   fail?: number;
-  /** The completion callback never arrives (the watchdog must poll). */
+  /** The completion callback never arrives (a heal pass must poll). */
   lostWebhook?: number;
 }
 

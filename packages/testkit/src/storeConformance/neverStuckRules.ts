@@ -28,7 +28,7 @@ export function neverStuckRules(t: ConformanceContext): void {
 
     it('heals every old phantom shape on the next tick and gives their slots to the queue', async () => {
       // status × task id null × started_at null/old/recent × queued without a position. A
-      // running row WITH a task is the watchdog's (it asks the provider): see the runner's
+      // running row WITH a task is heal's (it asks the provider): see the runner's
       // test of old shapes.
       const shapes: Array<{ name: string; fields: Partial<Job>; ends: [string, string] | null }> = [
         {

@@ -6,16 +6,16 @@ import { isTaskNotFound, type ProviderStatus } from '../ports/provider.js';
 import type { CreditSettler } from './creditSettler.js';
 import type { FailSafe } from './failSafe.js';
 import type { ProviderLauncher } from './providerLauncher.js';
-import type { ProviderUpdates } from './providerUpdates.js';
 import type { RunnerContext } from './runnerContext.js';
 import { untilAborted } from './untilAborted.js';
+import type { UpdateApplier } from './updateApplier.js';
 
 export interface HealReport {
   healed: Job[];
   promoted: Job[];
   /** Running jobs whose provider status was checked. */
   polled: number;
-  /** Jobs ended by the watchdog (finished at the provider, or overdue). */
+  /** Jobs ended by the heal pass (finished at the provider, or overdue). */
   watched: Job[];
   refunded: number;
 }
@@ -24,12 +24,12 @@ export interface HealReport {
  * Nothing stays stuck: ends what outlived its window, asks the provider about running jobs
  * that went quiet or overdue, and pays refunds still owed.
  */
-export class Watchdog {
+export class Healer {
   readonly #ctx: RunnerContext;
   readonly #failSafe: FailSafe;
   readonly #credits: CreditSettler;
   readonly #launcher: ProviderLauncher;
-  readonly #updates: ProviderUpdates;
+  readonly #updates: UpdateApplier;
   /** Status calls that failed, by job id: how many, and not before when to retry. */
   readonly #statusFailures = new Map<string, { count: number; nextAt: number }>();
   /** Copies of finished jobs' results that failed, by job id. */
@@ -42,7 +42,7 @@ export class Watchdog {
       failSafe: FailSafe;
       credits: CreditSettler;
       launcher: ProviderLauncher;
-      updates: ProviderUpdates;
+      updates: UpdateApplier;
     },
   ) {
     this.#ctx = ctx;
@@ -65,7 +65,7 @@ export class Watchdog {
     for (const job of running) {
       if (job.taskId === null || !tools.has(job.tool)) continue;
       const after = await this.#watch(job, now).catch((e) => {
-        this.#ctx.report(e, 'watchdog', job.id);
+        this.#ctx.report(e, 'heal', job.id);
         return null;
       });
       if (after === 'skipped') continue;
@@ -132,7 +132,7 @@ export class Watchdog {
   }
 
   /**
-   * The watchdog for one running job with a task: asks the provider when the job went quiet,
+   * The heal of one running job with a task: asks the provider when the job went quiet,
    * ran past its tool's `maxRunMs`, or is an old row without `started_at`. Ends it when the
    * provider says it ended, does not know the task (TASK_LOST), or it is overdue (TIMEOUT);
    * a status call that fails past `maxRunMs` is retried with backoff within a grace period.
@@ -154,7 +154,7 @@ export class Watchdog {
       status = await untilAborted(provider.status(taskId, { job, tool, signal }), signal);
       this.#statusFailures.delete(job.id);
     } catch (error) {
-      this.#ctx.report(error, 'watchdog', job.id);
+      this.#ctx.report(error, 'heal', job.id);
       const count = (failures?.count ?? 0) + 1;
       const backoff = tool.pollIntervalMs * 2 ** Math.min(count - 1, 3);
       this.#statusFailures.set(job.id, { count, nextAt: now + backoff });
@@ -170,7 +170,7 @@ export class Watchdog {
         `the provider does not know task ${taskId}${status.error ? ` (${status.error.message})` : ''}`,
         { jobId: job.id, providerCode: status.error?.code },
       );
-      this.#ctx.report(lost, 'watchdog', job.id);
+      this.#ctx.report(lost, 'heal', job.id);
       return (
         await this.#failSafe.end(
           job.id,

@@ -17,7 +17,7 @@ type Update = ProviderStatus & { taskId?: string };
 const clamp01 = (n: number): number => Math.min(1, Math.max(0, n));
 
 /** What the provider says about a task (a webhook or a status poll), applied to its job. */
-export class ProviderUpdates {
+export class UpdateApplier {
   readonly #ctx: RunnerContext;
   readonly #failSafe: FailSafe;
   readonly #credits: CreditSettler;
