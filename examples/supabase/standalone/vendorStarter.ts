@@ -2,7 +2,10 @@
 // own, deployable before the @jobgate/* packages are on the npm registry. Copies the starter
 // to <folder> (unless a copy is already there: then only the generated parts are refreshed),
 // bundles the function's @jobgate/* code into supabase/functions/_vendor/jobgate and points the
-// function's deno.json at it, and packs the front end's @jobgate/* packages into vendor/.
+// function's deno.json at it, packs the front end's @jobgate/* packages into vendor/, and writes
+// jobgate's migration (supabase/migrations/20260201000000_jobgate.sql, not kept in this
+// repository) when the copy has none.
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +24,8 @@ const NOT_COPIED = [
   join('supabase', '.temp'),
   join('supabase', '.branches'),
 ];
+/** Writes jobgate's Supabase migration from the packages' sources (see its header). */
+const BUILD_MIGRATION = join(REPO_ROOT, 'packages', 'supabase', 'scripts', 'buildMigrations.mjs');
 const isSecret = (name: string) => /^\.env(\..+)?$/.test(name) && name !== '.env.example';
 
 /** The lines of the starter's .gitignore that only hold inside this repository. */
@@ -57,6 +62,12 @@ export async function vendorStarter(out: string): Promise<VendoredStarter> {
     }
   } else if (!existsSync(join(out, 'supabase', 'functions'))) {
     throw new Error(`${out} is neither empty nor a copy of the starter (no supabase/functions)`);
+  }
+  const migrations = join(out, 'supabase', 'migrations');
+  if (!readdirSync(migrations).some((name) => name.endsWith('_jobgate.sql'))) {
+    // Once in a copy, it is one of its migrations: a refresh never rewrites it (an upgrade of
+    // jobgate is a new migration, docs/production.md).
+    execFileSync(process.execPath, [BUILD_MIGRATION, '--out', migrations], { stdio: 'ignore' });
   }
   await vendorFunctions(out);
   await vendorPackages(out);

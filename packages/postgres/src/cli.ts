@@ -11,7 +11,8 @@ export const CLI_OPTIONS = {
 
 export const USAGE = `usage: jobgate-postgres migrate --url postgres://… [--schema public]
 
-  migrate     apply the pending jobgate migrations (idempotent, safe to run concurrently)
+  migrate     apply the pending jobgate migrations, then the functions if they changed
+              (idempotent, safe to run concurrently)
   --url       connection string (default: $DATABASE_URL)
   --schema    target schema, created if missing (default: public)
   -h, --help  show this help
@@ -42,10 +43,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     postgres(url, { max: 1, prepare: false, onnotice: () => undefined, fetch_types: false }),
   );
   try {
-    const { applied } = await migrate(client, { schema: values.schema });
+    const { applied, functionsApplied } = await migrate(client, { schema: values.schema });
+    const what = [
+      ...(applied.length > 0 ? [`migrations ${applied.join(', ')}`] : []),
+      ...(functionsApplied ? ['the functions (sql/)'] : []),
+    ];
     console.log(
-      applied.length > 0
-        ? `jobgate: applied migrations ${applied.join(', ')} to schema ${values.schema}`
+      what.length > 0
+        ? `jobgate: applied ${what.join(' and ')} to schema ${values.schema}`
         : `jobgate: schema ${values.schema} is up to date`,
     );
     return 0;

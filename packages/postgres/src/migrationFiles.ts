@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { JobGateError } from '@jobgate/core';
 import type { FunctionsMigration, Migration } from './migration.js';
 
@@ -24,6 +22,35 @@ export const LIVE_SQL_FILES: readonly string[] = [
 // entry also runs where there is no file system (an edge function that never migrates).
 const PACKAGE = new URL('../', import.meta.url);
 
+/** What this file uses of node:fs and node:crypto. */
+interface NodeBuiltins {
+  'node:fs': {
+    readdirSync(path: URL): string[];
+    readFileSync(path: URL, encoding: 'utf8'): string;
+  };
+  'node:crypto': {
+    createHash(algorithm: 'sha256'): { update(data: string): { digest(encoding: 'hex'): string } };
+  };
+}
+
+/**
+ * A Node built-in, looked up when used (process.getBuiltinModule, Node ≥ 20.16) rather than
+ * imported: the main entry is also type-checked and run by Deno in an edge function, which
+ * never migrates and must not need Node's types.
+ */
+function builtin<K extends keyof NodeBuiltins>(id: K): NodeBuiltins[K] {
+  const process = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } })
+    .process;
+  const module = process?.getBuiltinModule?.(id);
+  if (!module) {
+    throw new JobGateError(
+      'INTERNAL',
+      `@jobgate/postgres reads its SQL files with ${id}: migrate() runs on Node ≥ 20.16`,
+    );
+  }
+  return module as NodeBuiltins[K];
+}
+
 let loaded: { numbered: readonly Migration[]; functions: FunctionsMigration } | undefined;
 
 /** The names in a directory of the package (`file` undefined), or one file's text. */
@@ -32,7 +59,8 @@ function read(dir: string, file: string): string;
 function read(dir: string, file?: string): string | string[] {
   const url = new URL(file === undefined ? `${dir}/` : `${dir}/${file}`, PACKAGE);
   try {
-    return file === undefined ? readdirSync(url) : readFileSync(url, 'utf8');
+    const fs = builtin('node:fs');
+    return file === undefined ? fs.readdirSync(url) : fs.readFileSync(url, 'utf8');
   } catch (error) {
     throw new JobGateError(
       'INTERNAL',
@@ -61,7 +89,7 @@ function load(): NonNullable<typeof loaded> {
   const sql = LIVE_SQL_FILES.map(
     (file) => `-- ===== sql/${file} =====\n\n${read('sql', file).trim()}\n`,
   ).join('\n');
-  const checksum = createHash('sha256').update(sql).digest('hex');
+  const checksum = builtin('node:crypto').createHash('sha256').update(sql).digest('hex');
   loaded = { numbered, functions: { version: null, name: 'functions', checksum, sql } };
   return loaded;
 }

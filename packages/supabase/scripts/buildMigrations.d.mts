@@ -1,3 +1,2 @@
-export declare const MIGRATION_FILE: string;
-export declare function buildMigration(): string;
-export declare const STARTER_MIGRATION_FILE: string;
+// A command line only (see its header): it exports nothing.
+export {};

@@ -22,3 +22,5 @@ export function withNodeRealtime<SchemaName extends string = 'public'>(
     },
   };
 }
+
+export { SUPABASE_MIGRATION_NAME, supabaseMigration } from './supabaseMigration.js';

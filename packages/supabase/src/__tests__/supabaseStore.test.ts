@@ -139,10 +139,10 @@ describeWith(
 
 describeWith('postgres', 'the Supabase migration', () => {
   it('adds the jobs table to supabase_realtime where the publication exists, and is idempotent', async () => {
-    const { buildMigration } = await import('../../scripts/buildMigrations.mjs');
+    const { supabaseMigration } = await import('../supabaseMigration.js');
     const db = await createSupabaseTestDb({ publication: true });
     try {
-      await db.sql.unsafe(buildMigration());
+      await db.sql.unsafe(supabaseMigration());
       const tables = await db.sql<{ tablename: string }[]>`
         select tablename from pg_publication_tables where pubname = 'supabase_realtime'`;
       // Jobs, queue moves, and credit balances for useCredits().

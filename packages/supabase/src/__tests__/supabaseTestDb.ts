@@ -2,9 +2,9 @@ import { type Job, type JobRow, jobFromRow } from '@jobgate/core';
 import { postgresJsClient } from '@jobgate/postgres';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import postgres from 'postgres';
-import { buildMigration } from '../../scripts/buildMigrations.mjs';
 import { fakePostgrest } from '../local/fakePostgrest.js';
 import { SUPABASE_BASICS } from '../local/localSupabase.js';
+import { supabaseMigration } from '../supabaseMigration.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL;
 export const JWT_SECRET = 'super-secret-jwt-token-with-at-least-32-characters-long';
@@ -44,7 +44,7 @@ export async function createSupabaseTestDb(
   try {
     await sql.unsafe(SUPABASE_BASICS);
     if (options.publication) await sql.unsafe('create publication supabase_realtime');
-    await sql.unsafe(options.migration ?? buildMigration());
+    await sql.unsafe(options.migration ?? supabaseMigration());
   } catch (error) {
     await sql.end();
     await admin.unsafe(`drop database if exists ${name} with (force)`);

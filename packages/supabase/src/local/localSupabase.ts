@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { base64Url, hmacSha256 } from '@jobgate/core';
 import { pgliteClient, postgresJsClient, type SqlClient } from '@jobgate/postgres';
 import { toNodeListener } from '@jobgate/server/node';
+import { SUPABASE_MIGRATION_NAME, supabaseMigration } from '../supabaseMigration.js';
 import { fakePostgrest, verify } from './fakePostgrest.js';
 import { fakeRealtime } from './fakeRealtime.js';
 import { fakeStorage } from './fakeStorage.js';
@@ -213,7 +214,9 @@ export async function startLocalSupabase(options: LocalSupabaseOptions): Promise
 /**
  * Applies a Supabase project's `supabase/migrations/*.sql` in file-name order (what
  * `supabase db reset` does), then `supabase/seed.sql` when `seed` is true. Each file runs as
- * one multi-statement query.
+ * one multi-statement query. A project without a `*_jobgate.sql` of its own (the starter in
+ * the jobgate repository, where it is not committed) gets jobgate's migration built from the
+ * packages' sources ({@link supabaseMigration}) as `20260201000000_jobgate.sql`.
  */
 export async function applyMigrations(
   db: SqlClient,
@@ -221,12 +224,18 @@ export async function applyMigrations(
   options: { seed?: boolean } = {},
 ): Promise<string[]> {
   const dir = join(supabaseDir, 'migrations');
-  const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.sql'))
-    .sort();
-  for (const name of files) await db.exec(readFileSync(join(dir, name), 'utf8'));
+  const files = new Map(
+    readdirSync(dir)
+      .filter((name) => name.endsWith('.sql'))
+      .map((name) => [name, () => readFileSync(join(dir, name), 'utf8')] as const),
+  );
+  if (![...files.keys()].some((name) => name.endsWith('_jobgate.sql'))) {
+    files.set(SUPABASE_MIGRATION_NAME, supabaseMigration);
+  }
+  const names = [...files.keys()].sort();
+  for (const name of names) await db.exec(files.get(name)!());
   if (options.seed) await db.exec(readFileSync(join(supabaseDir, 'seed.sql'), 'utf8'));
-  return files;
+  return names;
 }
 
 /** postgres.js on a URL, or an in-memory PGlite; each loaded only when used. */
