@@ -2,7 +2,7 @@
 // `npm run dev:supabase` (repository root). A fresh database (in-memory PGlite, or on your
 // PostgreSQL with DATABASE_URL) with the project's migrations and seed, a local stand-in for the
 // Supabase APIs (with a stand-in of auth.users, so a sign-up gets its credits as on a project),
-// the simulated RunningHub, the edge function in Deno, and the maintenance route called every
+// the simulated RunningHub, the edge function in Deno, and the heal route called every
 // minute.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -36,7 +36,7 @@ export interface StarterOptions {
   port?: number;
   /** How long a simulated RunningHub task runs, [min, max] ms. */
   taskMs?: readonly [number, number];
-  /** How often the maintenance route is called. Default 60 000 ms, like the pg_cron job. */
+  /** How often the heal route is called. Default 60 000 ms, like the pg_cron job. */
   maintenanceMs?: number;
   /** Port of the front end (Vite); default 5173, 0 = a free one, null = no front end. */
   webPort?: number | null;
@@ -118,7 +118,7 @@ export async function startStarter(options: StarterOptions): Promise<RunningStar
     const service = local.serviceRoleKey;
     // What the pg_cron job does on a Supabase project.
     timer = setInterval(() => {
-      void fetch(`${functionUrl}/maintenance`, {
+      void fetch(`${functionUrl}/heal`, {
         method: 'POST',
         headers: { authorization: `Bearer ${service}` },
       }).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { JobGateError } from '@jobgate/core';
 
-/** Who is calling: a user (routes about their own jobs) or the service (maintenance). */
+/** Who is calling: a user (routes about their own jobs) or the service (`POST /heal`). */
 export interface AuthContext {
   /** The user id, from the verified token only. Null for service credentials. */
   userId: string | null;

@@ -65,7 +65,7 @@ export function createGuard(options: JobHandlerOptions): Guard {
       throw new JobGateError('FORBIDDEN', 'this route is for signed-in users');
     }
     if (access === 'service' && who.role !== 'service') {
-      throw new JobGateError('FORBIDDEN', 'maintenance needs service credentials');
+      throw new JobGateError('FORBIDDEN', 'this route needs service credentials');
     }
     return who;
   };

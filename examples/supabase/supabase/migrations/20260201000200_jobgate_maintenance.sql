@@ -1,4 +1,4 @@
--- Every minute, pg_cron calls the function's maintenance route through pg_net: it ends stale
+-- Every minute, pg_cron calls the function's heal route through pg_net: it ends stale
 -- jobs and asks RunningHub about running ones whose callback never came. The project URL and
 -- the service role key are read from Vault at each run, so no secret lives in this file.
 -- Store them once per project (SQL editor), see docs/supabase.md:
@@ -10,7 +10,7 @@ do $$
 begin
   if not exists (select 1 from pg_available_extensions where name = 'pg_cron')
      or not exists (select 1 from pg_available_extensions where name = 'pg_net') then
-    raise notice 'pg_cron or pg_net is not available: schedule POST /jobgate/maintenance another way';
+    raise notice 'pg_cron or pg_net is not available: schedule POST /jobgate/heal another way';
     return;
   end if;
   create extension if not exists pg_cron;
@@ -22,7 +22,7 @@ begin
     $job$
     select net.http_post(
       url := (select decrypted_secret from vault.decrypted_secrets
-               where name = 'jobgate_project_url') || '/functions/v1/jobgate/maintenance',
+               where name = 'jobgate_project_url') || '/functions/v1/jobgate/heal',
       headers := jsonb_build_object(
         'content-type', 'application/json',
         'authorization', 'Bearer ' || (select decrypted_secret from vault.decrypted_secrets

@@ -21,7 +21,7 @@ describeWith('chromium', 'the web app in Chromium', () => {
       for (const marker of [
         'ZodError',
         'invalid request:',
-        'maintenance needs',
+        'needs service credentials',
         'jobgate_',
         '"node:',
       ]) {

@@ -101,6 +101,18 @@ describe('routes', () => {
     expect((await call('GET', '/jobs/active', { token: TOKENS.service })).status).toBe(403);
   });
 
+  it('POST /heal is the heal route (POST /maintenance its old path); service credentials only', async () => {
+    const { call, store, clock } = setup();
+    store.unsafeInsert(phantom(uuid(6), 'alice', 'upscaler', clock.now() - 60_000));
+    const asUser = await call('POST', '/heal');
+    expect(asUser.status).toBe(403);
+    expect(asUser.body?.error?.message).toBe('this route needs service credentials');
+    const asService = await call('POST', '/heal', { token: TOKENS.service });
+    expect(asService.status).toBe(200);
+    expect((asService.body?.report as { healed: Job[] }).healed.map((j) => j.id)).toEqual([uuid(6)]);
+    expect((await store.get(uuid(6)))?.status).toBe('cancelled');
+  });
+
   it('webhooks: a forged or foreign token is 401, a malformed body 400, duplicates change nothing', async () => {
     const { call, store, storage, upload } = setup();
     await call('POST', '/jobs', {

@@ -18,7 +18,7 @@ const submitSchema = z.object({
  * even if the rest of the body is not, and a malformed body is refused after the limit. The
  * runner checks the request again for every caller (its submit is the API).
  */
-export async function submitJob(ctx: RouteContext<'user'>): Promise<Response> {
+export async function createJob(ctx: RouteContext<'user'>): Promise<Response> {
   const userId = ctx.caller.userId;
   const body = await ctx.json();
   const parsed = submitSchema.safeParse(body);
