@@ -60,5 +60,6 @@ if (values.check) {
   );
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, SUPABASE_MIGRATION_NAME), sql);
-  console.log(`wrote ${join(dir, SUPABASE_MIGRATION_NAME)}`);
+  // stderr: under `npm pack --json` (prepack) stdout is the pack's JSON.
+  console.error(`wrote ${join(dir, SUPABASE_MIGRATION_NAME)}`);
 }
