@@ -22,8 +22,8 @@ const newJob = (job: NewJob) => ({
 });
 
 /**
- * The SQL call behind each JobStore method, shared by PostgresStore (a SqlClient) and
- * SupabaseStore (PostgREST `.rpc`). `clock` decides the `p_now` of lifecycle changes: null
+ * The SQL call behind each JobStore method of SqlStore, whichever transport carries it (a
+ * SqlClient for PostgresStore, PostgREST `.rpc` for SupabaseStore). `clock` decides the `p_now` of lifecycle changes: null
  * lets the database clock decide (`database`), or the `now` the caller passes (`caller`).
  * Lease and refund-claim times are always the caller's.
  */

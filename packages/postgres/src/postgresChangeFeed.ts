@@ -1,6 +1,7 @@
 import type { JobChange, JobStatus } from '@jobgate/core';
 import { notifyChannel } from './migrate.js';
 import type { SqlClient } from './sqlClient.js';
+import type { SqlStoreFeed } from './sqlStore.js';
 
 export interface PostgresChangeFeedOptions {
   /** Runs the polling reads. */
@@ -19,10 +20,14 @@ interface Poll {
 
 /**
  * The change notices of PostgresStore's `subscribe`: LISTEN on the schema's channel (one
- * NOTIFY per changed row and one per pool whose queue moved, sent by a trigger), else polling
- * `updated_at`. Starts with the first subscriber.
+ * NOTIFY per changed row and one per pool whose queue moved, sent by the triggers of
+ * packages/postgres/sql/notify.sql), else polling `updated_at`. Starts with the first
+ * subscriber. The database tells every process, so SqlStore announces nothing itself here
+ * (no `announce`). The trigger's "queue moved" is movedQueues of @jobgate/core tested on
+ * each row's before and after (it left `queued`, or went back in at the head); polling,
+ * which sees no before, names every pool with a change.
  */
-export class PostgresChangeFeed {
+export class PostgresChangeFeed implements SqlStoreFeed {
   readonly #client: Pick<SqlClient, 'query'>;
   readonly #listener: Pick<SqlClient, 'listen'> | null;
   readonly #schema: string;

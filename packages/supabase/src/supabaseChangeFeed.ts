@@ -1,4 +1,5 @@
 import { type Job, type JobChange, type JobRow, jobFromRow } from '@jobgate/core';
+import type { SqlStoreFeed } from '@jobgate/postgres';
 import type { SupabaseClient } from '@supabase/supabase-js';
 
 export interface SupabaseChangeFeedOptions {
@@ -11,10 +12,12 @@ export interface SupabaseChangeFeedOptions {
 
 /**
  * The change notices of SupabaseStore's `subscribe`: the store's own calls report what they
- * changed (`emit`, `queueMoved`); with `realtime`, a Realtime channel on the jobs table and
- * on the per-pool rows of jobgate_queue_moves brings other processes' changes too.
+ * changed (`announce`: the jobs, and the pools movedQueues of @jobgate/core names); with
+ * `realtime`, a Realtime channel on the jobs table and on the per-pool rows of
+ * jobgate_queue_moves (whose trigger in packages/supabase/sql/supabase.sql applies the same
+ * rule to the rows) brings other processes' changes too.
  */
-export class SupabaseChangeFeed {
+export class SupabaseChangeFeed implements SqlStoreFeed {
   readonly #client: SupabaseClient;
   readonly #schema: string;
   readonly #table: string;
@@ -54,6 +57,11 @@ export class SupabaseChangeFeed {
       await this.#client.removeChannel(this.#channel);
       this.#channel = null;
     }
+  }
+
+  announce(changed: readonly Job[], movedPools: readonly string[]): void {
+    for (const job of changed) this.emit(job);
+    for (const pool of movedPools) this.queueMoved(pool);
   }
 
   emit(job: Job): void {
