@@ -56,6 +56,7 @@ export type {
   SlotOptions,
   StartResult,
   StoreCapabilities,
+  StoreHealResult,
 } from './ports/jobStore.js';
 export { isTaskNotFound, type ProviderState } from './ports/provider.js';
 export type { UploadRequest, UploadResult } from './ports/uploader.js';

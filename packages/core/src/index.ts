@@ -99,7 +99,6 @@ export type {
   FinishOutcome,
   FinishResult,
   HealOptions,
-  HealResult,
   JobChange,
   JobQuery,
   JobStore,
@@ -107,6 +106,7 @@ export type {
   SlotOptions,
   StartResult,
   StoreCapabilities,
+  StoreHealResult,
 } from './ports/jobStore.js';
 export {
   isTaskNotFound,

@@ -6,7 +6,6 @@ import {
   type FinishOutcome,
   type FinishResult,
   type HealOptions,
-  type HealResult,
   type Job,
   type JobChange,
   type JobQuery,
@@ -21,6 +20,7 @@ import {
   type SlotOptions,
   type StartResult,
   type StoreCapabilities,
+  type StoreHealResult,
 } from '@jobgate/core';
 import { type JobStoreCalls, jobStoreCalls } from './jobStoreCalls.js';
 import type { SqlCall } from './sqlFunctions.js';
@@ -165,7 +165,7 @@ export class SqlStore implements JobStore {
     return promoted;
   }
 
-  async heal(options: HealOptions): Promise<HealResult> {
+  async heal(options: HealOptions): Promise<StoreHealResult> {
     const r = await this.#call<{ healed: JobRow[]; promoted: JobRow[] }>(this.#calls.heal(options));
     const healed = jobs(r.healed);
     const promoted = jobs(r.promoted);

@@ -22,7 +22,6 @@ import type {
   FinishOutcome,
   FinishResult,
   HealOptions,
-  HealResult,
   JobChange,
   JobQuery,
   JobStore,
@@ -30,6 +29,7 @@ import type {
   SlotOptions,
   StartResult,
   StoreCapabilities,
+  StoreHealResult,
 } from '../ports/jobStore.js';
 import { ChangeFeed } from './changeFeed.js';
 import { healJobs } from './healJobs.js';
@@ -165,7 +165,7 @@ export class MemoryStore implements JobStore {
     return promoted;
   }
 
-  async heal(options: HealOptions): Promise<HealResult> {
+  async heal(options: HealOptions): Promise<StoreHealResult> {
     const result = healJobs(this.#table, this.#slots, options);
     this.#moved({ ended: result.healed, promoted: result.promoted });
     return result;

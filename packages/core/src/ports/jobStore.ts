@@ -98,12 +98,19 @@ export interface HealOptions extends SlotOptions, HealWindows {
   pool?: string;
 }
 
-export interface HealResult {
+/**
+ * What the store's part of a heal pass did ({@link JobStore.heal}: rows only). The runner's
+ * whole pass, which also asks the provider and settles credits, reports a `HealReport`.
+ */
+export interface StoreHealResult {
   /** Jobs this heal ended. */
   healed: Job[];
   /** Jobs promoted into the slots healing freed (or whose backoff ran out). */
   promoted: Job[];
 }
+
+/** @deprecated Renamed {@link StoreHealResult} (the runner's pass reports a `HealReport`). */
+export type HealResult = StoreHealResult;
 
 export interface JobQuery {
   userId?: string;
@@ -150,7 +157,7 @@ export interface JobStore {
   /** Claims queued jobs into free slots (FIFO); used after backoff expires. */
   promote(options: SlotOptions): Promise<Job[]>;
   /** Ends what outlived its window (see {@link HealOptions}) and promotes into freed slots. */
-  heal(options: HealOptions): Promise<HealResult>;
+  heal(options: HealOptions): Promise<StoreHealResult>;
   /** Compare-and-set of the credit state; true if this call changed it. */
   setCreditState(id: string, from: CreditState, to: CreditState, now: number): Promise<boolean>;
   /**

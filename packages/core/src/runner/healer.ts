@@ -1,7 +1,7 @@
 import { JobGateError, toJobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
 import { isTerminal } from '../domain/jobStatus.js';
-import type { HealResult } from '../ports/jobStore.js';
+import type { StoreHealResult } from '../ports/jobStore.js';
 import { isTaskNotFound, type ProviderStatus } from '../ports/provider.js';
 import type { CreditSettler } from './creditSettler.js';
 import type { FailSafe } from './failSafe.js';
@@ -87,7 +87,7 @@ export class Healer {
   }
 
   /** Heals one pool (a submit's own), or every pool one at a time. */
-  async healStore(pool?: string): Promise<HealResult> {
+  async healStore(pool?: string): Promise<StoreHealResult> {
     const { timeouts } = this.#ctx;
     const result = await this.#ctx.store.heal({
       ...this.#ctx.slot(),
