@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createSlotPolicy, DEFAULT_POOL } from '@jobgate/core';
+import { DEFAULT_POOL } from '@jobgate/core';
+import { createSlotPolicy } from '@jobgate/core/adapter';
 import { migrate, PostgresStore, postgresJsClient } from '@jobgate/postgres';
 import postgres from 'postgres';
 import { gapStats, median } from './analyzeRun.js';

@@ -12,7 +12,7 @@
 // transaction: timed as "finish"). Rounds run in blocks interleaved across the sizes, so
 // noise from other load on the machine falls on every size alike.
 import { parseArgs } from 'node:util';
-import { createSlotPolicy } from '@jobgate/core';
+import { createSlotPolicy } from '@jobgate/core/adapter';
 import { migrate, PostgresStore, postgresJsClient } from '@jobgate/postgres';
 import postgres from 'postgres';
 import { percentile } from './analyzeRun.js';

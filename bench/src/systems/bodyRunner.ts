@@ -4,8 +4,8 @@ import {
   JobGateError,
   type Provider,
   type ProviderStartContext,
-  type StandardSchemaV1,
 } from '@jobgate/core';
+import type { StandardSchemaV1 } from '@jobgate/core/adapter';
 import { benchNow, jobBody } from '../benchClock.js';
 import type { WorkerContext } from '../benchSystem.js';
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createJobRunner, createSlotPolicy, type Job, type SlotOptions } from '@jobgate/core';
+import { createJobRunner, type Job } from '@jobgate/core';
+import { createSlotPolicy, type SlotOptions } from '@jobgate/core/adapter';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema } from '../sqlAdmin.js';

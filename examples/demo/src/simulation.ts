@@ -1,4 +1,5 @@
-import { isTerminal, type Job, JobRunner, type JobStore, outputFileUrls } from '@jobgate/core';
+import { isTerminal, type Job, JobRunner, type JobStore } from '@jobgate/core';
+import { outputFileUrls } from '@jobgate/core/adapter';
 import {
   FakeClock,
   MemoryBilling,

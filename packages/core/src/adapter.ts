@@ -10,7 +10,7 @@
 
 export { checkBuckets, DEFAULT_BUCKETS } from './domain/checkBuckets.js';
 export { extensionFor, SNIFF_BYTES, sniffContentType } from './domain/contentType.js';
-export { isErrorCode, type ProviderErrorKind } from './domain/errors.js';
+export { isErrorCode, type JobGateErrorOptions, type ProviderErrorKind } from './domain/errors.js';
 export {
   type CreditState,
   isoAt,
@@ -22,6 +22,7 @@ export {
   type NewJob,
 } from './domain/job.js';
 export { TERMINAL_STATUSES } from './domain/jobStatus.js';
+export { movedQueues, type QueueChange } from './domain/movedQueues.js';
 export { type OutputFile, outputFileUrls } from './domain/outputFile.js';
 export { publicMessageOf } from './domain/publicMessage.js';
 export {

@@ -1,3 +1,4 @@
+import type { JsonValue } from '@jobgate/core';
 import type {
   CreateOptions,
   CreditState,
@@ -5,11 +6,10 @@ import type {
   FinishOutcome,
   HealOptions,
   JobQuery,
-  JsonValue,
   NewJob,
   RequeueOptions,
   SlotOptions,
-} from '@jobgate/core';
+} from '@jobgate/core/adapter';
 import { type SqlCall, sqlCall } from './sqlFunctions.js';
 
 const newJob = (job: NewJob) => ({

@@ -1,13 +1,12 @@
+import { type Job, JobGateError } from '@jobgate/core';
 import {
   type CreditBalance,
   type CreditLedger,
   checkBuckets,
   DEFAULT_BUCKETS,
-  type Job,
-  JobGateError,
   type LedgerEntry,
   type ProviderCost,
-} from '@jobgate/core';
+} from '@jobgate/core/adapter';
 import { checkSchema } from './migrate.js';
 import type { SqlClient } from './sqlClient.js';
 import { sqlErrorToJobGateError } from './sqlError.js';

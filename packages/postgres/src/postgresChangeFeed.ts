@@ -1,4 +1,5 @@
-import type { JobChange, JobStatus } from '@jobgate/core';
+import type { JobStatus } from '@jobgate/core';
+import type { JobChange } from '@jobgate/core/adapter';
 import { notifyChannel } from './migrate.js';
 import type { SqlClient } from './sqlClient.js';
 import type { SqlStoreFeed } from './sqlStore.js';

@@ -1,4 +1,5 @@
-import { isErrorCode, JobGateError, STORE_RETRY_AFTER_MS, toJobGateError } from '@jobgate/core';
+import { JobGateError, toJobGateError } from '@jobgate/core';
+import { isErrorCode, STORE_RETRY_AFTER_MS } from '@jobgate/core/adapter';
 
 const JOBGATE_MESSAGE = /^JOBGATE:([A-Z_]+):([\s\S]*)$/;
 

@@ -1,3 +1,4 @@
+import type { Job, JobStore, JsonValue } from '@jobgate/core';
 import {
   type CreateOptions,
   type CreateResult,
@@ -6,12 +7,9 @@ import {
   type FinishOutcome,
   type FinishResult,
   type HealOptions,
-  type Job,
   type JobChange,
   type JobQuery,
   type JobRow,
-  type JobStore,
-  type JsonValue,
   jobFromRow,
   movedQueues,
   type NewJob,
@@ -21,7 +19,7 @@ import {
   type StartResult,
   type StoreCapabilities,
   type StoreHealResult,
-} from '@jobgate/core';
+} from '@jobgate/core/adapter';
 import { type JobStoreCalls, jobStoreCalls } from './jobStoreCalls.js';
 import type { SqlCall } from './sqlFunctions.js';
 import type { SqlTransport } from './sqlTransport.js';

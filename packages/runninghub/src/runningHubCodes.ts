@@ -1,4 +1,5 @@
-import type { ErrorCode, ProviderErrorKind, ProviderStatus } from '@jobgate/core';
+import type { ErrorCode, ProviderStatus } from '@jobgate/core';
+import type { ProviderErrorKind } from '@jobgate/core/adapter';
 
 /**
  * How jobgate treats a RunningHub answer code.

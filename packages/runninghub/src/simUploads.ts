@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { sniffContentType } from '@jobgate/core';
+import { sniffContentType } from '@jobgate/core/adapter';
 import { MAX_UPLOAD_BYTES } from './runningHubPaths.js';
 import {
   answerCode,

@@ -1,4 +1,5 @@
-import { JobGateError, publicMessageOf, toJobGateError } from '@jobgate/core';
+import { JobGateError, toJobGateError } from '@jobgate/core';
+import { publicMessageOf } from '@jobgate/core/adapter';
 import type { Logger } from './consoleLogger.js';
 import { errorResponse } from './jsonResponse.js';
 

@@ -1,4 +1,5 @@
-import { JobGateError, jobIdSchema, toJobGateError } from '@jobgate/core';
+import { JobGateError, toJobGateError } from '@jobgate/core';
+import { jobIdSchema } from '@jobgate/core/adapter';
 import type { z } from 'zod';
 import { answerError } from './answerError.js';
 import type { AuthContext } from './authenticator.js';

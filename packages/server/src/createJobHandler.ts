@@ -1,4 +1,4 @@
-import { withinStoreDeadline } from '@jobgate/core';
+import { withinStoreDeadline } from '@jobgate/core/adapter';
 import { createGuard } from './createGuard.js';
 import type { JobHandler, JobHandlerOptions } from './jobHandlerOptions.js';
 import { matchRoute, normaliseBase, stripBase } from './matchRoute.js';

@@ -3,16 +3,15 @@ import { link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { type FileStorage, JobGateError } from '@jobgate/core';
 import {
-  type FileStorage,
   type FileWriteOptions,
   hmacSha256,
-  JobGateError,
   SNIFF_BYTES,
   type StoredFile,
   sniffContentType,
   timingSafeEqual,
-} from '@jobgate/core';
+} from '@jobgate/core/adapter';
 import { errorResponse } from './jsonResponse.js';
 
 export interface LocalFileStorageOptions {

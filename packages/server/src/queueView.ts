@@ -1,4 +1,5 @@
-import { type Job, type JobRunner, TERMINAL_STATUSES } from '@jobgate/core';
+import type { Job, JobRunner } from '@jobgate/core';
+import { TERMINAL_STATUSES } from '@jobgate/core/adapter';
 
 /** `GET /queue`: a pool's counts and its jobs, as an operator or a user sees them. */
 export interface QueueView {

@@ -1,4 +1,5 @@
-import { JobGateError, timingSafeEqual } from '@jobgate/core';
+import { JobGateError } from '@jobgate/core';
+import { timingSafeEqual } from '@jobgate/core/adapter';
 import { type AuthContext, type Authenticator, bearerToken } from './authenticator.js';
 
 /**

@@ -1,4 +1,5 @@
-import { type ErrorCode, isErrorCode, JobGateError, STORE_RETRY_AFTER_MS } from '@jobgate/core';
+import { type ErrorCode, JobGateError } from '@jobgate/core';
+import { isErrorCode, STORE_RETRY_AFTER_MS } from '@jobgate/core/adapter';
 
 /** The error object supabase-js returns from `.rpc(...)` and `.from(...)` (PostgREST's shape). */
 export interface PostgrestErrorLike {

@@ -1,4 +1,5 @@
-import { JobGateError, STORE_RETRY_AFTER_MS, toJobGateError } from '@jobgate/core';
+import { JobGateError, toJobGateError } from '@jobgate/core';
+import { STORE_RETRY_AFTER_MS } from '@jobgate/core/adapter';
 import { type SqlCall, type SqlTransport, toRpcArgs } from '@jobgate/postgres';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { jobGateErrorFromPostgrest, type PostgrestErrorLike } from './postgrestError.js';

@@ -1,4 +1,5 @@
-import { isTerminal, type Job, type JobRow, jobFromRow } from '@jobgate/core';
+import { isTerminal, type Job } from '@jobgate/core';
+import { type JobRow, jobFromRow } from '@jobgate/core/adapter';
 import type { JobUpdateSource } from '@jobgate/core/client';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { JOB_COLUMNS } from './jobColumns.js';

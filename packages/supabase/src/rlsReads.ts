@@ -1,4 +1,5 @@
-import { JobGateError, type JobRow } from '@jobgate/core';
+import { JobGateError } from '@jobgate/core';
+import type { JobRow } from '@jobgate/core/adapter';
 import type { SqlCall, SqlTransport } from '@jobgate/postgres';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { JOB_COLUMNS } from './jobColumns.js';

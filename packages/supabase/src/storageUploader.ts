@@ -1,11 +1,5 @@
-import {
-  JobGateError,
-  toJobGateError,
-  type Uploader,
-  type UploadRequest,
-  type UploadResult,
-  uploadPath,
-} from '@jobgate/core';
+import { JobGateError, toJobGateError, type Uploader, uploadPath } from '@jobgate/core';
+import type { UploadRequest, UploadResult } from '@jobgate/core/adapter';
 import type { SupabaseClient } from '@supabase/supabase-js';
 
 export interface StorageUploaderOptions {

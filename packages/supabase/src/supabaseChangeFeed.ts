@@ -1,4 +1,5 @@
-import { type Job, type JobChange, type JobRow, jobFromRow } from '@jobgate/core';
+import type { Job } from '@jobgate/core';
+import { type JobChange, type JobRow, jobFromRow } from '@jobgate/core/adapter';
 import type { SqlStoreFeed } from '@jobgate/postgres';
 import type { SupabaseClient } from '@supabase/supabase-js';
 

@@ -1,4 +1,4 @@
-import type { CreditBalance } from '@jobgate/core';
+import type { CreditBalance } from '@jobgate/core/adapter';
 import type { SupabaseClient } from '@supabase/supabase-js';
 import { jobGateErrorFromPostgrest } from './postgrestError.js';
 

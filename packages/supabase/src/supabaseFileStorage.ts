@@ -1,11 +1,10 @@
+import { type FileStorage, JobGateError } from '@jobgate/core';
 import {
-  type FileStorage,
   type FileWriteOptions,
-  JobGateError,
   SNIFF_BYTES,
   type StoredFile,
   sniffContentType,
-} from '@jobgate/core';
+} from '@jobgate/core/adapter';
 import type { SupabaseClient } from '@supabase/supabase-js';
 
 export interface SupabaseFileStorageOptions {

@@ -4,8 +4,8 @@ import {
   type FileStorage,
   JobRunner,
   type Provider,
-  type ToolRegistry,
 } from '@jobgate/core';
+import type { ToolRegistry } from '@jobgate/core/adapter';
 import { PostgresBilling } from '@jobgate/postgres';
 import { createRunningHubProvider } from '@jobgate/runninghub';
 import { counterRateLimiter, createJobHandler, type JobHandler } from '@jobgate/server';

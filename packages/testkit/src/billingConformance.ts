@@ -1,4 +1,5 @@
-import { type CreditLedger, type Job, JobGateError, jobRecord } from '@jobgate/core';
+import { type Job, JobGateError } from '@jobgate/core';
+import { type CreditLedger, jobRecord } from '@jobgate/core/adapter';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testJobId } from './storeHarness.js';
 

@@ -1,4 +1,5 @@
-import { isTerminal, type Job, poolCap, type SlotLimits, selectPromotions } from '@jobgate/core';
+import { isTerminal, type Job } from '@jobgate/core';
+import { poolCap, type SlotLimits, selectPromotions } from '@jobgate/core/adapter';
 
 /**
  * Checks I1–I4 on raw rows read independently of the store's own methods. Returns the

@@ -1,4 +1,5 @@
-import { type CreditLedger, isTerminal, type Job, JobGateError, JobRunner } from '@jobgate/core';
+import { isTerminal, type Job, JobGateError, JobRunner } from '@jobgate/core';
+import type { CreditLedger } from '@jobgate/core/adapter';
 import { FakeClock, seededRandom } from '@jobgate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { testUserId } from './billingConformance.js';

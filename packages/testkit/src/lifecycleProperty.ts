@@ -1,4 +1,5 @@
-import { type CreditLedger, JobRunner } from '@jobgate/core';
+import { JobRunner } from '@jobgate/core';
+import type { CreditLedger } from '@jobgate/core/adapter';
 import { FakeClock, MemoryBilling } from '@jobgate/core/testing';
 import fc from 'fast-check';
 import { describe, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { JobGateError, sniffContentType, uploadPath } from '@jobgate/core';
+import { JobGateError, uploadPath } from '@jobgate/core';
+import { sniffContentType } from '@jobgate/core/adapter';
 import { type Authenticator, errorResponse, readBodyBytes } from '@jobgate/server';
 import type { LocalFileStorage } from '@jobgate/server/node';
 import { FILE_RULES, type FileKind, MAX_BYTES } from '../pages/fileRules.js';

@@ -1,12 +1,7 @@
 // Runs one random operation of differentialOps.ts on a store: the MemoryStore and the
 // PostgresStore get the same calls, and the differential test compares the answers.
-import {
-  type Job,
-  type JobStatus,
-  type MemoryStore,
-  type SlotLimits,
-  toJobGateError,
-} from '@jobgate/core';
+import { type Job, type JobStatus, type MemoryStore, toJobGateError } from '@jobgate/core';
+import type { SlotLimits } from '@jobgate/core/adapter';
 import type { StoreHarness } from '@jobgate/testkit';
 import { CREDITS, type Op, POOLS, STATUSES, TOOLS } from './differentialOps.js';
 

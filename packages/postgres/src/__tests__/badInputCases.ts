@@ -1,7 +1,8 @@
 // The bad calls of badInput.test.ts, one per refusal of a jobgate SQL function: each must
 // fail with its code and change nothing. They run against the jobs the test sets up first
 // (`run` running with task T-run, `que` queued, `sta` starting, `done` failed).
-import type { FinishOutcome, JobStore, NewJob, SlotLimits } from '@jobgate/core';
+import type { JobStore } from '@jobgate/core';
+import type { FinishOutcome, NewJob, SlotLimits } from '@jobgate/core/adapter';
 
 export const T0 = Date.UTC(2026, 0, 1, 12);
 export const limits: SlotLimits = {

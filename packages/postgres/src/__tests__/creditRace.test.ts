@@ -1,7 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JobRunner, type Provider, systemClock } from '@jobgate/core';
+import { JobRunner, type Provider } from '@jobgate/core';
+import { systemClock } from '@jobgate/core/adapter';
 import { MemoryFileStorage } from '@jobgate/core/testing';
 import { tools, uploadSampleInput } from '@jobgate/example-tools';
 import { describeWith, testJobId, testUserId } from '@jobgate/testkit';

@@ -1,6 +1,7 @@
 // The random JobStore calls of the differential test (differential.test.ts): the
 // operations, their weights, and the fixed values they pick from.
-import type { JobStatus, SlotLimits } from '@jobgate/core';
+import type { JobStatus } from '@jobgate/core';
+import type { SlotLimits } from '@jobgate/core/adapter';
 import fc from 'fast-check';
 
 export const T0 = Date.UTC(2026, 0, 1, 12);

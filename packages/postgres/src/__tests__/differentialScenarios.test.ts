@@ -1,5 +1,6 @@
 // Fixed scenarios the differential test (differential.test.ts) once found, kept as plain tests.
-import { type Job, MemoryStore, type SlotLimits } from '@jobgate/core';
+import { type Job, MemoryStore } from '@jobgate/core';
+import type { SlotLimits } from '@jobgate/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { PRESETS, T0 } from './differentialOps.js';
 import { pgliteHarness } from './pgHarness.js';

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import type { JobChange, SlotLimits } from '@jobgate/core';
+import type { JobChange, SlotLimits } from '@jobgate/core/adapter';
 import { describeStoreConformance, describeWith } from '@jobgate/testkit';
 import pg from 'pg';
 import postgres from 'postgres';

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SlotLimits } from '@jobgate/core';
+import type { SlotLimits } from '@jobgate/core/adapter';
 import { describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';

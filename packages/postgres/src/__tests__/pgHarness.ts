@@ -1,5 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
-import { type Job, type JobRow, jobFromRow, jobToRow } from '@jobgate/core';
+import type { Job } from '@jobgate/core';
+import { type JobRow, jobFromRow, jobToRow } from '@jobgate/core/adapter';
 import type { StoreHarness } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { migrate } from '../migrate.js';

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { JobChange, NewJob, SlotLimits } from '@jobgate/core';
+import type { JobChange, NewJob, SlotLimits } from '@jobgate/core/adapter';
 import { describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { describe, expect, it, vi } from 'vitest';

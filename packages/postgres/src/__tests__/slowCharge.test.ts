@@ -1,4 +1,5 @@
-import { type Billing, defineTool, JobRunner, systemClock } from '@jobgate/core';
+import { type Billing, defineTool, JobRunner } from '@jobgate/core';
+import { systemClock } from '@jobgate/core/adapter';
 import { SimulatedProvider } from '@jobgate/core/testing';
 import { describeWith, testJobId, testUserId } from '@jobgate/testkit';
 import postgres from 'postgres';

@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { JobRunner, type Provider, webhookToken } from '@jobgate/core';
+import { JobRunner, type Provider } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { afterAll, beforeAll, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import type { SlotLimits } from '@jobgate/core';
+import type { SlotLimits } from '@jobgate/core/adapter';
 import { describeWith } from '@jobgate/testkit';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';

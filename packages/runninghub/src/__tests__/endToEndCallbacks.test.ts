@@ -1,4 +1,4 @@
-import { webhookToken } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { setup, useEndToEnd } from './endToEndHarness.js';
 import { uuid } from './helpers.js';

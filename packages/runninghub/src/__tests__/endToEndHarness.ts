@@ -7,8 +7,8 @@ import {
   JobGateError,
   JobRunner,
   MemoryStore,
-  type RunnerRetry,
 } from '@jobgate/core';
+import type { RunnerRetry } from '@jobgate/core/adapter';
 import { MemoryFileStorage } from '@jobgate/core/testing';
 import { type sampleInputs, tools, uploadSampleInput } from '@jobgate/example-tools';
 import { afterEach, expect, vi } from 'vitest';

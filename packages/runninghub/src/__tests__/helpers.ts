@@ -1,4 +1,5 @@
-import { type AnyTool, defineTool, type Job, JobGateError, jobRecord } from '@jobgate/core';
+import { type AnyTool, defineTool, type Job, JobGateError } from '@jobgate/core';
+import { jobRecord } from '@jobgate/core/adapter';
 import { z } from 'zod';
 import type { RunningHubToolConfig } from '../runningHubToolConfig.js';
 

@@ -1,4 +1,5 @@
-import { type AnyTool, type ProviderFile, sniffContentType } from '@jobgate/core';
+import type { AnyTool, ProviderFile } from '@jobgate/core';
+import { sniffContentType } from '@jobgate/core/adapter';
 import { SAMPLE_MP4, SAMPLE_PNG, sampleInputs, tools } from '@jobgate/example-tools';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createRunningHubProvider, type RunningHubProvider } from '../runningHubProvider.js';

@@ -1,4 +1,4 @@
-import { webhookToken } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { SIMULATED_RESULT } from '@jobgate/core/testing';
 import { invalidInputs } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';

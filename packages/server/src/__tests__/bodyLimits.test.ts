@@ -1,4 +1,4 @@
-import { webhookToken } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_BODY_BYTES } from '../readJsonBody.js';
 import { setup, uuid, WEBHOOK_SECRET } from './harness.js';

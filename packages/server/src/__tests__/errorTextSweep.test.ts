@@ -10,8 +10,8 @@ import {
   type ProviderStartContext,
   type ProviderStatus,
   rpcBilling,
-  webhookToken,
 } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { FakeClock, MemoryFileStorage } from '@jobgate/core/testing';
 import { tools, uploadSampleInput } from '@jobgate/example-tools';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type FileStorage, isoAt, type OutputFile, webhookToken } from '@jobgate/core';
+import type { FileStorage } from '@jobgate/core';
+import { isoAt, type OutputFile, webhookToken } from '@jobgate/core/adapter';
 import { MemoryFileStorage, SIMULATED_RESULT } from '@jobgate/core/testing';
 import {
   invalidInputs,

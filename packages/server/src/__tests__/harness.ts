@@ -1,4 +1,5 @@
-import { type Job, JobRunner, type JobRunnerOptions, jobRecord, MemoryStore } from '@jobgate/core';
+import { type Job, JobRunner, type JobRunnerOptions, MemoryStore } from '@jobgate/core';
+import { jobRecord } from '@jobgate/core/adapter';
 import { FakeClock, MemoryFileStorage, SimulatedProvider } from '@jobgate/core/testing';
 import { tools, uploadSampleInput } from '@jobgate/example-tools';
 import { createJobHandler } from '../createJobHandler.js';

@@ -1,4 +1,5 @@
-import { type Job, webhookToken } from '@jobgate/core';
+import type { Job } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { serveNode } from '../node.js';
 import { setup, TOKENS, uuid, WEBHOOK_SECRET } from './harness.js';

@@ -1,4 +1,5 @@
-import { type Job, webhookToken } from '@jobgate/core';
+import type { Job } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { SIMULATED_RESULT } from '@jobgate/core/testing';
 import { describe, expect, it } from 'vitest';
 import { phantom, setup, TOKENS, uuid, WEBHOOK_SECRET } from './harness.js';
@@ -109,7 +110,8 @@ describe('routes', () => {
     expect(asUser.body?.error?.message).toBe('this route needs service credentials');
     const asService = await call('POST', '/heal', { token: TOKENS.service });
     expect(asService.status).toBe(200);
-    expect((asService.body?.report as { healed: Job[] }).healed.map((j) => j.id)).toEqual([uuid(6)]);
+    const report = asService.body?.report as { healed: Job[] };
+    expect(report.healed.map((j) => j.id)).toEqual([uuid(6)]);
     expect((await store.get(uuid(6)))?.status).toBe('cancelled');
   });
 

@@ -1,4 +1,5 @@
-import { jobIdSchema, toJobGateError } from '@jobgate/core';
+import { toJobGateError } from '@jobgate/core';
+import { jobIdSchema } from '@jobgate/core/adapter';
 import { z } from 'zod';
 import { invalidRequest } from '../invalidRequest.js';
 import { jsonResponse } from '../jsonResponse.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { JobGateError, jobRecord } from '@jobgate/core';
+import { JobGateError } from '@jobgate/core';
+import { jobRecord } from '@jobgate/core/adapter';
 import { PostgresBilling, postgresJsClient } from '@jobgate/postgres';
 import { describeBillingConformance, describeWith, testJobId } from '@jobgate/testkit';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { webhookToken } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { SIMULATED_RESULT } from '@jobgate/core/testing';
 import { invalidInputs } from '@jobgate/example-tools';
 import { describeWith } from '@jobgate/testkit';

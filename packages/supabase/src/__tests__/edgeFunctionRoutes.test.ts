@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Job, webhookToken } from '@jobgate/core';
+import type { Job } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { SIMULATED_RESULT } from '@jobgate/core/testing';
 import { sampleInput } from '@jobgate/example-tools';
 import { describeWith } from '@jobgate/testkit';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { JobGateError, webhookToken } from '@jobgate/core';
+import { JobGateError } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { SIMULATED_RESULT } from '@jobgate/core/testing';
 import { SAMPLE_PNG, sampleInput, tools } from '@jobgate/example-tools';
 import { serveNode } from '@jobgate/server/node';

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Job, JobGateError, type Provider, webhookToken } from '@jobgate/core';
+import { type Job, JobGateError, type Provider } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import type { OutputFile } from '@jobgate/core/client';
 import { SIMULATED_RESULT } from '@jobgate/core/testing';
 import { SAMPLE_PNG, tools, uploadSampleInput } from '@jobgate/example-tools';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type Job, type JobRunner, webhookToken } from '@jobgate/core';
+import type { Job, JobRunner } from '@jobgate/core';
+import { webhookToken } from '@jobgate/core/adapter';
 import { invalidInputs } from '@jobgate/example-tools';
 import { describeWith } from '@jobgate/testkit';
 import { afterAll, beforeAll, expect, it } from 'vitest';

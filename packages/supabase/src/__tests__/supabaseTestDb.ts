@@ -1,4 +1,5 @@
-import { type Job, type JobRow, jobFromRow } from '@jobgate/core';
+import type { Job } from '@jobgate/core';
+import { type JobRow, jobFromRow } from '@jobgate/core/adapter';
 import { postgresJsClient } from '@jobgate/postgres';
 import { createClient, type SupabaseClient } from '@supabase/supabase-js';
 import postgres from 'postgres';

@@ -1,4 +1,4 @@
-import { hmacSha256 } from '@jobgate/core';
+import { hmacSha256 } from '@jobgate/core/adapter';
 import { verify } from './fakePostgrest.js';
 
 /**

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { base64Url, hmacSha256 } from '@jobgate/core';
+import { base64Url, hmacSha256 } from '@jobgate/core/adapter';
 import { pgliteClient, postgresJsClient, type SqlClient } from '@jobgate/postgres';
 import { toNodeListener } from '@jobgate/server/node';
 import { SUPABASE_MIGRATION_NAME, supabaseMigration } from '../supabaseMigration.js';

@@ -1,10 +1,5 @@
-import {
-  type CreditLedger,
-  isTerminal,
-  type Job,
-  JobGateError,
-  type JobRunner,
-} from '@jobgate/core';
+import { isTerminal, type Job, JobGateError, type JobRunner } from '@jobgate/core';
+import type { CreditLedger } from '@jobgate/core/adapter';
 import type { FakeClock } from '@jobgate/core/testing';
 import type fc from 'fast-check';
 import { expect } from 'vitest';

@@ -1,4 +1,5 @@
-import { type Job, JobGateError, type JobStore, type NewJob, type SlotLimits } from '@jobgate/core';
+import { type Job, JobGateError, type JobStore } from '@jobgate/core';
+import type { NewJob, SlotLimits } from '@jobgate/core/adapter';
 import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
 import { checkInvariants } from '../checkInvariants.js';
 import { type StoreFactory, type StoreHarness, testJobId } from '../storeHarness.js';

@@ -1,4 +1,5 @@
-import type { Job, NewJob } from '@jobgate/core';
+import type { Job } from '@jobgate/core';
+import type { NewJob } from '@jobgate/core/adapter';
 import { describe, expect, it } from 'vitest';
 import { testJobId } from '../storeHarness.js';
 import { type ConformanceContext, limitsOf, SEC } from './conformanceContext.js';
