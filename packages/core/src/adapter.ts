@@ -11,6 +11,7 @@
 export { checkBuckets, DEFAULT_BUCKETS } from './domain/checkBuckets.js';
 export { extensionFor, SNIFF_BYTES, sniffContentType } from './domain/contentType.js';
 export { isErrorCode, type JobGateErrorOptions, type ProviderErrorKind } from './domain/errors.js';
+export { type HealVerdict, type HealWindows, healVerdict } from './domain/healVerdict.js';
 export {
   type CreditState,
   isoAt,
