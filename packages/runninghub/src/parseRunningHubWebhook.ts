@@ -1,5 +1,6 @@
 import { JobGateError, type ProviderUpdate } from '@jobgate/core';
 import { envelopeOf, type RunningHubEnvelope } from './runningHubClient.js';
+import { RUNNINGHUB_ID } from './runningHubId.js';
 import { statusFromOutputs } from './runningHubOutputs.js';
 
 /**
@@ -54,7 +55,7 @@ export async function parseRunningHubWebhook(
   }
   const { event, taskId, eventData } = body as Record<string, unknown>;
   const id = typeof taskId === 'number' && Number.isSafeInteger(taskId) ? String(taskId) : taskId;
-  if (typeof id !== 'string' || !/^[0-9A-Za-z_-]{1,64}$/.test(id)) {
+  if (typeof id !== 'string' || !RUNNINGHUB_ID.test(id)) {
     throw invalid('taskId is missing or not an id');
   }
   if (typeof event !== 'string' || event.length === 0) throw invalid('event is missing');

@@ -1,4 +1,5 @@
 import { type AnyTool, JobGateError, type JsonObject } from '@jobgate/core';
+import { RUNNINGHUB_ID } from './runningHubId.js';
 
 /** One `nodeInfoList` entry: which node field gets which value. */
 export interface RunningHubNodeInfo {
@@ -26,8 +27,6 @@ export interface RunningHubToolConfig<I = JsonObject> {
   /** Workflows only: RunningHub's `addMetadata`. */
   addMetadata?: boolean;
 }
-
-const ID = /^[0-9A-Za-z_-]{1,64}$/;
 
 function fail(tool: AnyTool, what: string): never {
   throw new JobGateError('VALIDATION', `tool ${tool.id}: ${what}`, {
@@ -78,7 +77,7 @@ export function resolveRunningHubTarget(
   if (hasApp === hasWorkflow)
     fail(tool, 'target() must return exactly one of webappId, workflowId');
   const id = hasApp ? webappId : workflowId;
-  if (typeof id !== 'string' || !ID.test(id)) {
+  if (typeof id !== 'string' || !RUNNINGHUB_ID.test(id)) {
     fail(tool, `target() returned an invalid ${hasApp ? 'webappId' : 'workflowId'}`);
   }
   if (!Array.isArray(nodeInfoList)) fail(tool, 'target() must return a nodeInfoList array');

@@ -1,6 +1,6 @@
 import { type JobGateError, toJobGateError } from '../domain/errors.js';
 import type { Job } from '../domain/job.js';
-import type { JobStatus } from '../domain/jobStatus.js';
+import { isTerminal, type JobStatus } from '../domain/jobStatus.js';
 import { publicMessageOf } from '../domain/publicMessage.js';
 import type { FinishOutcome, FinishResult } from '../ports/jobStore.js';
 import { cancelsTask, type TaskEnd } from './cancelsTask.js';
@@ -92,8 +92,7 @@ export class FailSafe {
 
   /** What follows a job's end that the store made (here or by heal): announce, settle, promote. */
   async afterEnd(job: Job, promoted: readonly Job[]): Promise<void> {
-    if (job.status === 'completed' || job.status === 'failed' || job.status === 'cancelled')
-      this.#ctx.emit(job.status, job);
+    if (isTerminal(job.status)) this.#ctx.emit(job.status, job);
     if (job.creditState === 'charged' && job.status !== 'completed')
       await this.#credits.settle(job);
     await this.#launcher.launchAll(promoted);
