@@ -239,7 +239,7 @@ try {
 /** A Node script for the copy: where the front end's entries resolve, and what they export. */
 export const FRONT_END_PROBE = `
 const out = {};
-for (const entry of ['@jobgate/react', '@jobgate/core/client', '@jobgate/supabase']) {
+for (const entry of ['@jobgate/react', '@jobgate/core/client', '@jobgate/supabase/browser']) {
   out[entry] = { at: import.meta.resolve(entry), names: Object.keys(await import(entry)) };
 }
 console.log(JSON.stringify(out));`;

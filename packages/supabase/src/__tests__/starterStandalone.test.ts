@@ -127,7 +127,7 @@ function suite(): void {
       expect.arrayContaining(['JobGateProvider', 'useSlots', 'useOutputFiles', 'useQuote']),
     );
     expect(loaded['@jobgate/core/client']?.names).toContain('JobClient');
-    expect(loaded['@jobgate/supabase']?.names).toEqual(
+    expect(loaded['@jobgate/supabase/browser']?.names).toEqual(
       expect.arrayContaining(['functionsTransport', 'realtimeJobSource', 'storageUploader']),
     );
   }, 60_000);
