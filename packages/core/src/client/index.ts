@@ -23,6 +23,7 @@ export {
   type TerminalStatus,
 } from '../domain/jobStatus.js';
 export { type OutputFile, outputFileUrls } from '../domain/outputFile.js';
+export type { FieldText, FileRule, FormField, ToolForm } from '../domain/toolForm.js';
 export type { CreditBalance } from '../ports/billing.js';
 export { type Clock, systemClock, type TimerHandle } from '../ports/clock.js';
 export type { Uploader, UploadRequest, UploadResult } from '../ports/uploader.js';

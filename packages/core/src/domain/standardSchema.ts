@@ -24,6 +24,9 @@ export type InferOutput<S extends StandardSchemaV1> = NonNullable<
   S['~standard']['types']
 >['output'];
 
+/** What the schema takes (before its defaults apply). */
+export type InferInput<S extends StandardSchemaV1> = NonNullable<S['~standard']['types']>['input'];
+
 /** "field.sub: message; other: message" */
 export function formatIssues(issues: ReadonlyArray<StandardIssue>): string {
   return issues

@@ -1,6 +1,12 @@
 import { JobGateError } from './errors.js';
 import type { JsonObject } from './job.js';
-import { formatIssues, type InferOutput, type StandardSchemaV1 } from './standardSchema.js';
+import {
+  formatIssues,
+  type InferInput,
+  type InferOutput,
+  type StandardSchemaV1,
+} from './standardSchema.js';
+import { buildToolForm, type FieldText, type FileRule, type ToolForm } from './toolForm.js';
 
 export const DEFAULT_POOL = 'default';
 
@@ -14,6 +20,8 @@ export interface ToolConfig<
   id: Id;
   /** A human name for UIs. */
   name?: string;
+  /** A line for UIs saying what the tool does. */
+  description?: string;
   /** The input schema (zod, valibot, … anything implementing Standard Schema). */
   input: S;
   /** Price in credits, decided on the server from the validated input. */
@@ -26,8 +34,14 @@ export interface ToolConfig<
   maxConcurrent?: number;
   /** The slot pool (one provider account); `default` unless set. */
   pool?: string;
-  /** Input fields that hold uploaded files (storage paths). */
-  files?: readonly F[];
+  /**
+   * Input fields that hold uploaded files (storage paths): a list, or each field with the
+   * content types and size it accepts (`{ image: { accept: ['image/png'], maxBytes } }`).
+   * Each must be a string field of the input schema, or `defineTool` fails to compile.
+   */
+  files?: readonly F[] | { readonly [K in F]: FileRule };
+  /** Each input field's label and help on a page (`tool.form`); unknown names fail to compile. */
+  fields?: { readonly [K in keyof InferInput<S>]?: FieldText };
   /** Provider-specific mapping (e.g. RunningHub app id and node map). */
   provider?: P;
   /**
@@ -55,6 +69,12 @@ export interface ToolDefinition<
   readonly maxConcurrent: number | null;
   readonly pool: string;
   readonly files: readonly F[];
+  /** What each file field accepts (any type and size for a field given as a plain list). */
+  readonly fileRules: Readonly<Record<F, FileRule>>;
+  /** What the tool does, for UIs (`''` if not set). */
+  readonly description: string;
+  /** The tool as a page needs it, in plain JSON: its fields, labels, choices, bounds, files. */
+  readonly form: ToolForm;
   readonly provider: P;
   /** This tool's own refund rule for a cancel while running; null = the runner's policy. */
   readonly refundCancelWhileRunning: boolean | null;
@@ -66,13 +86,33 @@ export interface ToolDefinition<
 
 const TOOL_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/** The input fields whose value is a string: the only ones that can hold a file's path. */
+export type StringFields<T> = {
+  [K in keyof T]-?: NonNullable<T[K]> extends string ? K : never;
+}[keyof T] &
+  string;
+
+/**
+ * Fails the `files` entry that is not a string field of the input schema, with the reason
+ * in the message (`"imag" is not a string field of the input schema`).
+ */
+export type FilesCheck<S extends StandardSchemaV1, F extends string> = string extends F
+  ? unknown
+  : [Exclude<F, StringFields<InferOutput<S>>>] extends [never]
+    ? unknown
+    : {
+        files: `"${Exclude<F, StringFields<InferOutput<S>>>}" is not a string field of the input schema`;
+      };
+
+const ANY_FILE: FileRule = Object.freeze({ accept: Object.freeze([]), maxBytes: null });
+
 /** The whole registration of a tool: nothing else in jobgate lists tools. */
 export function defineTool<
   S extends StandardSchemaV1,
   P = unknown,
   const Id extends string = string,
   const F extends string = string,
->(config: ToolConfig<S, P, Id, F>): ToolDefinition<S, P, Id, F> {
+>(config: ToolConfig<S, P, Id, F> & FilesCheck<S, F>): ToolDefinition<S, P, Id, F> {
   if (!TOOL_ID.test(config.id)) {
     throw new JobGateError('VALIDATION', `tool id "${config.id}" must match ${TOOL_ID}`);
   }
@@ -89,15 +129,39 @@ export function defineTool<
     );
   }
   const { creditCost } = config;
+  const given = config.files ?? [];
+  const fileRules = (
+    Array.isArray(given)
+      ? Object.fromEntries(given.map((field) => [field, ANY_FILE]))
+      : Object.fromEntries(
+          Object.entries(given as Record<string, FileRule>).map(([field, rule]) => [
+            field,
+            Object.freeze({ accept: Object.freeze([...rule.accept]), maxBytes: rule.maxBytes }),
+          ]),
+        )
+  ) as Record<F, FileRule>;
+  const name = config.name ?? config.id;
+  const description = config.description ?? '';
+  const form = buildToolForm({
+    id: config.id,
+    name,
+    description,
+    input: config.input,
+    fileRules,
+    fields: (config.fields ?? {}) as Record<string, FieldText | undefined>,
+  });
   return Object.freeze({
     id: config.id,
-    name: config.name ?? config.id,
+    name,
+    description,
+    form,
+    fileRules: Object.freeze(fileRules),
     input: config.input,
     maxRunMs: config.maxRunMs,
     pollIntervalMs: config.pollIntervalMs ?? 15_000,
     maxConcurrent: config.maxConcurrent ?? null,
     pool: config.pool ?? DEFAULT_POOL,
-    files: config.files ?? [],
+    files: Object.freeze(Object.keys(fileRules)) as readonly F[],
     provider: config.provider as P,
     refundCancelWhileRunning: config.refundCancelWhileRunning ?? null,
     async parse(input: unknown) {
