@@ -1,6 +1,7 @@
 // Regenerates docs/web-app.png, the picture of the app in the README: `npm run screenshot -w
-// examples/web`. Starts the app, runs one upscale as alice to its marked result, fills the
-// three slots with other users' jobs and queues one more, then photographs the page.
+// examples/web`. Starts the app, runs one upscale as olga (the operator: the one who sees the
+// queue panel) to its marked result, fills the three slots with other users' jobs and queues
+// one more, then photographs the page.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +22,7 @@ const app = await startApp({
 const browser = await chromium.launch(CHROMIUM_LAUNCH);
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  await page.goto(`${app.url}/?user=alice#upscaler`);
+  await page.goto(`${app.url}/?user=olga#upscaler`);
   await page.getByTestId('file-image').setInputFiles({
     name: 'photo.png',
     mimeType: 'image/png',

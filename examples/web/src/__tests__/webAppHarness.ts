@@ -9,7 +9,7 @@ import type { Job } from '@jobgate/core';
 import { CHROMIUM_LAUNCH } from '@jobgate/testkit';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
-import { DEMO_USERS } from '../server/devAuthenticator.js';
+import { DEMO_OPERATOR, DEMO_USERS } from '../server/devAuthenticator.js';
 import { type App, startApp } from '../server/startApp.js';
 import { mp4Bytes, pngImage } from './fixtures.js';
 
@@ -50,7 +50,7 @@ export function useWebApp(): void {
         imageRunMs: [1_000, 1_500],
         videoRunMs: 4_000,
         rateLimits: { submit: { limit: 1_000, windowMs: 60_000 } },
-        timeouts: { lostStartMs: 3_000 },
+        // No timeouts here: the tests run the runner's timeouts of `npm start` (DEMO_TIMEOUTS).
       }),
       chromium.launch(CHROMIUM_LAUNCH),
     ]);
@@ -171,7 +171,7 @@ async function freeSlots() {
   for (const b of blockers.splice(0)) {
     await app.runner.cancel({ ...b, confirm: true }).catch(() => {});
   }
-  for (const userId of DEMO_USERS) {
+  for (const userId of [...DEMO_USERS, DEMO_OPERATOR]) {
     const job = await app.store.findActive(userId);
     if (job) await app.runner.cancel({ jobId: job.id, userId, confirm: true }).catch(() => {});
   }

@@ -3,7 +3,7 @@ import { JobGateProvider } from '@jobgate/react';
 import { useEffect, useMemo, useState } from 'react';
 import { TOOL_PAGES } from '../pages/index.js';
 import { ChaosPanel } from './ChaosPanel.js';
-import { currentUser, devToken, OPERATOR, signIn, USERS } from './devSession.js';
+import { currentUser, devToken, OPERATOR, SIGN_IN, signIn } from './devSession.js';
 import { localUploader } from './localUploader.js';
 import { QueuePanel } from './QueuePanel.js';
 
@@ -21,10 +21,6 @@ function userConfig(user: string): JobClientOptions {
     poll: { intervalMs: 1_000, maxIntervalMs: 5_000 },
   };
 }
-
-const operatorConfig: JobClientOptions = {
-  transport: fetchTransport({ baseUrl: api, getToken: () => devToken(OPERATOR) }),
-};
 
 const toolFromHash = () =>
   TOOL_PAGES.find((t) => `#${t.id}` === location.hash)?.id ?? TOOL_PAGES[0].id;
@@ -64,7 +60,7 @@ export function App() {
           )}
           {user
             ? null
-            : USERS.map((u) => (
+            : SIGN_IN.map((u) => (
                 <button
                   key={u}
                   type="button"
@@ -91,17 +87,19 @@ export function App() {
             </JobGateProvider>
           ) : (
             <p className="hint">
-              Pick a user above. Open a second window as another user to watch the global cap of 3
-              running jobs and the queue.
+              Pick a user above. Sign in as {OPERATOR}, the operator, in a second window to watch
+              the running jobs, the queue and the chaos controls.
             </p>
           )}
         </div>
-        <aside>
-          <JobGateProvider config={operatorConfig}>
-            <QueuePanel />
-          </JobGateProvider>
-          <ChaosPanel token={devToken(OPERATOR)} />
-        </aside>
+        {config && user === OPERATOR ? (
+          <aside>
+            <JobGateProvider config={config}>
+              <QueuePanel />
+            </JobGateProvider>
+            <ChaosPanel token={devToken(OPERATOR)} />
+          </aside>
+        ) : null}
       </main>
     </div>
   );

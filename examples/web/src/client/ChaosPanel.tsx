@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { MAX_SLOW_START_MS } from '../server/demoSettings.js';
 
 interface Settings {
   busy: number;
@@ -60,7 +61,7 @@ export function ChaosPanel({ token }: { token: string }) {
           type="range"
           data-testid="chaos-slow"
           min={0}
-          max={8000}
+          max={MAX_SLOW_START_MS}
           step={500}
           value={settings.slowStartMs}
           onChange={(e) => void send({ settings: { slowStartMs: Number(e.currentTarget.value) } })}

@@ -1,6 +1,9 @@
 /** The demo's users (the server's dev sign-in knows the same names). */
 export const USERS = ['alice', 'bob', 'carol', 'dave', 'erin'] as const;
+/** The operator: in the sign-in list like the others, the only one shown the queue and chaos. */
 export const OPERATOR = 'olga';
+/** Everyone the sign-in offers: the demo users, then the operator. */
+export const SIGN_IN = [...USERS, OPERATOR] as const;
 
 /** The bearer token of a demo user: the name is the whole credential (demo only). */
 export const devToken = (user: string) => `dev-${user}`;
@@ -11,7 +14,7 @@ const KEY = 'jobgate-demo-user';
 export function currentUser(): string | null {
   const fromUrl = new URLSearchParams(location.search).get('user');
   const user = fromUrl ?? sessionStorage.getItem(KEY);
-  return user && (USERS as readonly string[]).includes(user) ? user : null;
+  return user && (SIGN_IN as readonly string[]).includes(user) ? user : null;
 }
 
 export function signIn(user: string | null): void {

@@ -1,6 +1,7 @@
 import type { Provider, ProviderStartContext } from '@jobgate/core';
 import { RUNNINGHUB_PATHS } from '@jobgate/runninghub';
 import type { RunningHubSimulator } from '@jobgate/runninghub/simulator';
+import { MAX_SLOW_START_MS } from './demoSettings.js';
 
 /** The chaos controls of the queue panel. Each changes the simulated world, never jobgate. */
 export interface ChaosSettings {
@@ -10,7 +11,7 @@ export interface ChaosSettings {
   fail: number;
   /** Share of completion callbacks never sent (the watchdog must poll). */
   lostWebhook: number;
-  /** Extra time every start at the provider takes, ms. */
+  /** Extra time every start at the provider takes, ms (at most `MAX_SLOW_START_MS`). */
   slowStartMs: number;
 }
 
@@ -53,7 +54,9 @@ export class Chaos {
       fail: rate(next.fail, s.fail),
       lostWebhook: rate(next.lostWebhook, s.lostWebhook),
       slowStartMs:
-        typeof next.slowStartMs === 'number' && next.slowStartMs >= 0 && next.slowStartMs <= 60_000
+        typeof next.slowStartMs === 'number' &&
+        next.slowStartMs >= 0 &&
+        next.slowStartMs <= MAX_SLOW_START_MS
           ? next.slowStartMs
           : s.slowStartMs,
     };

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEMO_CAP } from './demoSettings.js';
 import { startApp } from './startApp.js';
 
 const HELP = `Usage: npm start -- [options]
@@ -11,6 +12,7 @@ Options:
   --port <n>       port to listen on (default 5173; 0 picks a free one)
   --host <name>    interface (default 127.0.0.1)
   --store <kind>   pglite (embedded Postgres in .tmp/web/pglite, the default) | memory
+  --cap <n>        running jobs at once (default 3); --cap 1 shows the queue with two windows
   --dev-auth       allow the password-less demo sign-in on a shared store
   --simulate       the headless terminal simulation instead (see --simulate --help)
   --json           the headless simulation's report as JSON (implies --simulate)
@@ -31,6 +33,7 @@ if (argv.includes('--simulate') || argv.includes('--json')) {
     host: '127.0.0.1',
     store: 'pglite' as 'pglite' | 'memory',
     devAuth: false,
+    cap: DEMO_CAP,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -41,6 +44,10 @@ if (argv.includes('--simulate') || argv.includes('--json')) {
       const v = value();
       if (v !== 'pglite' && v !== 'memory') fail('--store must be pglite or memory');
       options.store = v as 'pglite' | 'memory';
+    } else if (arg === '--cap') {
+      options.cap = Number(value());
+      if (!Number.isInteger(options.cap) || options.cap < 1)
+        fail('--cap must be a whole number ≥ 1');
     } else if (arg === '--dev-auth') options.devAuth = true;
     else if (arg === '--help' || arg === '-h') {
       process.stdout.write(HELP);
@@ -58,11 +65,12 @@ if (argv.includes('--simulate') || argv.includes('--json')) {
     store: options.store,
     pgliteDir: options.store === 'pglite' ? join(tmpDir, 'pglite') : null,
     devAuth: options.devAuth,
+    cap: options.cap,
     log: (line) => process.stdout.write(`${line}\n`),
     onListening: (url) => process.stdout.write(`jobgate web app: open ${url}\n`),
   });
   process.stdout.write(
-    `ready in ${Math.round(performance.now() - started)} ms (${options.store} store, simulated RunningHub); Ctrl+C stops it\n`,
+    `ready in ${Math.round(performance.now() - started)} ms (${options.store} store, cap ${options.cap}, simulated RunningHub); Ctrl+C stops it\n`,
   );
   const stop = () => {
     app.close().then(

@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import {
+  JobGateError,
   JobRunner,
   type JobStore,
   MemoryStore,
@@ -25,6 +26,7 @@ import {
 import { localFileStorage, toNodeListener } from '@jobgate/server/node';
 import { buildClient } from './buildClient.js';
 import { Chaos, type ChaosAction, type ChaosSettings } from './chaos.js';
+import { DEMO_CAP, DEMO_TIMEOUTS } from './demoSettings.js';
 import { devAuthenticator } from './devAuthenticator.js';
 import { fileRoutes } from './fileRoutes.js';
 import { markedOutput } from './markedOutput.js';
@@ -48,8 +50,10 @@ export interface AppOptions {
   imageRunMs?: readonly [number, number];
   /** How long a video task runs, ms (its progress is reported along the way). */
   videoRunMs?: number;
-  /** The runner's timeouts (defaults: a lost start is healed after 12 s). */
+  /** The runner's timeouts, over {@link DEMO_TIMEOUTS} (the settings of `npm start`). */
   timeouts?: RunnerTimeouts;
+  /** Running jobs at once (`--cap`). Default {@link DEMO_CAP}. */
+  cap?: number;
   /** Override the per-user rate limits of the handler (`null` switches one off). */
   rateLimits?: Partial<Record<RateBucket, RateRule | null>>;
   log?: (line: string) => void;
@@ -160,7 +164,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   };
   const simulator = await startRunningHubSimulator({
     seed: Date.now() % 100_000,
-    concurrency: 3,
+    concurrency: options.cap ?? DEMO_CAP,
     durationMs: (task) =>
       task.webappId === VIDEO_APP ? [timing.videoRunMs, timing.videoRunMs] : timing.imageRunMs,
     output: markedOutput(),
@@ -187,7 +191,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     tools,
     storage,
     webhook: { baseUrl: `${url}/api`, secret: randomBytes(24).toString('hex') },
-    timeouts: { providerStartMs: 10_000, lostStartMs: 12_000, ...options.timeouts },
+    policy: { globalCap: options.cap ?? DEMO_CAP },
+    timeouts: { ...DEMO_TIMEOUTS, ...options.timeouts },
   });
   const api = createJobHandler({
     runner,
@@ -231,11 +236,12 @@ export async function startApp(options: AppOptions): Promise<App> {
 
   const chaosRoute = async (request: Request): Promise<Response> => {
     try {
+      // Operators only, reading as well as changing: the controls are the operator's.
       const who = await auth.authenticate(request);
-      if (request.method === 'GET') return Response.json({ settings: chaos.settings });
       if (who.claims?.role !== 'operator') {
-        return errorResponse(toJobGateError(new Error('operators only'), 'FORBIDDEN'));
+        return errorResponse(new JobGateError('FORBIDDEN', 'the chaos controls are for operators'));
       }
+      if (request.method === 'GET') return Response.json({ settings: chaos.settings });
       const body = (await request.json().catch(() => ({}))) as {
         settings?: Partial<ChaosSettings>;
         action?: ChaosAction;
