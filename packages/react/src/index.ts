@@ -3,12 +3,14 @@ export {
   type ActiveJobBlockProps,
   type ActiveJobBlockRenderProps,
 } from './activeJobBlock.js';
+export { acceptText, fileKind, fileProblem } from './fileProblem.js';
 export {
   type JobGateConfig,
   JobGateProvider,
   type JobGateProviderProps,
   useJobGateConfig,
 } from './jobGateProvider.js';
+export { ToolForm, type ToolFormProps } from './toolFormView.js';
 export { type ActiveJobHandle, useActiveJob } from './useActiveJob.js';
 export { useJob } from './useJob.js';
 export { useJobClient } from './useJobClient.js';
@@ -29,3 +31,4 @@ export {
   useJobRunner,
   useTool,
 } from './useTool.js';
+export { type ToolFormField, type ToolFormHandle, useToolForm } from './useToolForm.js';

@@ -1,5 +1,6 @@
 import { defineTool } from '@jobgate/core';
 import { z } from 'zod';
+import { IMAGE } from './fileKinds.ts';
 import type { RunningHubTarget } from './runningHubTarget.ts';
 
 export const poseChangerInput = z
@@ -10,11 +11,13 @@ export type PoseChangerInput = z.infer<typeof poseChangerInput>;
 export const poseChanger = defineTool({
   id: 'pose-changer',
   name: 'Pose Changer',
+  description: 'The person of one image in the pose of another.',
   input: poseChangerInput,
   creditCost: 60,
   maxRunMs: 10 * 60_000,
   pollIntervalMs: 20_000,
-  files: ['person', 'reference'],
+  files: { person: IMAGE, reference: IMAGE },
+  fields: { person: { label: 'Person' }, reference: { label: 'Pose reference' } },
   provider: {
     target: (input) => ({
       webappId: '2018451429635133442',

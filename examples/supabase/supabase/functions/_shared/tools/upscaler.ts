@@ -1,5 +1,6 @@
 import { defineTool } from '@jobgate/core';
 import { z } from 'zod';
+import { IMAGE } from './fileKinds.ts';
 import type { NodeInfo, RunningHubTarget } from './runningHubTarget.ts';
 
 const categories = ['pessoas', 'fotoAntiga', 'comida', 'logo', 'render3d'] as const;
@@ -87,10 +88,22 @@ export function upscalerTarget(input: UpscalerInput): {
 export const upscaler = defineTool({
   id: 'upscaler',
   name: 'Upscaler Arcano',
+  description: 'A sharper, larger image, tuned to what it shows.',
   input: upscalerInput,
   creditCost: (input) => (input.version === 'pro' ? 80 : 60),
   maxRunMs: 10 * 60_000,
   pollIntervalMs: 20_000,
-  files: ['image'],
+  files: { image: IMAGE },
+  fields: {
+    image: { label: 'Image' },
+    category: { label: 'Category' },
+    version: { label: 'Version' },
+    resolution: { label: 'Resolution', help: 'the provider caps it at 2048' },
+    detailDenoise: { label: 'Detail denoise', help: '0–1, default 0.15 (people, close-up)' },
+    editingLevel: { label: 'Editing level', help: '0–1 (people, close-up, pro)' },
+    detail: { label: 'Detail', help: '0–1 (food; logo and 3D in pro)' },
+    prompt: { label: 'Prompt', help: 'people, close-up' },
+    framingMode: { label: 'Framing' },
+  },
   provider: { target: upscalerTarget } satisfies RunningHubTarget<UpscalerInput>,
 });

@@ -1,5 +1,6 @@
 import { defineTool } from '@jobgate/core';
 import { z } from 'zod';
+import { IMAGE } from './fileKinds.ts';
 import type { RunningHubTarget } from './runningHubTarget.ts';
 
 export const vesteAiInput = z
@@ -11,11 +12,13 @@ export type VesteAiInput = z.infer<typeof vesteAiInput>;
 export const vesteAi = defineTool({
   id: 'veste-ai',
   name: 'Veste AI',
+  description: 'Virtual try-on: a person wearing the garment.',
   input: vesteAiInput,
   creditCost: 60,
   maxRunMs: 10 * 60_000,
   pollIntervalMs: 20_000,
-  files: ['person', 'clothing'],
+  files: { person: IMAGE, clothing: IMAGE },
+  fields: { person: { label: 'Person' }, clothing: { label: 'Garment' } },
   provider: {
     target: (input) => ({
       webappId: '2018755100210106369',

@@ -1,5 +1,6 @@
 import { defineTool } from '@jobgate/core';
 import { z } from 'zod';
+import { VIDEO } from './fileKinds.ts';
 import type { RunningHubTarget } from './runningHubTarget.ts';
 
 export const videoUpscalerInput = z.object({ video: z.string().min(1) }).strict();
@@ -9,11 +10,13 @@ export type VideoUpscalerInput = z.infer<typeof videoUpscalerInput>;
 export const videoUpscaler = defineTool({
   id: 'video-upscaler',
   name: 'Video Upscaler',
+  description: 'A sharper video; a long run with progress.',
   input: videoUpscalerInput,
   creditCost: 150,
   maxRunMs: 45 * 60_000,
   pollIntervalMs: 30_000,
-  files: ['video'],
+  files: { video: VIDEO },
+  fields: { video: { label: 'Video' } },
   provider: {
     target: (input) => ({
       webappId: '2018810750139109378',
