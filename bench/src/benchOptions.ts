@@ -8,6 +8,12 @@ export const DOCS_DIR = fileURLToPath(new URL('../../docs/', import.meta.url));
 export interface Workload {
   bodyMs: number;
   jobs: number;
+  /**
+   * Submits arriving while jobs finish: each process submits its share with the system's own
+   * submit while it runs the jobs (instead of a queue filled before the start). Run with the
+   * multi-process counts only.
+   */
+  arriving?: boolean;
 }
 
 export interface BenchOptions {
@@ -36,18 +42,25 @@ export const PROBE_QUEUE_LENGTHS = [10, 100, 1_000, 10_000];
 export const DEFAULT_WORKLOADS: readonly Workload[] = [
   { bodyMs: 0, jobs: 2_000 },
   { bodyMs: 5, jobs: 600 },
+  { bodyMs: 0, jobs: 2_000, arriving: true },
 ];
+
+/** The process counts a workload runs with: an arriving workload only with more than one. */
+export const processCountsFor = (workload: Workload, counts: readonly number[]): number[] =>
+  workload.arriving ? counts.filter((p) => p > 1) : [...counts];
 
 export const QUICK_SYSTEMS = ['jobgate', 'bullmq-redis'];
 
 export const USAGE = `npm run bench                                (everything, defaults)
 npm run bench -w @jobgate/bench -- [options]       (from the repository root)
   --jobs N          jobs per measured round (default 2000 with 0 ms bodies, 600 with 5 ms)
-  --body-ms MS      one workload with this body (default: both 0 ms and 5 ms)
+  --body-ms MS      one workload with this body (default: 0 ms and 5 ms, and 0 ms arriving)
+  --arriving        with --body-ms: also the workload whose submits arrive while jobs finish
   --processes 1,4   process counts (default 1,4)
   --warmup N        warm-up jobs before each measured round (default N/10, 20..200)
   --systems a,b     systems to run (default all): jobgate, jobgate-store, pg-boss-work,
-                    pg-boss-fetch, graphile-worker, bullmq-redis, bullmq-postgres
+                    pg-boss-fetch, graphile-worker, bullmq-redis, bullmq-postgres, dbos,
+                    ceiling (the database's own limit: one SQL hand-off per call)
   --no-probe        skip the probe of jobgate's finish cost against the queue length (10 to 10,000)
   --quick           smoke run: 30 jobs, jobgate + BullMQ (Redis), nothing written
   --out DIR         write benchmarks.md/.json/-handoff.svg there (default: the repo's docs/)
@@ -76,6 +89,7 @@ export function parseBenchOptions(argv: readonly string[], env = process.env): B
       warmup: { type: 'string' },
       systems: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      arriving: { type: 'boolean', default: false },
       out: { type: 'string' },
       'no-write': { type: 'boolean', default: false },
       'no-probe': { type: 'boolean', default: false },
@@ -90,8 +104,10 @@ export function parseBenchOptions(argv: readonly string[], env = process.env): B
   const bodyMs =
     values['body-ms'] === undefined ? null : positive(values['body-ms'], '--body-ms', 0);
   let workloads: Workload[];
-  if (bodyMs !== null) workloads = [{ bodyMs, jobs: jobs ?? (bodyMs === 0 ? 2_000 : 600) }];
-  else if (quick) workloads = [{ bodyMs: 0, jobs: jobs ?? 30 }];
+  if (bodyMs !== null) {
+    const workload = { bodyMs, jobs: jobs ?? (bodyMs === 0 ? 2_000 : 600) };
+    workloads = values.arriving ? [workload, { ...workload, arriving: true }] : [workload];
+  } else if (quick) workloads = [{ bodyMs: 0, jobs: jobs ?? 30 }];
   else workloads = DEFAULT_WORKLOADS.map((w) => ({ ...w, jobs: jobs ?? w.jobs }));
   const processCounts = values.processes
     ? list(values.processes).map((p) => positive(p, '--processes'))

@@ -14,6 +14,8 @@ export interface RunSpec {
   cap: number;
   bodyMs: number;
   processCount: number;
+  /** Submits arrive while jobs finish: `fill` runs after `go`, concurrently with the jobs. */
+  arriving?: boolean;
 }
 
 /** What a worker process gives its system: the run and the recorder. */
@@ -35,7 +37,10 @@ export interface SqlCounts {
 export interface SystemWorker {
   /** Takes `count` slots with jobs that run until `go` (systems that fill slots by push). */
   hold(count: number): Promise<void>;
-  /** Enqueues `count` jobs (this process's share of the round). */
+  /**
+   * Enqueues `count` jobs (this process's share of the round) with the system's own submit;
+   * when `spec.arriving`, after `go`, while the jobs run.
+   */
   fill(count: number): Promise<void>;
   /** Starts processing (or releases the held jobs). */
   go(): Promise<void>;

@@ -4,6 +4,7 @@ import { analyzeRun, type GapStats } from './analyzeRun.js';
 import {
   type BenchOptions,
   PROBE_QUEUE_LENGTHS,
+  processCountsFor,
   type Workload,
   warmupFor,
 } from './benchOptions.js';
@@ -12,12 +13,15 @@ import { describeMachine, type MachineInfo } from './describeMachine.js';
 import { type FinishCost, probeFinishCost } from './finishCostProbe.js';
 import { runSystem } from './runSystem.js';
 import { allSystems, findSystem } from './systems/allSystems.js';
+import { CEILING_ID } from './systems/ceilingSystem.js';
 
 export interface RunResult {
   system: string;
   label: string;
   bodyMs: number;
   processes: number;
+  /** Submits arrived while jobs finished (absent in results of older runs: false). */
+  arriving?: boolean;
   /** Jobs measured (fewer than the workload's when the system is too slow for it). */
   jobs: number;
   warmup: number;
@@ -85,6 +89,27 @@ export function selectSystems(ids: readonly string[]): BenchSystem[] {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/** Each run's jobs/s as a ratio to the ceiling's in the same workload and process count. */
+export function ceilingLog(runs: readonly RunResult[]): string[] {
+  const lines: string[] = [];
+  for (const run of runs) {
+    const ceiling = runs.find(
+      (r) =>
+        r.system === CEILING_ID &&
+        r.bodyMs === run.bodyMs &&
+        r.processes === run.processes &&
+        (r.arriving ?? false) === (run.arriving ?? false),
+    );
+    if (!ceiling?.jobsPerSecond || run.jobsPerSecond === null || run.system === CEILING_ID)
+      continue;
+    lines.push(
+      `ratio to the ceiling: ${run.label.padEnd(28)} ${String(run.bodyMs).padStart(2)} ms ${run.processes} proc${run.arriving ? ' arriving' : ''}  ` +
+        `${(run.jobsPerSecond / ceiling.jobsPerSecond).toFixed(2)}× (${run.jobsPerSecond.toFixed(0)} / ${ceiling.jobsPerSecond.toFixed(0)} jobs/s)`,
+    );
+  }
+  return lines;
+}
+
 /** Runs every selected system on every workload and process count, one after the other. */
 export async function runBench(options: BenchOptions, command: string): Promise<BenchResult> {
   const started = Date.now();
@@ -111,7 +136,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
   const runs: RunResult[] = [];
   let seq = 0;
   for (const workload of options.workloads) {
-    for (const processes of options.processCounts) {
+    for (const processes of processCountsFor(workload, options.processCounts)) {
       for (const system of systems) {
         const jobs = Math.min(workload.jobs, system.maxJobs ?? Number.POSITIVE_INFINITY);
         const warmup = Math.min(
@@ -129,6 +154,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
           cap: options.cap,
           bodyMs: workload.bodyMs,
           processCount: processes,
+          arriving: workload.arriving ?? false,
         };
         const slots = system.globalCap ? options.cap : options.cap * processes;
         const t0 = Date.now();
@@ -137,6 +163,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
           label: system.label,
           bodyMs: workload.bodyMs,
           processes,
+          arriving: workload.arriving ?? false,
           jobs,
           warmup,
           slots,
@@ -159,7 +186,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
             sqlPerSubmit: perJob(round.fillSql, round.intervals.length + round.held.length),
           });
           log(
-            `${system.label.padEnd(28)} ${String(workload.bodyMs).padStart(2)} ms ×${String(jobs).padStart(5)}  ${processes} proc  ` +
+            `${system.label.padEnd(28)} ${String(workload.bodyMs).padStart(2)} ms ×${String(jobs).padStart(5)}  ${processes} proc${workload.arriving ? ' arriving' : ''}  ` +
               `${analysis.jobsPerSecond.toFixed(0).padStart(6)} jobs/s  hand-off p50 ${analysis.handoffMs.p50.toFixed(2)} ` +
               `p95 ${analysis.handoffMs.p95.toFixed(2)} p99 ${analysis.handoffMs.p99.toFixed(2)} ms  ` +
               `max overlap ${analysis.maxOverlap}  (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
@@ -184,6 +211,7 @@ export async function runBench(options: BenchOptions, command: string): Promise<
       }
     }
   }
+  for (const line of ceilingLog(runs)) log(line);
   return {
     generatedAt: new Date().toISOString(),
     command,

@@ -152,13 +152,18 @@ export async function runSystem(
       // Held slots first, one process after the other, so that each really takes a slot.
       for (const [i, child] of children.entries())
         await guarded(child.request({ type: 'hold', count: holds[i]! }), 60_000, 'hold');
-      await guarded(
-        Promise.all(children.map((c, i) => c.request({ type: 'fill', count: fills[i]! }))),
-        120_000,
-        'fill',
-      );
+      const fill = () =>
+        guarded(
+          Promise.all(children.map((c, i) => c.request({ type: 'fill', count: fills[i]! }))),
+          120_000 + count * 30,
+          'fill',
+        );
+      // A filled queue first, or (arriving) every process submits its share once it runs.
+      if (!spec.arriving) await fill();
       for (const child of children) child.done = 0;
       await guarded(Promise.all(children.map((c) => c.request({ type: 'go' }))), 60_000, 'go');
+      const filled = spec.arriving ? fill() : Promise.resolve();
+      filled.catch(() => {});
       const budget = 60_000 + count * (30 + spec.bodyMs * 2);
       let timer: NodeJS.Timeout | undefined;
       await guarded(
@@ -170,6 +175,7 @@ export async function runSystem(
         budget,
         `round of ${count} jobs`,
       ).finally(() => clearInterval(timer));
+      await filled;
       const records = children.map((c) =>
         c.wait((m): m is Extract<ChildMessage, { type: 'records' }> => m.type === 'records'),
       );

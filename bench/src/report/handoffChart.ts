@@ -1,5 +1,5 @@
 import type { BenchResult, RunResult } from '../runBench.js';
-import { ms, procs } from './reportFormat.js';
+import { inConfig, ms, procs, runConfigs } from './reportFormat.js';
 
 const WIDTH = 980;
 const LABEL_W = 200;
@@ -78,16 +78,12 @@ function panel(
 export function handoffChart(result: BenchResult): string {
   const panels: string[] = [];
   let top = 44;
-  for (const workload of result.workloads) {
-    for (const processes of result.processCounts) {
-      const runs = result.runs.filter(
-        (r) => r.bodyMs === workload.bodyMs && r.processes === processes,
-      );
-      if (runs.length === 0) continue;
-      const title = `${workload.bodyMs} ms bodies, ${procs(processes)}`;
-      panels.push(panel(title, runs, top, workload.jobs, result.cap));
-      top += PANEL_HEAD + runs.length * ROW_H + AXIS_H + 16;
-    }
+  for (const config of runConfigs(result)) {
+    const runs = result.runs.filter((r) => inConfig(r, config));
+    if (runs.length === 0) continue;
+    const title = `${config.bodyMs} ms bodies, ${procs(config.processes)}${config.arriving ? ', submits arriving' : ''}`;
+    panels.push(panel(title, runs, top, config.workload.jobs, result.cap));
+    top += PANEL_HEAD + runs.length * ROW_H + AXIS_H + 16;
   }
   const height = top + 24;
   return [

@@ -24,7 +24,7 @@ export function whereJobgateSpendsTime(result: BenchResult): string[] {
       '|---|---|---|',
       ...counted.map(
         (r) =>
-          `| ${r.label}, ${r.bodyMs} ms, ${procs(r.processes)} | ${statements(r.sqlPerJob)} | ${statements(r.sqlPerSubmit ?? null)} |`,
+          `| ${r.label}, ${r.bodyMs} ms, ${procs(r.processes)}${r.arriving ? ', submits arriving' : ''} | ${statements(r.sqlPerJob)} | ${statements(r.sqlPerSubmit ?? null)} |`,
       ),
       '',
     );
