@@ -8,25 +8,12 @@
 // - every CLI flag, environment variable and error-code-like name written in backticks exists in
 //   the code;
 // - no page or source file sends the reader to a file outside this repository.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../packages/core/src/domain/errors.js';
+import { blocks, pages, read, root, SHELL, tracked, where } from './markdownBlocks.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
-  cwd: root,
-  encoding: 'utf8',
-})
-  .split('\n')
-  .filter((f) => f && existsSync(join(root, f)));
-const read = (file: string) => readFileSync(join(root, file), 'utf8');
-
-const pages = tracked.filter(
-  (f) => f.endsWith('.md') && !f.startsWith('.changeset/') && !f.endsWith('CHANGELOG.md'),
-);
 const sources = tracked.filter(
   (f) =>
     /\.(ts|tsx|mts|js|mjs|cjs|sh|sql)$/.test(f) &&
@@ -49,38 +36,18 @@ const bins = new Set(
     }),
 );
 
-interface Block {
-  page: string;
-  line: number;
-  lang: string;
-  flags: string[];
-  body: string;
-}
-
-function blocks(page: string): Block[] {
-  const out: Block[] = [];
-  const lines = read(page).split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^\s*```(\S*)\s*(.*)$/.exec(lines[i] ?? '');
-    if (!open) continue;
-    const start = i;
-    const body: string[] = [];
-    for (i++; i < lines.length && !/^\s*```\s*$/.test(lines[i] ?? ''); i++) body.push(lines[i]!);
-    out.push({
-      page,
-      line: start + 1,
-      lang: open[1] ?? '',
-      flags: (open[2] ?? '').split(/\s+/).filter(Boolean),
-      body: body.join('\n'),
-    });
-  }
-  return out;
-}
-
 const allBlocks = pages.flatMap(blocks);
-const where = (b: Block) => `${b.page}:${b.line}`;
+
+/** Where the browser runs: a code raised only in these files is never an HTTP answer. */
+const CLIENT_FILE =
+  /^packages\/core\/src\/client\/|^packages\/react\/src\/|^packages\/supabase\/src\/functionsTransport\.ts$|^examples\/[^/]+\/src\/(client|pages)\/|^examples\/supabase\/web\//;
+/** The files that define the codes and their messages (not places that raise them). */
+const CODE_TABLES = /^packages\/core\/src\/domain\/(errors|publicMessage)\.ts$/;
+function clientOnly(code: string): boolean {
+  const raisers = sources.filter((f) => !CODE_TABLES.test(f) && read(f).includes(`'${code}'`));
+  return raisers.length > 0 && raisers.every((f) => CLIENT_FILE.test(f));
+}
 const CODE = new Set(['ts', 'tsx', 'js', 'jsx', 'mjs', 'typescript', 'javascript']);
-const SHELL = new Set(['sh', 'bash', 'shell', 'console']);
 const normalise = (text: string) =>
   text
     .split('\n')
@@ -95,10 +62,15 @@ function parsed(flag: string): boolean {
   return new RegExp(`(['"])(--)?${name}\\1|[{,\\s]${name}: \\{`).test(sourceText);
 }
 
-/** The problems of one shell command line (empty when it checks out). */
-function checkCommand(command: string): string[] {
+/**
+ * The problems of one shell command line (empty when it checks out). In a fragment only the
+ * npm and npx commands are checked: the rest (supabase, curl, …) is the fragment's reason.
+ */
+function checkCommand(command: string, fragment = false): string[] {
   const problems: string[] = [];
   let words = command.trim().split(/\s+/).filter(Boolean);
+  if (fragment && !/^(npm|npx)$/.test(words.find((w) => !/^[A-Z_][A-Z0-9_]*=/.test(w)) ?? ''))
+    return problems;
   while (words[0] && /^[A-Z_][A-Z0-9_]*=/.test(words[0])) {
     const name = words[0].split('=')[0]!;
     if (!sourceText.includes(name)) problems.push(`environment variable ${name} is read nowhere`);
@@ -159,7 +131,8 @@ describe('the docs agree with the code', () => {
 
   it('every shell block names scripts, bins, flags and variables that exist, or is a fragment', () => {
     const problems: string[] = [];
-    for (const b of allBlocks.filter((b) => SHELL.has(b.lang) && !b.flags.includes('fragment'))) {
+    // `run` blocks are run as written (readmeShell.test.ts); fragments get their npm lines checked.
+    for (const b of allBlocks.filter((b) => SHELL.has(b.lang) && !b.flags.includes('run'))) {
       const commands = b.body
         .replace(/\\\n/g, ' ')
         .split('\n')
@@ -170,7 +143,21 @@ describe('the docs agree with the code', () => {
             .split(/&&|;|\|\|/),
         );
       for (const command of commands)
-        for (const problem of checkCommand(command)) problems.push(`${where(b)}: ${problem}`);
+        for (const problem of checkCommand(command, b.flags.includes('fragment')))
+          problems.push(`${where(b)}: ${problem}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('every shell block is run as written by a test (`run`), or is a fragment that says why', () => {
+    const problems: string[] = [];
+    for (const b of allBlocks.filter((b) => SHELL.has(b.lang))) {
+      const [first, ...reason] = b.flags;
+      if (first === 'run' && reason.length === 0) continue;
+      if (first === 'fragment' && reason.join(' ').length >= 10) continue;
+      problems.push(
+        `${where(b)}: \`${b.lang} run\`, or \`${b.lang} fragment <why it cannot run>\``,
+      );
     }
     expect(problems).toEqual([]);
   });
@@ -194,10 +181,41 @@ describe('the docs agree with the code', () => {
   it('every error code of ERROR_CODES, with its retryable flag, is in docs/errors.md', () => {
     const doc = read('docs/errors.md');
     expect(doc).toContain('`retryable`');
+    // A code only the browser client raises has no HTTP status: `—` (never an answer).
     for (const [code, { status, retryable }] of Object.entries(ERROR_CODES))
       expect(doc).toMatch(
-        new RegExp(`\\| \`${code}\` +\\| ${status} +\\| ${retryable ? 'yes' : 'no'} +\\|`),
+        new RegExp(
+          `\\| \`${code}\` +\\| ${clientOnly(code) ? '—' : status} +\\| ${retryable ? 'yes' : 'no'} +\\|`,
+        ),
       );
+    expect(Object.keys(ERROR_CODES).filter(clientOnly)).toContain('CLIENT_BUSY');
+  });
+
+  it('every message docs/errors.md gives TIMEOUT is one the code writes', () => {
+    const section = read('docs/errors.md').split('**`TIMEOUT`, three limits.**')[1]!;
+    const table = section.slice(0, section.indexOf('\n\n', section.indexOf('|')));
+    const messages = [...table.matchAll(/\| `([^`]*…[^`]*)`/g)].map((m) => m[1]!);
+    expect(messages.length).toBe(3);
+    for (const message of messages)
+      for (const part of message.replace(/^TIMEOUT: /, '').split('…'))
+        expect({ message, part, written: sourceText.includes(part.trim()) }).toMatchObject({
+          written: true,
+        });
+  });
+
+  it('every SQL clause written in backticks is in the SQL, or the page says it is not', () => {
+    const sql = tracked
+      .filter((f) => /^packages\/[^/]+\/(sql|migrations|supabase)\/.*\.sql$/.test(f))
+      .map(read)
+      .join('\n');
+    const problems: string[] = [];
+    for (const page of pages) {
+      const text = read(page).replace(/```[\s\S]*?```/g, '');
+      for (const m of text.matchAll(/(\S+\s+)?`((?:FOR|SKIP|NOWAIT)\b[A-Z ]*)`/g))
+        if (!/\bno\s+$/i.test(m[1] ?? '') && !sql.includes(m[2]!))
+          problems.push(`${page}: \`${m[2]}\` is in no SQL file`);
+    }
+    expect(problems).toEqual([]);
   });
 
   it('sends the reader to no file outside this repository', () => {
