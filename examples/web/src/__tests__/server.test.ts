@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryStore } from '@jobgate/core';
 import { sniffContentType } from '@jobgate/core/adapter';
+import { tools } from '@jobgate/example-tools';
 import { localFileStorage } from '@jobgate/server/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devAuthenticator, devToken } from '../server/devAuthenticator.js';
@@ -47,7 +48,11 @@ describe('the local uploader', async () => {
     secret: 'a-test-secret-of-24-chars',
     baseUrl: 'http://app.test/files',
   });
-  const files = fileRoutes({ storage, auth: devAuthenticator({ store: new MemoryStore() }) });
+  const files = fileRoutes({
+    storage,
+    auth: devAuthenticator({ store: new MemoryStore() }),
+    tools,
+  });
   const jobId = crypto.randomUUID();
   const png = pngImage(4, [200, 10, 10]);
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -179,7 +184,10 @@ describe('the simulated output', () => {
 
   it('draws the files RunningHub received for the task, with a mark naming the tool', async () => {
     const { markedOutput } = await import('../server/markedOutput.js');
-    const make = markedOutput();
+    // The app names the task's tool from its job (startApp.ts); here, as the job would.
+    const make = markedOutput(async (t) =>
+      t.taskId === '1900000000000000001' ? 'Veste AI' : null,
+    );
     const task = {
       taskId: '1900000000000000001',
       webappId: '2018755100210106369',
@@ -217,7 +225,7 @@ describe('the simulated output', () => {
           ...codec,
           input_,
         ]);
-        const make = markedOutput();
+        const make = markedOutput(async () => null);
         const started = performance.now();
         const task = {
           taskId: '1900000000000000002',
@@ -272,7 +280,7 @@ describe('the simulated output', () => {
 
   it('keeps a video that does not decode as it is, so the job still finishes', async () => {
     const { markedOutput } = await import('../server/markedOutput.js');
-    const make = markedOutput();
+    const make = markedOutput(async () => null);
     const task = {
       taskId: '1900000000000000003',
       webappId: '2018810750139109378',

@@ -56,9 +56,11 @@ function clientTypes() {
   void client.run('pose', {}, { person: file, reference: file });
   // @ts-expect-error Veste AI's second file is `clothing`
   void client.run('veste-ai', {}, { person: file, reference: file });
-  expectTypeOf<ToolId<Tools>>().toEqualTypeOf<
-    'upscaler' | 'pose-changer' | 'veste-ai' | 'video-upscaler'
-  >();
+  // The ids come from the tools list: a new tool adds its own, and each stays a literal, so
+  // an id no tool has is an error (above) rather than any string.
+  expectTypeOf<ToolId<Tools>>().toEqualTypeOf<Tools[number]['id']>();
+  expectTypeOf<'veste-ai'>().toExtend<ToolId<Tools>>();
+  expectTypeOf<string>().not.toExtend<ToolId<Tools>>();
   expectTypeOf<ToolInput<Tools[3]>>().toEqualTypeOf<Record<string, never>>();
   expectTypeOf<ToolInput<Tools[0]>>().toHaveProperty('version');
   expectTypeOf<ToolInput<Tools[0]>>().not.toHaveProperty('image');

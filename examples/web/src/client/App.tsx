@@ -1,11 +1,12 @@
 import { fetchTransport, type JobClientOptions, sseUpdates } from '@jobgate/core/client';
 import { JobGateProvider } from '@jobgate/react';
 import { useEffect, useMemo, useState } from 'react';
-import { TOOL_PAGES } from '../pages/index.js';
+import { toolPages } from '../pages/index.js';
 import { ChaosPanel } from './ChaosPanel.js';
 import { currentUser, devToken, OPERATOR, SIGN_IN, signIn } from './devSession.js';
 import { localUploader } from './localUploader.js';
 import { QueuePanel } from './QueuePanel.js';
+import { useToolList } from './useToolList.js';
 
 const api = `${location.origin}/api`;
 
@@ -22,8 +23,7 @@ function userConfig(user: string): JobClientOptions {
   };
 }
 
-const toolFromHash = () =>
-  TOOL_PAGES.find((t) => `#${t.id}` === location.hash)?.id ?? TOOL_PAGES[0].id;
+const toolFromHash = () => location.hash.slice(1);
 
 export function App() {
   const [user, setUser] = useState(currentUser);
@@ -35,12 +35,16 @@ export function App() {
     return () => window.removeEventListener('hashchange', onHash);
   }, [user]);
   const config = useMemo(() => (user ? userConfig(user) : null), [user]);
-  const Page = TOOL_PAGES.find((t) => t.id === tool)!.Page;
+  const forms = useToolList();
+  const pages = useMemo(() => toolPages(forms ?? []), [forms]);
+  const page = pages.find((t) => t.id === tool) ?? pages[0];
 
   return (
     <div className="app">
       <header>
-        <h1>jobgate · four tools</h1>
+        <h1>
+          jobgate · {forms ? `${forms.length} ${forms.length === 1 ? 'tool' : 'tools'}` : 'tools'}
+        </h1>
         <div className="users" data-testid="users">
           {user ? (
             <>
@@ -75,15 +79,15 @@ export function App() {
       <main>
         <div className="tools">
           <nav>
-            {TOOL_PAGES.map((t) => (
-              <a key={t.id} href={`#${t.id}`} className={t.id === tool ? 'current' : ''}>
+            {pages.map((t) => (
+              <a key={t.id} href={`#${t.id}`} className={t === page ? 'current' : ''}>
                 {t.name}
               </a>
             ))}
           </nav>
-          {config && user ? (
+          {config && user && page ? (
             <JobGateProvider key={user} config={config}>
-              <Page key={tool} />
+              <page.Page key={page.id} tool={page.tool} />
             </JobGateProvider>
           ) : (
             <p className="hint">

@@ -1,21 +1,24 @@
+import type { FileRule } from '@jobgate/core/client';
+import { fileKind, fileProblem } from '@jobgate/react';
 import { useEffect, useMemo } from 'react';
-import { ACCEPT, type FileKind, fileProblem } from './fileRules.js';
 
 export interface FileFieldProps {
   /** The input field (also the test id: `file-<name>`). */
   name: string;
   label: string;
-  kind: FileKind;
-  file: File | null;
+  /** What the field accepts: its tool's `files` rule. */
+  rule: FileRule;
+  file: Blob | null;
   disabled?: boolean;
   onChange(file: File | null, problem: string | null): void;
 }
 
 /** A file input that checks type, size and emptiness before anything is sent. */
-export function FileField({ name, label, kind, file, disabled, onChange }: FileFieldProps) {
+export function FileField({ name, label, rule, file, disabled, onChange }: FileFieldProps) {
+  const image = fileKind(rule) === 'image';
   const preview = useMemo(
-    () => (file && kind === 'image' && !fileProblem(kind, file) ? URL.createObjectURL(file) : null),
-    [file, kind],
+    () => (file && image && !fileProblem(rule, file) ? URL.createObjectURL(file) : null),
+    [file, image, rule],
   );
   useEffect(() => () => (preview ? URL.revokeObjectURL(preview) : undefined), [preview]);
   return (
@@ -24,11 +27,11 @@ export function FileField({ name, label, kind, file, disabled, onChange }: FileF
       <input
         type="file"
         data-testid={`file-${name}`}
-        accept={ACCEPT[kind]}
+        accept={rule.accept.join(',')}
         disabled={disabled}
         onChange={(event) => {
           const chosen = event.currentTarget.files?.[0] ?? null;
-          onChange(chosen, chosen ? fileProblem(kind, chosen) : null);
+          onChange(chosen, chosen ? fileProblem(rule, chosen) : null);
         }}
       />
       {preview ? <img className="thumb" alt={`${label} preview`} src={preview} /> : null}

@@ -1,11 +1,11 @@
 import type { JsonObject } from '@jobgate/core/client';
 import { ActiveJobBlock, type ToolHandle, useOutputFiles, useQuote } from '@jobgate/react';
 import { type ReactNode, useEffect, useState } from 'react';
-import { FILE_RULES } from './fileRules.js';
-import type { ToolId } from './toolRunner.js';
 
 export interface RunPanelProps {
-  tool: ToolId;
+  tool: string;
+  /** The tool's file fields: each gets a placeholder in the quote (files are not uploaded yet). */
+  files: readonly string[];
   // biome-ignore lint/suspicious/noExplicitAny: any tool's typed runner
   runner: ToolHandle<any>;
   /** What is wrong with the form (an empty field, a bad file): shown, and Run sends nothing. */
@@ -35,13 +35,13 @@ const STATUS_TEXT: Record<string, string> = {
  * active-job block (follow it / cancel it), typed errors, and the output. On mount it
  * re-attaches to the user's running job of this tool (a reload mid-job).
  */
-export function RunPanel({ tool, runner, problem, onRun, quote, output }: RunPanelProps) {
+export function RunPanel({ tool, files, runner, problem, onRun, quote, output }: RunPanelProps) {
   const [notice, setNotice] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const { client } = runner;
   // The price comes from the server's tool registry; files are not uploaded yet, so each
   // file field holds a placeholder.
-  const placeholders = Object.fromEntries(Object.keys(FILE_RULES[tool]).map((f) => [f, 'file']));
+  const placeholders = Object.fromEntries(files.map((f) => [f, 'file']));
   const price = useQuote(tool, { ...quote, ...placeholders });
   const results = useOutputFiles(runner.status === 'completed' ? runner.job : null);
   const url = results.data?.[0]?.url ?? null;

@@ -1,3 +1,4 @@
+import type { ToolForm } from '@jobgate/core/client';
 import { useState } from 'react';
 import { FileField } from './FileField.js';
 import { RunPanel } from './RunPanel.js';
@@ -15,8 +16,12 @@ const VARIANTS = [
 
 type Variant = (typeof VARIANTS)[number];
 
-/** Upscaler Arcano: an image, a variant × standard/pro, and the optional fields that apply. */
-export function UpscalerPage() {
+/**
+ * Upscaler Arcano, the one tool with a page of its own (src/pages/toolPages.ts): an image, a
+ * variant × standard/pro, and only the optional fields that apply to the variant.
+ */
+export function UpscalerPage({ tool }: { tool: ToolForm }) {
+  const imageRule = tool.fields.find((f) => f.name === 'image')!.file!;
   const runner = useToolRunner('upscaler');
   const [image, setImage] = useState<File | null>(null);
   const [fileProblem, setFileProblem] = useState<string | null>(null);
@@ -50,11 +55,11 @@ export function UpscalerPage() {
 
   return (
     <section className="tool" data-tool="upscaler">
-      <h2>Upscaler Arcano</h2>
+      <h2>{tool.name}</h2>
       <FileField
         name="image"
         label="Image"
-        kind="image"
+        rule={imageRule}
         file={image}
         disabled={busy}
         onChange={(file, problem) => {
@@ -148,6 +153,7 @@ export function UpscalerPage() {
       </details>
       <RunPanel
         tool="upscaler"
+        files={['image']}
         runner={runner}
         problem={fileProblem ?? (image ? null : 'Choose an image first.')}
         onRun={() => runner.run(input, { image: image! })}

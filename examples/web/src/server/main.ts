@@ -5,7 +5,7 @@ import { startApp } from './startApp.js';
 
 const HELP = `Usage: npm start -- [options]
 
-Starts the local web app: four AI tools on jobgate, a live queue panel and chaos
+Starts the local web app: the AI tools of src/tools on jobgate, a live queue panel and chaos
 controls, on an embedded PGlite store and a simulated RunningHub. Open the URL it prints.
 
 Options:

@@ -1,21 +1,15 @@
 import type { SimInput, SimOutputFile, SimTask } from '@jobgate/runninghub/simulator';
 import { markVideo } from './markVideo.js';
 
-const TOOL_BY_APP: Record<string, string> = {
-  '2018451429635133442': 'Pose Changer',
-  '2018755100210106369': 'Veste AI',
-  '2018810750139109378': 'Video Upscaler',
-};
-
 /**
  * The simulated RunningHub's result of a task: its input images in one SVG with a visible
- * mark (a green frame and a banner naming the tool and task), or for a video the whole
+ * mark (a green frame and a banner naming the task's tool, as `toolName` finds it), or for a video the whole
  * input video re-encoded with a green frame (markVideo). Where no ffmpeg runs or the video
  * does not decode, the video output is the input itself, so the demo still finishes. The
  * inputs are the files jobgate uploaded to the simulated RunningHub for the task (the node
  * fields hold RunningHub's upload names, as at the real service).
  */
-export function markedOutput() {
+export function markedOutput(toolName: (task: SimTask) => Promise<string | null>) {
   return async (task: SimTask, inputs: readonly SimInput[]): Promise<SimOutputFile> => {
     const video = inputs.find((i) => i.contentType.startsWith('video/'));
     if (video) {
@@ -28,7 +22,7 @@ export function markedOutput() {
         }
       );
     }
-    const tool = TOOL_BY_APP[task.webappId ?? ''] ?? 'Upscaler Arcano';
+    const tool = (await toolName(task).catch(() => null)) ?? 'an AI tool';
     const size = 1024;
     const width = size * Math.max(1, inputs.length);
     const images = inputs

@@ -12,7 +12,6 @@ import {
   type RunnerTimeouts,
   toJobGateError,
 } from '@jobgate/core';
-import { tools } from '@jobgate/example-tools';
 import { RunningHubProvider } from '@jobgate/runninghub';
 import { startRunningHubSimulator } from '@jobgate/runninghub/simulator';
 import {
@@ -24,6 +23,7 @@ import {
   type RateRule,
 } from '@jobgate/server';
 import { localFileStorage, toNodeListener } from '@jobgate/server/node';
+import { loadAppTools } from './appTools.js';
 import { buildClient } from './buildClient.js';
 import { Chaos, type ChaosAction, type ChaosSettings } from './chaos.js';
 import { DEMO_CAP, DEMO_TIMEOUTS } from './demoSettings.js';
@@ -113,6 +113,9 @@ export async function startApp(options: AppOptions): Promise<App> {
   const filesDir = join(options.tmpDir, 'files');
   const opening = openStore(options);
   opening.catch(() => {});
+  const tools = await loadAppTools();
+  // What the pages draw each tool from: plain JSON, so no schema library reaches the browser.
+  const toolForms = JSON.stringify(tools.map((tool) => tool.form));
   const distDir = await buildClient(options.buildDir ?? join(options.tmpDir, 'build'), log);
 
   // The page is served as soon as the server listens; the API waits until the store is open.
@@ -138,6 +141,9 @@ export async function startApp(options: AppOptions): Promise<App> {
   const server = createServer(
     toNodeListener(async (request) => {
       const { pathname } = new URL(request.url);
+      if (pathname === '/tools.json') {
+        return new Response(toolForms, { headers: { 'content-type': 'application/json' } });
+      }
       if (!/^\/(api|files|chaos)(\/|$)/.test(pathname)) return serveStatic(pathname);
       await ready;
       return route!(request);
@@ -167,7 +173,12 @@ export async function startApp(options: AppOptions): Promise<App> {
     concurrency: options.cap ?? DEMO_CAP,
     durationMs: (task) =>
       task.webappId === VIDEO_APP ? [timing.videoRunMs, timing.videoRunMs] : timing.imageRunMs,
-    output: markedOutput(),
+    // The banner names the task's tool (its job's, read when the task ends).
+    output: markedOutput(async (task) => {
+      const jobId = chaos.jobOfTask.get(task.taskId);
+      const job = jobId ? await store.get(jobId) : null;
+      return tools.find((tool) => tool.id === job?.tool)?.name ?? null;
+    }),
   });
   const chaos = new Chaos(simulator);
   const provider = chaos.wrap(
@@ -206,7 +217,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       if (error.status >= 500) log(`${where.method} ${where.path}: ${error.code} ${error.message}`);
     },
   });
-  const files = fileRoutes({ storage, auth });
+  const files = fileRoutes({ storage, auth, tools });
 
   // A killed start drops the socket of the request that made it, like a crashed process.
   const killers = new Map<string, () => void>();
