@@ -52,7 +52,7 @@ export function renderMarkdown(result: BenchResult): string {
     '',
     `- A global cap of **${result.cap}** running jobs. Each round first enqueues all its jobs (nothing runs), then every worker starts at once, so the queue is never empty while the measured jobs run.`,
     `- Workloads: ${result.workloads.map((w) => `${w.jobs} jobs with ${w.bodyMs} ms bodies${w.arriving ? ', submits arriving' : ''}`).join('; ')}. Each is run once in 1 worker process and once across ${result.processCounts.filter((p) => p > 1).join(', ') || '–'} worker processes (child processes of the bench); a workload whose submits arrive only across several.`,
-    "- **Submits arriving while jobs finish**: no queue is filled before the start; each process submits its share with the system's own submit (one job at a time, or its own batches) while it runs the jobs that finishes promote, so the submit path and the hand-off contend.",
+    "- **Submits arriving while jobs finish**: no queue is filled before the start; each process submits its share with the system's own submit of one job (8 submitters per process) while it runs the jobs that finishes promote, so the submit path and the hand-off contend.",
     '- Before each measured round, a warm-up round of the same system in the same processes runs and is discarded.',
     "- A job's body records its start and its end with `performance.timeOrigin + performance.now()` (a clock shared by the processes) and sends them to the parent.",
     '- **jobs/s**: measured jobs ÷ (last end − first start).',

@@ -11,12 +11,14 @@ import { recordedBody } from '../benchClock.js';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema } from '../sqlAdmin.js';
+import { inParallel, SUBMITTERS } from './inParallel.js';
 
 const JOB_NAME = 'bench';
 
 interface QueueLike {
   setGlobalConcurrency(concurrency: number): Promise<number>;
   addBulk(jobs: { name: string; data: object }[]): Promise<unknown>;
+  add(name: string, data: object): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -135,6 +137,11 @@ function bullSystem(
       return {
         hold: async () => {},
         async fill(count) {
+          // Arriving submits: one job per call, as an app would add them.
+          if (spec.arriving) {
+            await inParallel(count, SUBMITTERS, () => queue.add(JOB_NAME, {}));
+            return;
+          }
           for (let i = 0; i < count; i += 500) {
             const jobs = Array.from({ length: Math.min(500, count - i) }, () => ({
               name: JOB_NAME,

@@ -3,6 +3,7 @@ import { benchNow, jobBody } from '../benchClock.js';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema, withSql } from '../sqlAdmin.js';
+import { inParallel, SUBMITTERS } from './inParallel.js';
 
 export const CEILING_ID = 'ceiling';
 
@@ -113,10 +114,10 @@ export const ceilingSystem: BenchSystem = {
       hold: async () => {},
       async fill(count) {
         if (spec.arriving) {
-          for (let i = 0; i < count; i++) {
+          await inParallel(count, SUBMITTERS, async () => {
             const id = await call(`select ${spec.schema}.submit() as id`, []);
             if (id !== null) slot(id);
-          }
+          });
           return;
         }
         await call(

@@ -6,6 +6,7 @@ import { recordedBody } from '../benchClock.js';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema } from '../sqlAdmin.js';
+import { inParallel, SUBMITTERS } from './inParallel.js';
 
 const APP = 'jobgate-bench';
 const VERSION = 'bench';
@@ -88,11 +89,9 @@ export const dbosSystem: BenchSystem = {
     return {
       hold: async () => {},
       async fill(count) {
-        const enqueue = () =>
-          client.enqueue({ queueName: spec.queue, workflowName: WORKFLOW, appVersion: VERSION });
-        for (let i = 0; i < count; i += 8) {
-          await Promise.all(Array.from({ length: Math.min(8, count - i) }, enqueue));
-        }
+        await inParallel(count, SUBMITTERS, () =>
+          client.enqueue({ queueName: spec.queue, workflowName: WORKFLOW, appVersion: VERSION }),
+        );
       },
       async go() {
         await DBOS.launch();

@@ -10,6 +10,7 @@ import { recordedBody } from '../benchClock.js';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema } from '../sqlAdmin.js';
+import { inParallel, SUBMITTERS } from './inParallel.js';
 
 const TASK = 'bench';
 
@@ -48,6 +49,11 @@ export const graphileWorkerSystem: BenchSystem = {
     return {
       hold: async () => {},
       async fill(count) {
+        // Arriving submits: one job per call, as an app would add them.
+        if (spec.arriving) {
+          await inParallel(count, SUBMITTERS, () => utils.addJob(TASK, {}));
+          return;
+        }
         for (let i = 0; i < count; i += 500) {
           const jobs = Array.from({ length: Math.min(500, count - i) }, () => ({
             identifier: TASK,

@@ -5,24 +5,13 @@ import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../bench
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema } from '../sqlAdmin.js';
 import { BenchProvider, BodyRunner, benchTool, deferred } from './bodyRunner.js';
+import { inParallel, SUBMITTERS } from './inParallel.js';
 import {
   closeJobgateStore,
   type JobgateStore,
   migrateJobgate,
   openJobgateStore,
 } from './jobgateStore.js';
-
-/** Runs `count` tasks with at most `width` at a time. */
-async function inParallel(count: number, width: number, task: (i: number) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, count) }, async () => {
-      while (next < count) await task(next++);
-    }),
-  );
-}
-
-const SUBMITTERS = 8;
 
 /**
  * The worker both jobgate systems share. jobgate pushes: held jobs must take a slot at once,

@@ -3,6 +3,7 @@ import { recordedBody, sleep } from '../benchClock.js';
 import type { BenchSystem, RunSpec, SystemWorker, WorkerContext } from '../benchSystem.js';
 import { packageVersion } from '../packageVersion.js';
 import { dropSchema } from '../sqlAdmin.js';
+import { inParallel, SUBMITTERS } from './inParallel.js';
 
 /** pg-boss's shortest polling interval (its `work()` loop waits this long between fetches). */
 const POLLING_SECONDS = 0.5;
@@ -38,6 +39,11 @@ async function cleanup(spec: RunSpec): Promise<void> {
 const versions = () => ({ 'pg-boss': packageVersion('pg-boss'), pg: packageVersion('pg') });
 
 async function fill(boss: PgBoss, spec: RunSpec, count: number): Promise<void> {
+  // Arriving submits: one job per call, as an app would send them.
+  if (spec.arriving) {
+    await inParallel(count, SUBMITTERS, () => boss.send(spec.queue, {}));
+    return;
+  }
   for (let i = 0; i < count; i += 500) {
     const jobs = Array.from({ length: Math.min(500, count - i) }, () => ({
       name: spec.queue,
