@@ -16,6 +16,13 @@ import { devUserId } from '../local.js';
  * the balance and nothing runs, and the result is shown through a signed Storage URL.
  */
 const DATABASE_URL = process.env.DATABASE_URL;
+/**
+ * How long a simulated task runs: long enough that the page can show the charge of a job that
+ * then fails before its refund, on a loaded machine (the whole suite runs in parallel).
+ */
+const TASK_MS = 2_500;
+/** The page's balance follows the ledger within this (it refetches when the job's status changes). */
+const SETTLES = { timeout: 10_000 };
 
 interface Entry {
   kind: string;
@@ -68,7 +75,7 @@ describeWith(['postgres', 'chromium'], 'the starter’s credits in Chromium', ()
       database,
       port: 0,
       webPort: 0,
-      taskMs: [800, 800],
+      taskMs: [TASK_MS, TASK_MS],
     });
     browser = await chromium.launch(CHROMIUM_LAUNCH);
     page = await browser.newPage();
@@ -88,13 +95,13 @@ describeWith(['postgres', 'chromium'], 'the starter’s credits in Chromium', ()
   it('a new user signs up and starts with the grant of 300, in the page and in the ledger', async () => {
     expect(await ledger(userId)).toEqual([]);
     await signUp(email);
-    await expect.poll(() => text('credits')).toBe('300 credits');
+    await expect.poll(() => text('credits'), SETTLES).toBe('300 credits');
     expect(await ledger(userId)).toEqual([
       { kind: 'grant', amount: 300, job_id: null, note: 'sign-up grant' },
     ]);
     // Signing in again is no second grant.
     await page.reload();
-    await expect.poll(() => text('credits')).toBe('300 credits');
+    await expect.poll(() => text('credits'), SETTLES).toBe('300 credits');
     expect(await ledger(userId)).toHaveLength(1);
   });
 
@@ -116,7 +123,7 @@ describeWith(['postgres', 'chromium'], 'the starter’s credits in Chromium', ()
     await expect.poll(() => text('status'), { timeout: 20_000 }).toBe('completed');
     const jobId = (await text('job-id'))!;
     expect(await text('price')).toBe('60 credits');
-    await expect.poll(() => text('credits')).toBe('240 credits');
+    await expect.poll(() => text('credits'), SETTLES).toBe('240 credits');
     expect(await balance(userId)).toBe(240);
     const entries = (await ledger(userId)).filter((e) => e.job_id === jobId);
     expect(entries).toEqual([{ kind: 'charge', amount: -60, job_id: jobId, note: null }]);
@@ -140,8 +147,8 @@ describeWith(['postgres', 'chromium'], 'the starter’s credits in Chromium', ()
     try {
       await page.getByTestId('reset').click();
       await page.getByTestId('run').click();
-      // Charged while it runs (the task takes 800 ms)…
-      await expect.poll(() => text('credits')).toBe('180 credits');
+      // Charged while it runs (the task takes TASK_MS)…
+      await expect.poll(() => text('credits'), SETTLES).toBe('180 credits');
       await expect.poll(() => text('status'), { timeout: 20_000 }).toBe('failed');
     } finally {
       starter.simulator.setRates({});
@@ -163,14 +170,14 @@ describeWith(['postgres', 'chromium'], 'the starter’s credits in Chromium', ()
     const poorId = await devUserId(poor);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await signUp(poor);
-    await expect.poll(() => text('credits')).toBe('300 credits');
+    await expect.poll(() => text('credits'), SETTLES).toBe('300 credits');
     // An operator takes the grant away (docs/credits.md: adjust), then the page is reloaded.
     await starter.project.db.query(
       `select jobgate_credits_adjust($1, 'lifetime', 0, 'test: no credits left', true)`,
       [poorId],
     );
     await page.reload();
-    await expect.poll(() => text('credits')).toBe('0 credits');
+    await expect.poll(() => text('credits'), SETTLES).toBe('0 credits');
     const before = await ledger(poorId);
     const started = starter.simulator.requests.length;
     await chooseImage();
@@ -196,7 +203,7 @@ describeWith(['postgres', 'chromium'], 'the starter’s credits in Chromium', ()
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('E-mail').fill('bob@example.com');
     await page.getByTestId('sign-in').click();
-    await expect.poll(() => text('credits')).toBe('120 credits');
+    await expect.poll(() => text('credits'), SETTLES).toBe('120 credits');
     await page.getByRole('button', { name: 'Video Upscaler' }).click();
     await expect.poll(() => text('quote')).toBe('150 credits');
     const before = await ledger(bob);
