@@ -24,7 +24,7 @@ export function ceilingTable(result: BenchResult): string[] {
   return [
     '## Ratio to the ceiling',
     '',
-    "The ceiling is the database's own limit for this work in the same run: the minimal hand-off (lock the pool row, end the running job, claim the queue head, commit) as one PL/pgSQL call, with one connection per worker process (as many clients as the systems have processes), and its bodies run as every system's. Each cell is a system's jobs/s ÷ the ceiling's (1.00× = the database's limit).",
+    "The ceiling is the database's own limit for this work in the same run: the minimal hand-off (lock the pool row, end the running job, claim the queue head, commit) as one PL/pgSQL call, with one connection per worker process (as many clients as the systems have processes), and its bodies run as every system's. Each cell is a system's jobs/s ÷ the ceiling's (1.00× = the database's limit). The ceiling holds the global cap; a system without one (pg-boss, graphile-worker) runs `cap` slots in each process, so across processes its ratio is not like for like.",
     '',
     `| system | ${configs.map((c) => c.title).join(' | ')} |`,
     `|---|${configs.map(() => '---:').join('|')}|`,
