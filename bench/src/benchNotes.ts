@@ -17,9 +17,25 @@ export function benchNotes(result: BenchResult): string[] {
   }
   notes.push(
     "- **BullMQ's Postgres backend**: bullmq 6.7 ships one (`createPostgresBackend`, used through `withBackend`, with `pg` as its driver); its global concurrency takes a transaction-scoped advisory lock and counts active jobs, and `move_to_completed_fetch` completes a job and claims the next one in one call.",
-    `- **DBOS Transact**: one workflow per job on one queue registered with \`globalConcurrency: cap\` (counted in its system database, global across the processes) and \`minPollingIntervalMs: ${DBOS_POLLING_MS}\`, the smallest its typings allow (the default is 1000 ms); everything else at its defaults. Jobs are enqueued with \`DBOSClient.enqueue\`; each process dispatches from \`DBOS.launch()\`. Its dispatcher polls: a completion does not wake it, so a freed slot waits for the next poll, and a poll that meets contention doubles the interval (a clean poll shrinks it by 10 %, never below the minimum).`,
-    "- **ceiling (one SQL hand-off)** is the database's own limit for this work, in the same harness: a pool row (running count, cap) and a jobs table in the run's schema; at each body's end one PL/pgSQL call `handoff(job)` locks the pool row, ends the job, claims the queue head if a slot is free and commits (synchronous commit). One `pg` connection per worker process (one statement at a time: as many clients as the systems have processes). With submits arriving, each submit is one `submit()` call (lock the pool, insert, start the job if a slot is free). No idempotency, users, rate limits or history: what any system with a strict global cap on PostgreSQL has to pay at the least.",
-    "- **Submits arriving while jobs finish**: each process submits its share after the start, with the system's own submit of one job (jobgate `JobRunner.submit`, graphile-worker `addJob`, pg-boss `send`, BullMQ `Queue.add`, DBOS `DBOSClient.enqueue`, the ceiling's `submit()`), 8 submitters per process, while it runs the jobs that finishes promote; the statements of those submits count in the round's per-job figures.",
+  );
+  const ran = (id: string) => result.systems.some((s) => s.id === id);
+  const arriving = result.workloads.some((w) => w.arriving);
+  notes.push(
+    ...(ran('dbos')
+      ? [
+          `- **DBOS Transact**: one workflow per job on one queue registered with \`globalConcurrency: cap\` (counted in its system database, global across the processes) and \`minPollingIntervalMs: ${DBOS_POLLING_MS}\`, the smallest its typings allow (the default is 1000 ms); everything else at its defaults. Jobs are enqueued with \`DBOSClient.enqueue\`; each process dispatches from \`DBOS.launch()\`. Its dispatcher polls: a completion does not wake it, so a freed slot waits for the next poll, and a poll that meets contention doubles the interval (a clean poll shrinks it by 10 %, never below the minimum).`,
+        ]
+      : []),
+    ...(ran('ceiling')
+      ? [
+          "- **ceiling (one SQL hand-off)** is the database's own limit for this work, in the same harness: a pool row (running count, cap) and a jobs table in the run's schema; at each body's end one PL/pgSQL call `handoff(job)` locks the pool row, ends the job, claims the queue head if a slot is free and commits (synchronous commit). One `pg` connection per worker process (one statement at a time: as many clients as the systems have processes). With submits arriving, each submit is one `submit()` call (lock the pool, insert, start the job if a slot is free). No idempotency, users, rate limits or history: what any system with a strict global cap on PostgreSQL has to pay at the least.",
+        ]
+      : []),
+    ...(arriving
+      ? [
+          "- **Submits arriving while jobs finish**: each process submits its share after the start, with the system's own submit of one job (jobgate `JobRunner.submit`, graphile-worker `addJob`, pg-boss `send`, BullMQ `Queue.add`, DBOS `DBOSClient.enqueue`, the ceiling's `submit()`), 8 submitters per process, while it runs the jobs that finishes promote; the statements of those submits count in the round's per-job figures.",
+        ]
+      : []),
     '- Each run uses its own PostgreSQL schema (or Redis key prefix), dropped (deleted) afterwards.',
   );
   return notes;
