@@ -22,12 +22,10 @@ export {
   type AnyTool,
   DEFAULT_POOL,
   defineTool,
-  type FilesCheck,
-  type StringFields,
   type ToolConfig,
   type ToolDefinition,
 } from './domain/tool.js';
-export type { FieldText, FileRule, FormField, ToolForm } from './domain/toolForm.js';
+export type { FileRule } from './domain/toolForm.js';
 export { MemoryStore } from './memory/memoryStore.js';
 export type { Billing } from './ports/billing.js';
 export type { Clock } from './ports/clock.js';
