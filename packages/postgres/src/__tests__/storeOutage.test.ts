@@ -133,6 +133,8 @@ describeWith('postgres', 'the database unreachable: a TCP proxy cut under a live
       max: 4,
       prepare: false,
       connect_timeout: 2,
+      // No type query on connect: a connection the proxy cuts mid-query then rejects nowhere.
+      fetch_types: false,
       onnotice: () => undefined,
     });
     store = new PostgresStore(postgresJsClient(viaProxy), { schema, closeClient: false });
